@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * mlxd_status_example.c: print Ollama's state as mlxd sees it, via libmlxd.
+ *
+ * Build against an installed libmlxd with:
+ *	cc mlxd_status_example.c $(pkg-config --cflags --libs libmlxd)
+ * Usage: mlxd_status_example [socket-path]
+ */
+#include <stdio.h>
+
+#include <mlxd/mlxd.h>
+
+int
+main(int argc, char **argv)
+{
+	struct mlxd_client	*c = NULL;
+	struct mlxd_status	*st = NULL;
+	size_t			 i;
+	int			 rc;
+
+	if ((rc = mlxd_client_new(argc > 1 ? argv[1] : NULL, &c)) != 0) {
+		fprintf(stderr, "client: %s\n", mlxd_strerror(rc));
+		return 1;
+	}
+	if ((rc = mlxd_status(c, &st)) != 0) {
+		fprintf(stderr, "status: %s%s%s\n", mlxd_strerror(rc),
+		    mlxd_client_last_error(c) != NULL ? ": " : "",
+		    mlxd_client_last_error(c) != NULL ?
+		    mlxd_client_last_error(c) : "");
+		mlxd_client_free(c);
+		return 1;
+	}
+	printf("Ollama at %s: %s\n", st->ollama.url ? st->ollama.url : "?",
+	    st->ollama.connected ? "connected" : "not reachable");
+	if (st->ollama.version != NULL)
+		printf("version %s\n", st->ollama.version);
+	for (i = 0; i < st->ollama.nrunning; i++)
+		printf("loaded: %s (%lld bytes)\n",
+		    st->ollama.running[i].name ? st->ollama.running[i].name : "?",
+		    (long long)st->ollama.running[i].size_bytes);
+	mlxd_status_free(st);
+	mlxd_client_free(c);
+	return 0;
+}

@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * sdk.h: libmlxd's private declarations, grouped by the file defining them.
+ *
+ * client.c owns libcurl and the error state of a client; reply.c reads
+ * fields out of parsed replies (jansson values stay inside the library);
+ * health.c, status.c, models.c and config.c turn one API resource each into
+ * the public structs of <mlxd/mlxd.h>. Nothing here is exported from the
+ * shared library.
+ */
+#ifndef MLXD_SDK_H
+#define MLXD_SDK_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include <mlxd/mlxd.h>
+
+/* client.c */
+int	 client_begin(struct mlxd_client *c, bool handshake);
+int	 client_get(struct mlxd_client *c, const char *path, json_t **rootp,
+	     char **rawp);
+int	 client_check_version(struct mlxd_client *c, const json_t *health);
+void	 client_set_error(struct mlxd_client *c, const char *msg);
+
+/* reply.c */
+const char	*reply_string(const json_t *obj, const char *key);
+int64_t		 reply_int(const json_t *obj, const char *key);
+bool		 reply_bool(const json_t *obj, const char *key);
+int64_t		 reply_time(const json_t *obj, const char *key);
+int		 reply_strings(const json_t *obj, const char *key,
+		     const char ***arrp, size_t *np);
+int		 reply_dump(const json_t *value, char **textp);
+
+/* models.c */
+int	 models_running_parse(const json_t *arr,
+	     struct mlxd_running_model **modelsp, size_t *np);
+void	 models_running_free(struct mlxd_running_model *models, size_t n);
+
+#endif /* MLXD_SDK_H */

@@ -1,0 +1,666 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * config.c: the option table and the YAML loader.
+ *
+ * Every option is declared once in config_options[] with its YAML path,
+ * type, default, bounds, environment variable, reloadability and help. The
+ * same table drives loading (defaults < file < environment < flags),
+ * validation, `mlxd -n`, GET /v1/config and docs/configuration.md. Errors
+ * are collected, not stopped at: the cause lists every problem as
+ * FILE:LINE:COL: message, from libyaml's marks.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <yaml.h>
+
+#include "log.h"
+#include "mlxd_config.h"
+#include "ollama_parse.h"
+#include "paths.h"
+#include "xmalloc.h"
+
+#define OPT(f)	offsetof(struct mlxd_config, f)
+
+static int	config_log_level_fn(const char *, char **, char **);
+static int	config_url_fn(const char *, char **, char **);
+static int	config_path_fn(const char *, char **, char **);
+
+const struct config_option config_options[] = {
+	{ "socket", CONFIG_STRING, OPT(socket), NULL, 0, 0, "MLXD_SOCKET", 0,
+	  "Unix socket the API listens on (directory made 0700, socket 0600).",
+	  config_path_fn },
+	{ "data_dir", CONFIG_STRING, OPT(data_dir), NULL, 0, 0, "MLXD_HOME", 0,
+	  "Directory for the SQLite database and the cache index.",
+	  config_path_fn },
+	{ "log_level", CONFIG_STRING, OPT(log_level), "info", 0, 0,
+	  "MLXD_LOG_LEVEL", 1,
+	  "error, warn, info or debug (MLXD_DEBUG=mod1,mod2 selects debug "
+	  "modules).", config_log_level_fn },
+	{ "ollama.url", CONFIG_STRING, OPT(ollama_url), "http://127.0.0.1:11434",
+	  0, 0, "OLLAMA_HOST", 1,
+	  "Where Ollama listens; any form OLLAMA_HOST accepts.",
+	  config_url_fn },
+	{ "ollama.poll_interval_ms", CONFIG_INT, OPT(ollama_poll_interval_ms),
+	  "1000", 100, 60000, NULL, 1,
+	  "How often /api/ps is polled, in milliseconds.", NULL },
+	{ "ollama.timeout_ms", CONFIG_INT, OPT(ollama_timeout_ms), "5000", 100,
+	  600000, NULL, 1,
+	  "Timeout for one monitoring request to Ollama, in milliseconds.",
+	  NULL },
+	{ "ollama.tags_interval_ms", CONFIG_INT, OPT(ollama_tags_interval_ms),
+	  "30000", 1000, 3600000, NULL, 1,
+	  "How often /api/tags is polled (also on every change of the loaded "
+	  "set), in milliseconds.", NULL },
+	{ "metrics.interval_ms", CONFIG_INT, OPT(metrics_interval_ms), "1000",
+	  250, 60000, NULL, 0,
+	  "How often system metrics are sampled, in milliseconds; the last "
+	  "hour is kept at this rate.", NULL },
+	{ "retention_days", CONFIG_INT, OPT(retention_days), "30", 1, 3650,
+	  NULL, 1,
+	  "Days of history kept in the database (metric minutes, sessions, "
+	  "benchmarks).", NULL },
+};
+const int config_noptions = sizeof(config_options) / sizeof(config_options[0]);
+
+struct config_errs {
+	char	*text;
+	size_t	 len;
+	int	 n;
+};
+
+static void config_err(struct config_errs *e, const char *file,
+    const yaml_mark_t *mark, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+static void
+config_err(struct config_errs *e, const char *file, const yaml_mark_t *mark,
+    const char *fmt, ...)
+{
+	va_list	 ap;
+	char	*msg, *line;
+
+	va_start(ap, fmt);
+	if (vasprintf(&msg, fmt, ap) < 0)
+		fatalx("config: out of memory");
+	va_end(ap);
+	if (file != NULL && mark != NULL)
+		line = xasprintf("%s:%zu:%zu: %s", file, mark->line + 1,
+		    mark->column + 1, msg);
+	else if (file != NULL)
+		line = xasprintf("%s: %s", file, msg);
+	else
+		line = xstrdup(msg);
+	free(msg);
+	e->text = xrealloc(e->text, e->len + strlen(line) + 2);
+	if (e->len > 0)
+		e->text[e->len++] = '\n';
+	memcpy(e->text + e->len, line, strlen(line) + 1);
+	e->len += strlen(line);
+	e->n++;
+	free(line);
+}
+
+static int
+config_log_level_fn(const char *in, char **outp, char **causep)
+{
+	enum log_level	lvl;
+
+	if (log_level_parse(in, &lvl) != 0) {
+		*causep = xasprintf("'%s' is not a log level (error, warn, "
+		    "info, debug)", in);
+		return -EINVAL;
+	}
+	*outp = xstrdup(log_level_name(lvl));
+	return 0;
+}
+
+static int
+config_url_fn(const char *in, char **outp, char **causep)
+{
+	if (ollama_host_url(in, outp) != 0) {
+		*causep = xasprintf("'%s' is not a host, host:port or URL", in);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int
+config_path_fn(const char *in, char **outp, char **causep)
+{
+	const char	*home;
+
+	if (in[0] == '~' && (in[1] == '/' || in[1] == '\0') &&
+	    (home = getenv("HOME")) != NULL) {
+		*outp = xasprintf("%s%s", home, in + 1);
+		return 0;
+	}
+	if (in[0] != '/') {
+		*causep = xasprintf("'%s' is not an absolute path", in);
+		return -EINVAL;
+	}
+	*outp = xstrdup(in);
+	return 0;
+}
+
+/* Index of an option, or -1. */
+int
+config_find(const char *name)
+{
+	int	i;
+
+	for (i = 0; i < config_noptions; i++)
+		if (strcmp(config_options[i].name, name) == 0)
+			return i;
+	return -1;
+}
+
+static void
+config_strlist_free(struct config_strlist *l)
+{
+	int	i;
+
+	for (i = 0; i < l->n; i++)
+		free(l->v[i]);
+	free(l->v);
+	l->v = NULL;
+	l->n = 0;
+}
+
+static int
+config_parse_bool(const char *s, int *bp)
+{
+	static const char *const yes[] = { "true", "yes", "on", "1" };
+	static const char *const no[] = { "false", "no", "off", "0" };
+	size_t	i;
+
+	for (i = 0; i < 4; i++) {
+		if (strcasecmp(s, yes[i]) == 0) {
+			*bp = 1;
+			return 0;
+		}
+		if (strcasecmp(s, no[i]) == 0) {
+			*bp = 0;
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
+/*
+ * Store text as option i's value. Returns 0 or -EINVAL with *causep set.
+ */
+static int
+config_set_text(struct mlxd_config *cfg, int i, const char *text,
+    char **causep)
+{
+	const struct config_option	*o = &config_options[i];
+	char				*p = (char *)cfg + o->off, *out = NULL, *end;
+	long long			 v;
+	int				 b;
+
+	switch (o->type) {
+	case CONFIG_STRING:
+		if (o->value_fn != NULL) {
+			if (o->value_fn(text, &out, causep) != 0)
+				return -EINVAL;
+		} else
+			out = xstrdup(text);
+		free(*(char **)p);
+		*(char **)p = out;
+		return 0;
+	case CONFIG_INT:
+		errno = 0;
+		v = strtoll(text, &end, 10);
+		if (errno != 0 || end == text || *end != '\0') {
+			*causep = xasprintf("'%s' is not an integer", text);
+			return -EINVAL;
+		}
+		if (v < o->min || v > o->max) {
+			*causep = xasprintf("%lld is out of range [%" PRId64
+			    ", %" PRId64 "]", v, o->min, o->max);
+			return -EINVAL;
+		}
+		*(int64_t *)p = v;
+		return 0;
+	case CONFIG_BOOL:
+		if (config_parse_bool(text, &b) != 0) {
+			*causep = xasprintf("'%s' is not a boolean (true or "
+			    "false)", text);
+			return -EINVAL;
+		}
+		*(int *)p = b;
+		return 0;
+	case CONFIG_STRLIST: {
+		/* From text (defaults, environment): comma-separated. */
+		struct config_strlist	*l = (struct config_strlist *)p;
+		const char		*s = text;
+
+		config_strlist_free(l);
+		while (*s != '\0') {
+			size_t n = strcspn(s, ",");
+			if (n > 0) {
+				l->v = xreallocarray(l->v, (size_t)l->n + 1,
+				    sizeof(*l->v));
+				l->v[l->n++] = xstrndup(s, n);
+			}
+			s += n;
+			if (*s == ',')
+				s++;
+		}
+		return 0;
+	}
+	}
+	return -EINVAL;
+}
+
+static const char *
+config_type_name(enum config_type t)
+{
+	switch (t) {
+	case CONFIG_STRING:
+		return "a string";
+	case CONFIG_INT:
+		return "an integer";
+	case CONFIG_BOOL:
+		return "a boolean";
+	case CONFIG_STRLIST:
+		return "a list of strings";
+	}
+	return "?";
+}
+
+static void
+config_yaml_node(struct mlxd_config *cfg, yaml_document_t *doc,
+    yaml_node_t *node, const char *prefix, const char *file,
+    struct config_errs *e)
+{
+	yaml_node_pair_t	*pair;
+	yaml_node_t		*k, *v;
+	char			*name, *cause = NULL;
+	int			 i;
+
+	if (node->type != YAML_MAPPING_NODE) {
+		config_err(e, file, &node->start_mark,
+		    "expected a mapping of options%s%s", prefix ? " under " :
+		    "", prefix ? prefix : "");
+		return;
+	}
+	for (pair = node->data.mapping.pairs.start;
+	    pair < node->data.mapping.pairs.top; pair++) {
+		k = yaml_document_get_node(doc, pair->key);
+		v = yaml_document_get_node(doc, pair->value);
+		if (k == NULL || v == NULL)
+			continue;
+		if (k->type != YAML_SCALAR_NODE) {
+			config_err(e, file, &k->start_mark,
+			    "option names must be plain strings");
+			continue;
+		}
+		name = prefix == NULL ? xstrdup((char *)k->data.scalar.value) :
+		    xasprintf("%s.%s", prefix, (char *)k->data.scalar.value);
+		i = config_find(name);
+		if (i < 0) {
+			/* A prefix of a known option is a section. */
+			size_t nl = strlen(name);
+			int j, section = 0;
+			for (j = 0; j < config_noptions; j++)
+				if (strncmp(config_options[j].name, name,
+				    nl) == 0 && config_options[j].name[nl] ==
+				    '.')
+					section = 1;
+			if (section)
+				config_yaml_node(cfg, doc, v, name, file, e);
+			else
+				config_err(e, file, &k->start_mark,
+				    "unknown option '%s'", name);
+			free(name);
+			continue;
+		}
+		if (config_options[i].type == CONFIG_STRLIST) {
+			struct config_strlist *l = (struct config_strlist *)
+			    ((char *)cfg + config_options[i].off);
+			yaml_node_item_t *it;
+			if (v->type != YAML_SEQUENCE_NODE) {
+				config_err(e, file, &v->start_mark,
+				    "%s: expected a list of strings", name);
+				goto next;
+			}
+			config_strlist_free(l);
+			for (it = v->data.sequence.items.start;
+			    it < v->data.sequence.items.top; it++) {
+				yaml_node_t *iv = yaml_document_get_node(doc,
+				    *it);
+				if (iv == NULL || iv->type != YAML_SCALAR_NODE) {
+					config_err(e, file, iv ?
+					    &iv->start_mark : &v->start_mark,
+					    "%s: list items must be strings",
+					    name);
+					continue;
+				}
+				l->v = xreallocarray(l->v, (size_t)l->n + 1,
+				    sizeof(*l->v));
+				l->v[l->n++] = xstrdup(
+				    (char *)iv->data.scalar.value);
+			}
+			cfg->src[i] = CONFIG_SRC_FILE;
+			goto next;
+		}
+		if (v->type != YAML_SCALAR_NODE) {
+			config_err(e, file, &v->start_mark, "%s: expected %s",
+			    name, config_type_name(config_options[i].type));
+			goto next;
+		}
+		if (v->data.scalar.length == 0 &&
+		    v->data.scalar.style == YAML_PLAIN_SCALAR_STYLE) {
+			config_err(e, file, &v->start_mark, "%s: missing value",
+			    name);
+			goto next;
+		}
+		if (config_options[i].type != CONFIG_STRING &&
+		    v->data.scalar.style != YAML_PLAIN_SCALAR_STYLE) {
+			config_err(e, file, &v->start_mark, "%s: expected %s, "
+			    "not a quoted string", name,
+			    config_type_name(config_options[i].type));
+			goto next;
+		}
+		if (config_set_text(cfg, i, (char *)v->data.scalar.value,
+		    &cause) != 0) {
+			config_err(e, file, &v->start_mark, "%s: %s", name,
+			    cause);
+			free(cause);
+			cause = NULL;
+		} else
+			cfg->src[i] = CONFIG_SRC_FILE;
+next:
+		free(name);
+	}
+}
+
+static int
+config_read_file(struct mlxd_config *cfg, const char *path, FILE *fp,
+    struct config_errs *e)
+{
+	yaml_parser_t	 parser;
+	yaml_document_t	 doc;
+	yaml_node_t	*root;
+	int		 rc = 0;
+
+	if (!yaml_parser_initialize(&parser))
+		fatalx("config: cannot initialise the YAML parser");
+	yaml_parser_set_input_file(&parser, fp);
+	if (!yaml_parser_load(&parser, &doc)) {
+		config_err(e, path, &parser.problem_mark, "%s%s%s",
+		    parser.problem != NULL ? parser.problem : "invalid YAML",
+		    parser.context != NULL ? " " : "",
+		    parser.context != NULL ? parser.context : "");
+		yaml_parser_delete(&parser);
+		return -EINVAL;
+	}
+	root = yaml_document_get_root_node(&doc);
+	/* An empty file, or one with only comments, is an empty config. */
+	if (root != NULL && !(root->type == YAML_SCALAR_NODE &&
+	    root->data.scalar.length == 0))
+		config_yaml_node(cfg, &doc, root, NULL, path, e);
+	yaml_document_delete(&doc);
+	yaml_parser_delete(&parser);
+	return rc;
+}
+
+/* The default config file path, or NULL. */
+char *
+config_default_path(void)
+{
+	char	*p;
+
+	return paths_default_config(&p) == 0 ? p : NULL;
+}
+
+static int
+config_defaults(struct mlxd_config *cfg, struct config_errs *e)
+{
+	char	*cause = NULL;
+	int	 i, rc = 0;
+
+	for (i = 0; i < config_noptions; i++) {
+		if (config_options[i].def == NULL)
+			continue;
+		if (config_set_text(cfg, i, config_options[i].def, &cause)) {
+			config_err(e, NULL, NULL, "%s: bad default: %s",
+			    config_options[i].name, cause);
+			free(cause);
+			cause = NULL;
+			rc = -EINVAL;
+		}
+	}
+	if (paths_default_socket(&cfg->socket) != 0 ||
+	    paths_default_data_dir(&cfg->data_dir) != 0) {
+		config_err(e, NULL, NULL, "cannot work out default paths: "
+		    "HOME is not set");
+		rc = -ENOENT;
+	}
+	return rc;
+}
+
+/* Build the effective configuration. */
+int
+config_load(const char *path, int explicit, const struct config_flag *flags,
+    int nflags, struct mlxd_config **cfgp, char **causep)
+{
+	struct mlxd_config	*cfg;
+	struct config_errs	 e = { NULL, 0, 0 };
+	char			*defpath = NULL, *cause = NULL;
+	const char		*env;
+	FILE			*fp;
+	int			 i, j;
+
+	cfg = xcalloc(1, sizeof(*cfg));
+	cfg->src = xcalloc((size_t)config_noptions, sizeof(*cfg->src));
+	(void)config_defaults(cfg, &e);
+
+	if (path == NULL)
+		path = defpath = config_default_path();
+	if (path != NULL) {
+		if ((fp = fopen(path, "r")) != NULL) {
+			cfg->file = xstrdup(path);
+			(void)config_read_file(cfg, path, fp, &e);
+			fclose(fp);
+		} else if (explicit || errno != ENOENT)
+			config_err(&e, path, NULL, "cannot read: %s",
+			    strerror(errno));
+	}
+
+	for (i = 0; i < config_noptions; i++) {
+		if (config_options[i].env == NULL ||
+		    (env = getenv(config_options[i].env)) == NULL ||
+		    *env == '\0')
+			continue;
+		if (config_set_text(cfg, i, env, &cause) != 0) {
+			config_err(&e, NULL, NULL, "environment %s: %s",
+			    config_options[i].env, cause);
+			free(cause);
+			cause = NULL;
+		} else
+			cfg->src[i] = CONFIG_SRC_ENV;
+	}
+	for (j = 0; j < nflags; j++) {
+		if ((i = config_find(flags[j].name)) < 0) {
+			config_err(&e, NULL, NULL, "unknown option '%s'",
+			    flags[j].name);
+			continue;
+		}
+		if (config_set_text(cfg, i, flags[j].value, &cause) != 0) {
+			config_err(&e, NULL, NULL, "--%s: %s", flags[j].name,
+			    cause);
+			free(cause);
+			cause = NULL;
+		} else
+			cfg->src[i] = CONFIG_SRC_FLAG;
+	}
+	free(defpath);
+	if (e.n > 0) {
+		*causep = e.text;
+		config_free(cfg);
+		return -EINVAL;
+	}
+	*cfgp = cfg;
+	return 0;
+}
+
+/* Free a configuration; accepts NULL. */
+void
+config_free(struct mlxd_config *cfg)
+{
+	int	i;
+
+	if (cfg == NULL)
+		return;
+	for (i = 0; i < config_noptions; i++) {
+		char *p = (char *)cfg + config_options[i].off;
+		if (config_options[i].type == CONFIG_STRING)
+			free(*(char **)p);
+		else if (config_options[i].type == CONFIG_STRLIST)
+			config_strlist_free((struct config_strlist *)p);
+	}
+	free(cfg->file);
+	free(cfg->src);
+	free(cfg);
+}
+
+/* Name of a source. */
+const char *
+config_source_name(enum config_source src)
+{
+	switch (src) {
+	case CONFIG_SRC_DEFAULT:
+		return "default";
+	case CONFIG_SRC_FILE:
+		return "file";
+	case CONFIG_SRC_ENV:
+		return "env";
+	case CONFIG_SRC_FLAG:
+		return "flag";
+	}
+	return "?";
+}
+
+/* Option i's value as JSON. */
+json_t *
+config_value_json(const struct mlxd_config *cfg, int i)
+{
+	const char	*p = (const char *)cfg + config_options[i].off;
+	const struct config_strlist *l;
+	json_t		*a;
+	int		 k;
+
+	switch (config_options[i].type) {
+	case CONFIG_STRING:
+		return *(char *const *)p == NULL ? json_null() :
+		    json_string(*(char *const *)p);
+	case CONFIG_INT:
+		return json_integer(*(const int64_t *)p);
+	case CONFIG_BOOL:
+		return json_boolean(*(const int *)p);
+	case CONFIG_STRLIST:
+		l = (const struct config_strlist *)p;
+		a = json_array();
+		for (k = 0; k < l->n; k++)
+			json_array_append_new(a, json_string(l->v[k]));
+		return a;
+	}
+	return json_null();
+}
+
+/* GET /v1/config body. */
+json_t *
+config_to_json(const struct mlxd_config *cfg)
+{
+	json_t	*opts, *o;
+	int	 i;
+
+	opts = json_array();
+	for (i = 0; i < config_noptions; i++) {
+		o = json_pack("{s:s, s:o, s:s, s:s?, s:b, s:s}",
+		    "name", config_options[i].name,
+		    "value", config_value_json(cfg, i),
+		    "source", config_source_name(cfg->src[i]),
+		    "env", config_options[i].env,
+		    "reloadable", config_options[i].reloadable,
+		    "help", config_options[i].help);
+		if (o != NULL && json_object_get(o, "env") == NULL)
+			json_object_set_new(o, "env", json_null());
+		json_array_append_new(opts, o);
+	}
+	return json_pack("{s:s?, s:o}", "file", cfg->file, "options", opts);
+}
+
+/* Keep old values of non-reloadable options that changed. */
+void
+config_keep_unreloadable(struct mlxd_config *newcfg,
+    const struct mlxd_config *oldcfg)
+{
+	json_t	*a, *b;
+	int	 i;
+
+	for (i = 0; i < config_noptions; i++) {
+		if (config_options[i].reloadable)
+			continue;
+		a = config_value_json(newcfg, i);
+		b = config_value_json(oldcfg, i);
+		if (!json_equal(a, b)) {
+			char *p = (char *)newcfg + config_options[i].off;
+			log_warnx("config: %s changed; it takes effect when "
+			    "mlxd restarts", config_options[i].name);
+			if (config_options[i].type == CONFIG_STRING) {
+				free(*(char **)p);
+				*(char **)p = xstrdup(*(char *const *)
+				    ((const char *)oldcfg +
+				    config_options[i].off));
+			} else if (config_options[i].type == CONFIG_INT)
+				*(int64_t *)p = *(const int64_t *)
+				    ((const char *)oldcfg +
+				    config_options[i].off);
+			else if (config_options[i].type == CONFIG_BOOL)
+				*(int *)p = *(const int *)((const char *)
+				    oldcfg + config_options[i].off);
+			newcfg->src[i] = oldcfg->src[i];
+		}
+		json_decref(a);
+		json_decref(b);
+	}
+}
+
+/* Markdown table of the options. */
+char *
+config_doc_markdown(void)
+{
+	char	*out, *row;
+	int	 i;
+
+	out = xstrdup("| option | type | default | environment | reload | "
+	    "meaning |\n| --- | --- | --- | --- | --- | --- |\n");
+	for (i = 0; i < config_noptions; i++) {
+		const struct config_option *o = &config_options[i];
+		char range[64] = "";
+		if (o->type == CONFIG_INT)
+			snprintf(range, sizeof(range), " (%" PRId64 "–%"
+			    PRId64 ")", o->min, o->max);
+		row = xasprintf("%s| `%s` | %s%s | %s%s%s | %s%s%s | %s | %s |\n",
+		    out, o->name,
+		    o->type == CONFIG_STRING ? "string" : o->type == CONFIG_INT ?
+		    "integer" : o->type == CONFIG_BOOL ? "boolean" : "list",
+		    range, o->def ? "`" : "", o->def ? o->def : "see below",
+		    o->def ? "`" : "", o->env ? "`" : "", o->env ? o->env : "—",
+		    o->env ? "`" : "", o->reloadable ? "yes" : "restart",
+		    o->help);
+		free(out);
+		out = row;
+	}
+	return out;
+}

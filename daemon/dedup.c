@@ -1,0 +1,984 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * dedup.c: finding groups of byte-identical model files, plus the helpers
+ * the apply/recover half (dedup_apply.c) shares: progress reporting,
+ * SHA-256 through OpenSSL's EVP interface, and names.
+ *
+ * Grouping reads as little as possible: files are grouped by size; inside a
+ * size group, files whose digest is known (Ollama and HF blob names, hashes
+ * learned on an earlier run) are grouped by digest without any read; when a
+ * group also holds files of unknown digest, every member is sampled (head and
+ * tail), and only unknown files that still collide with something are hashed
+ * in full. A known-digest file is never hashed. Runs on the uv threadpool.
+ */
+#include "config.h"
+
+#include <sys/types.h>
+#include <sys/stat.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#ifdef HAVE_LIBCRYPTO
+#include <openssl/evp.h>
+#endif
+
+#include "dedup.h"
+#include "dedup_int.h"
+#include "log.h"
+#include "modelstore.h"
+#include "osdep.h"
+#include "store.h"
+#include "store_cache.h"
+#include "xmalloc.h"
+
+#define DEDUP_MIN_SIZE		(1024 * 1024)
+#define DEDUP_SAMPLE_SIZE	(64 * 1024)
+#define DEDUP_PROGRESS_NS	100000000LL
+
+static const char *const method_names[] = { "clone", "hardlink", "symlink" };
+static const char *const outcome_names[] = {
+	"planned", "done", "skipped", "unsupported", "differs", "failed",
+};
+static const char *const op_kind_names[] = {
+	"clone", "dedupe", "hardlink", "symlink",
+};
+static const char *const op_state_names[] = {
+	"planned", "temp_created", "renamed", "done", "rolled_back",
+};
+
+#define NELEM(a)	(sizeof(a) / sizeof((a)[0]))
+
+/* ---- names ---- */
+
+static int
+name_parse(const char *const *names, size_t n, const char *s, int *vp)
+{
+	size_t	i;
+
+	for (i = 0; i < n; i++) {
+		if (strcmp(s, names[i]) == 0) {
+			*vp = (int)i;
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
+/* "clone", "hardlink" or "symlink". */
+const char *
+dedup_method_name(enum dedup_method method)
+{
+	return (size_t)method < NELEM(method_names) ? method_names[method] :
+	    "?";
+}
+
+/* Parse a method name. */
+int
+dedup_method_parse(const char *s, enum dedup_method *methodp)
+{
+	int	v, rc;
+
+	if ((rc = name_parse(method_names, NELEM(method_names), s, &v)) == 0)
+		*methodp = (enum dedup_method)v;
+	return rc;
+}
+
+/* Text name of an action outcome. */
+const char *
+dedup_outcome_name(enum dedup_outcome outcome)
+{
+	return (size_t)outcome < NELEM(outcome_names) ?
+	    outcome_names[outcome] : "?";
+}
+
+/* Text name of a journal operation kind. */
+const char *
+dedup_op_kind_name(enum dedup_op_kind kind)
+{
+	return (size_t)kind < NELEM(op_kind_names) ? op_kind_names[kind] : "?";
+}
+
+/* Parse a journal operation kind. */
+int
+dedup_op_kind_parse(const char *s, enum dedup_op_kind *kindp)
+{
+	int	v, rc;
+
+	if ((rc = name_parse(op_kind_names, NELEM(op_kind_names), s, &v)) == 0)
+		*kindp = (enum dedup_op_kind)v;
+	return rc;
+}
+
+/* Text name of a journal state. */
+const char *
+dedup_op_state_name(enum dedup_op_state state)
+{
+	return (size_t)state < NELEM(op_state_names) ?
+	    op_state_names[state] : "?";
+}
+
+/* Parse a journal state. */
+int
+dedup_op_state_parse(const char *s, enum dedup_op_state *statep)
+{
+	int	v, rc;
+
+	if ((rc = name_parse(op_state_names, NELEM(op_state_names), s,
+	    &v)) == 0)
+		*statep = (enum dedup_op_state)v;
+	return rc;
+}
+
+/* Defaults: 1 MiB minimum, 64 KiB samples, clone only, dry run. */
+void
+dedup_options_init(struct dedup_options *opts)
+{
+	memset(opts, 0, sizeof(*opts));
+	opts->min_size = DEDUP_MIN_SIZE;
+	opts->sample_size = DEDUP_SAMPLE_SIZE;
+	opts->methods[0] = DEDUP_CLONE;
+	opts->nmethods = 1;
+	opts->dry_run = 1;
+}
+
+/* ---- progress ---- */
+
+int64_t
+dedup_mono_ns(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+void
+dedup_prog_init(struct dedup_prog *pr, dedup_progress_cb cb, void *arg,
+    const volatile int *cancel)
+{
+	memset(pr, 0, sizeof(*pr));
+	pr->cb = cb;
+	pr->arg = arg;
+	pr->cancel = cancel;
+	pr->p.eta_s = -1;
+}
+
+/* Start a phase: reset the per-phase counters and report once. */
+void
+dedup_prog_phase(struct dedup_prog *pr, enum dedup_phase phase,
+    uint64_t files_total, uint64_t bytes_total)
+{
+	pr->p.phase = phase;
+	pr->p.files_done = 0;
+	pr->p.files_total = files_total;
+	pr->p.bytes_done = 0;
+	pr->p.bytes_total = bytes_total;
+	pr->p.rate = 0;
+	pr->p.eta_s = -1;
+	pr->phase_start_ns = dedup_mono_ns();
+	dedup_prog_update(pr, NULL, 1);
+}
+
+/* Recompute rate and ETA; call the callback at most every 100 ms. */
+void
+dedup_prog_update(struct dedup_prog *pr, const char *path, int force)
+{
+	int64_t	now, el;
+
+	if (pr->cb == NULL)
+		return;
+	now = dedup_mono_ns();
+	if (!force && now - pr->last_cb_ns < DEDUP_PROGRESS_NS)
+		return;
+	pr->last_cb_ns = now;
+	el = now - pr->phase_start_ns;
+	if (el > 0 && pr->p.bytes_done > 0) {
+		pr->p.rate = (double)pr->p.bytes_done * 1e9 / (double)el;
+		pr->p.eta_s = pr->p.bytes_total > pr->p.bytes_done ?
+		    (int64_t)((double)(pr->p.bytes_total - pr->p.bytes_done) /
+		    pr->p.rate + 0.5) : 0;
+	}
+	pr->p.path = path;
+	pr->cb(pr->arg, &pr->p);
+	pr->p.path = NULL;
+}
+
+int
+dedup_cancelled(const struct dedup_prog *pr)
+{
+	return pr->cancel != NULL && *pr->cancel;
+}
+
+/* ---- SHA-256 ---- */
+
+#ifdef HAVE_LIBCRYPTO
+struct dedup_sha {
+	EVP_MD_CTX	*ctx;
+};
+
+static int
+sha_init(struct dedup_sha *h)
+{
+	if ((h->ctx = EVP_MD_CTX_new()) == NULL)
+		return -ENOMEM;
+	if (EVP_DigestInit_ex(h->ctx, EVP_sha256(), NULL) != 1) {
+		EVP_MD_CTX_free(h->ctx);
+		h->ctx = NULL;
+		return -EIO;
+	}
+	return 0;
+}
+
+static void
+sha_update(struct dedup_sha *h, const void *buf, size_t n)
+{
+	(void)EVP_DigestUpdate(h->ctx, buf, n);
+}
+
+static void
+sha_final(struct dedup_sha *h, unsigned char out[32])
+{
+	unsigned int	len = 32;
+
+	(void)EVP_DigestFinal_ex(h->ctx, out, &len);
+	EVP_MD_CTX_free(h->ctx);
+	h->ctx = NULL;
+}
+
+static void
+sha_abort(struct dedup_sha *h)
+{
+	EVP_MD_CTX_free(h->ctx);
+	h->ctx = NULL;
+}
+#else
+struct dedup_sha {
+	int	unused;
+};
+
+static int
+sha_init(struct dedup_sha *h)
+{
+	(void)h;
+	return -ENOTSUP;
+}
+
+static void
+sha_update(struct dedup_sha *h, const void *buf, size_t n)
+{
+	(void)h;
+	(void)buf;
+	(void)n;
+}
+
+static void
+sha_final(struct dedup_sha *h, unsigned char out[32])
+{
+	(void)h;
+	memset(out, 0, 32);
+}
+
+static void
+sha_abort(struct dedup_sha *h)
+{
+	(void)h;
+}
+#endif
+
+static void
+to_hex(const unsigned char *in, size_t n, char *out)
+{
+	static const char	digits[] = "0123456789abcdef";
+	size_t			i;
+
+	for (i = 0; i < n; i++) {
+		out[2 * i] = digits[in[i] >> 4];
+		out[2 * i + 1] = digits[in[i] & 15];
+	}
+	out[2 * n] = '\0';
+}
+
+/*
+ * Read an open file from the start to EOF into a SHA-256, counting progress
+ * (pr may be NULL). The file must have exactly expect bytes (UINT64_MAX: any);
+ * -ESTALE otherwise, since that means it changed under us.
+ */
+int
+dedup_hash_fd(struct dedup_prog *pr, int fd, uint64_t expect, char hex[65])
+{
+	struct dedup_sha	 h;
+	unsigned char		*buf, md[32];
+	uint64_t		 total = 0;
+	ssize_t			 n;
+	int			 rc;
+
+	if ((rc = sha_init(&h)) != 0)
+		return rc;
+	buf = xmalloc(DEDUP_IO_SIZE);
+#ifdef POSIX_FADV_SEQUENTIAL
+	(void)posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+#endif
+	for (;;) {
+		if (pr != NULL && dedup_cancelled(pr)) {
+			rc = -ECANCELED;
+			break;
+		}
+		n = pread(fd, buf, DEDUP_IO_SIZE, (off_t)total);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			rc = -errno;
+			break;
+		}
+		if (n == 0)
+			break;
+		sha_update(&h, buf, (size_t)n);
+		total += (uint64_t)n;
+		if (pr != NULL) {
+			pr->p.bytes_done += (uint64_t)n;
+			pr->p.bytes_read += (uint64_t)n;
+			dedup_prog_update(pr, NULL, 0);
+		}
+	}
+	free(buf);
+	if (rc == 0 && expect != UINT64_MAX && total != expect)
+		rc = -ESTALE;
+	if (rc != 0) {
+		sha_abort(&h);
+		return rc;
+	}
+	sha_final(&h, md);
+	to_hex(md, sizeof(md), hex);
+	return 0;
+}
+
+/* SHA-256 of a whole file as lowercase hex. */
+int
+dedup_sha256_path(const char *path, char hex[65])
+{
+	int	fd, rc;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		return -errno;
+	rc = dedup_hash_fd(NULL, fd, UINT64_MAX, hex);
+	close(fd);
+	return rc;
+}
+
+/* A 32-byte key from the first and last ss bytes and the size. */
+static int
+sample_fd(struct dedup_prog *pr, int fd, uint64_t size, uint32_t ss,
+    unsigned char key[32])
+{
+	struct dedup_sha	 h;
+	unsigned char		*buf;
+	off_t			 offs[2];
+	ssize_t			 n;
+	size_t			 i;
+	int			 rc;
+
+	if ((rc = sha_init(&h)) != 0)
+		return rc;
+	buf = xmalloc(ss);
+	offs[0] = 0;
+	offs[1] = (off_t)(size - ss);
+	sha_update(&h, &size, sizeof(size));
+	for (i = 0; i < 2; i++) {
+		n = pread(fd, buf, ss, offs[i]);
+		if (n != (ssize_t)ss) {
+			rc = n < 0 ? -errno : -ESTALE;
+			break;
+		}
+		sha_update(&h, buf, ss);
+		pr->p.bytes_read += ss;
+		pr->p.bytes_done += ss;
+	}
+	free(buf);
+	if (rc != 0) {
+		sha_abort(&h);
+		return rc;
+	}
+	sha_final(&h, key);
+	return 0;
+}
+
+/* ---- grouping ---- */
+
+/* One distinct inode among the loaded files (its names are contiguous). */
+struct dinode {
+	size_t			 first;		/* into files[] */
+	size_t			 nfiles;
+	uint64_t		 size;
+	char			 sha[65];	/* "" unknown */
+	enum modelstore_digest	 digest;
+	unsigned char		 sample[32];
+	unsigned		 need_sample:1;
+	unsigned		 need_hash:1;
+	unsigned		 failed:1;
+};
+
+struct finder {
+	struct store			*st;
+	const struct dedup_options	*o;
+	struct dedup_prog		 pr;
+	struct store_cache_file		*files;
+	size_t				 nfiles;
+	struct dinode			*in;
+	size_t				 nin;
+	size_t				*order;		/* permutation of in[] */
+	struct dedup_op			*clones;	/* done clone ops, by target */
+	size_t				 nclones;
+	struct dedup_report		*rep;
+};
+
+static void
+report_warn(struct dedup_report *rep, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void
+report_warn(struct dedup_report *rep, const char *fmt, ...)
+{
+	char	buf[512];
+	va_list	ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	rep->warnings = xreallocarray(rep->warnings, rep->nwarnings + 1,
+	    sizeof(*rep->warnings));
+	rep->warnings[rep->nwarnings++] = xstrdup(buf);
+	log_debug("dedup: %s", buf);
+}
+
+/* Open one of the inode's names, checking it is still that inode. */
+static int
+open_inode(struct finder *fd_, const struct dinode *d, const char **pathp)
+{
+	const struct store_cache_file	*f;
+	struct stat			 sb;
+	size_t				 i;
+	int				 fd, rc = -ENOENT;
+
+	for (i = 0; i < d->nfiles; i++) {
+		f = &fd_->files[d->first + i];
+		if ((fd = open(f->path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) ==
+		    -1) {
+			rc = -errno;
+			continue;
+		}
+		if (fstat(fd, &sb) != 0 || (uint64_t)sb.st_dev != f->dev ||
+		    (uint64_t)sb.st_ino != f->ino ||
+		    (uint64_t)sb.st_size != f->size ||
+		    osdep_stat_mtime_ns(&sb) != f->mtime_ns) {
+			close(fd);
+			rc = -ESTALE;
+			continue;
+		}
+		*pathp = f->path;
+		return fd;
+	}
+	*pathp = fd_->files[d->first].path;
+	return rc;
+}
+
+static int
+cmp_sample(const void *a, const void *b, void *ctx)
+{
+	const struct dinode	*in = ctx;
+
+	return memcmp(in[*(const size_t *)a].sample,
+	    in[*(const size_t *)b].sample, 32);
+}
+
+static int
+cmp_sha(const void *a, const void *b, void *ctx)
+{
+	const struct dinode	*in = ctx;
+	const struct dinode	*x = &in[*(const size_t *)a];
+	const struct dinode	*y = &in[*(const size_t *)b];
+	int			 c;
+
+	if ((c = strcmp(x->sha, y->sha)) != 0)
+		return c;
+	return x->first < y->first ? -1 : x->first > y->first;
+}
+
+/* Portable insertion-merge sort with a context (qsort_r differs by OS). */
+static void
+sort_ctx(size_t *v, size_t n, int (*cmp)(const void *, const void *, void *),
+    void *ctx)
+{
+	size_t	*tmp, w, i, lo, mid, hi, a, b, k;
+
+	if (n < 2)
+		return;
+	tmp = xreallocarray(NULL, n, sizeof(*tmp));
+	for (w = 1; w < n; w *= 2) {
+		for (lo = 0; lo < n; lo += 2 * w) {
+			mid = lo + w < n ? lo + w : n;
+			hi = lo + 2 * w < n ? lo + 2 * w : n;
+			a = lo;
+			b = mid;
+			k = lo;
+			while (a < mid && b < hi)
+				tmp[k++] = cmp(&v[b], &v[a], ctx) < 0 ?
+				    v[b++] : v[a++];
+			while (a < mid)
+				tmp[k++] = v[a++];
+			while (b < hi)
+				tmp[k++] = v[b++];
+		}
+		for (i = 0; i < n; i++)
+			v[i] = tmp[i];
+	}
+	free(tmp);
+}
+
+/* Collapse the sorted files into inodes. */
+static void
+build_inodes(struct finder *f)
+{
+	const struct store_cache_file	*x;
+	struct dinode			*d = NULL;
+	size_t				 i;
+
+	f->in = xcalloc(f->nfiles + 1, sizeof(*f->in));
+	for (i = 0; i < f->nfiles; i++) {
+		x = &f->files[i];
+		if (d == NULL || x->dev != f->files[d->first].dev ||
+		    x->ino != f->files[d->first].ino ||
+		    x->size != d->size) {
+			d = &f->in[f->nin++];
+			d->first = i;
+			d->size = x->size;
+		}
+		d->nfiles++;
+		if (x->sha256[0] == '\0')
+			continue;
+		if (d->sha[0] == '\0') {
+			memcpy(d->sha, x->sha256, sizeof(d->sha));
+			d->digest = x->digest;
+		} else if (strcmp(d->sha, x->sha256) != 0)
+			report_warn(f->rep, "%s: names of one file claim "
+			    "different digests", x->path);
+	}
+	f->order = xcalloc(f->nin + 1, sizeof(*f->order));
+	for (i = 0; i < f->nin; i++)
+		f->order[i] = i;
+}
+
+/* Decide what each size group needs read. */
+static void
+plan_reads(struct finder *f, uint64_t *nsamplep)
+{
+	size_t	lo, hi, i, unknown;
+
+	*nsamplep = 0;
+	for (lo = 0; lo < f->nin; lo = hi) {
+		for (hi = lo + 1; hi < f->nin && f->in[hi].size ==
+		    f->in[lo].size; hi++)
+			;
+		if (hi - lo < 2)
+			continue;
+		for (unknown = 0, i = lo; i < hi; i++)
+			unknown += f->in[i].sha[0] == '\0';
+		if (unknown == 0)
+			continue;
+		for (i = lo; i < hi; i++) {
+			/* Small files: a full hash costs no more than samples. */
+			if (f->in[lo].size <= 2ULL * f->o->sample_size)
+				f->in[i].need_hash = f->in[i].sha[0] == '\0';
+			else {
+				f->in[i].need_sample = 1;
+				(*nsamplep)++;
+			}
+		}
+	}
+}
+
+static int
+do_samples(struct finder *f, uint64_t nsample)
+{
+	struct dinode	*d;
+	const char	*path;
+	size_t		 i;
+	int		 fd, rc;
+
+	dedup_prog_phase(&f->pr, DEDUP_PHASE_SAMPLE, nsample,
+	    nsample * 2ULL * f->o->sample_size);
+	for (i = 0; i < f->nin; i++) {
+		d = &f->in[i];
+		if (!d->need_sample)
+			continue;
+		if (dedup_cancelled(&f->pr))
+			return -ECANCELED;
+		if ((fd = open_inode(f, d, &path)) < 0) {
+			report_warn(f->rep, "%s: %s; left out", path,
+			    strerror(-fd));
+			d->failed = 1;
+			continue;
+		}
+		rc = sample_fd(&f->pr, fd, d->size, f->o->sample_size,
+		    d->sample);
+		close(fd);
+		if (rc == -ENOTSUP)
+			return rc;
+		if (rc != 0) {
+			report_warn(f->rep, "%s: %s; left out", path,
+			    strerror(-rc));
+			d->failed = 1;
+			continue;
+		}
+		f->pr.p.files_sampled++;
+		f->pr.p.files_done++;
+		dedup_prog_update(&f->pr, path, 0);
+	}
+	return 0;
+}
+
+/* After sampling: unknown files that still collide need a full hash. */
+static void
+plan_hashes(struct finder *f)
+{
+	size_t	lo, hi, a, b, i, n, unknown;
+	size_t	*v = f->order;
+
+	for (lo = 0; lo < f->nin; lo = hi) {
+		for (hi = lo + 1; hi < f->nin && f->in[hi].size ==
+		    f->in[lo].size; hi++)
+			;
+		if (!f->in[lo].need_sample)
+			continue;
+		/* Drop failed ones to the end, sort the rest by sample. */
+		for (n = 0, i = lo; i < hi; i++)
+			if (!f->in[i].failed)
+				v[lo + n++] = i;
+		sort_ctx(v + lo, n, cmp_sample, f->in);
+		for (a = lo; a < lo + n; a = b) {
+			for (b = a + 1, unknown = f->in[v[a]].sha[0] == '\0';
+			    b < lo + n && memcmp(f->in[v[a]].sample,
+			    f->in[v[b]].sample, 32) == 0; b++)
+				unknown += f->in[v[b]].sha[0] == '\0';
+			if (b - a < 2 || unknown == 0)
+				continue;
+			for (i = a; i < b; i++)
+				if (f->in[v[i]].sha[0] == '\0')
+					f->in[v[i]].need_hash = 1;
+		}
+		for (i = lo; i < hi; i++)
+			v[i] = i;
+	}
+}
+
+static int
+do_hashes(struct finder *f)
+{
+	struct dinode	*d;
+	const char	*path;
+	uint64_t	 nfiles = 0, nbytes = 0;
+	int64_t		 t0;
+	size_t		 i;
+	int		 fd, rc;
+
+	for (i = 0; i < f->nin; i++) {
+		if (f->in[i].need_hash && !f->in[i].failed) {
+			nfiles++;
+			nbytes += f->in[i].size;
+		}
+	}
+	dedup_prog_phase(&f->pr, DEDUP_PHASE_HASH, nfiles, nbytes);
+	t0 = dedup_mono_ns();
+	for (i = 0; i < f->nin; i++) {
+		d = &f->in[i];
+		if (!d->need_hash || d->failed)
+			continue;
+		if (dedup_cancelled(&f->pr))
+			return -ECANCELED;
+		if ((fd = open_inode(f, d, &path)) < 0) {
+			report_warn(f->rep, "%s: %s; left out", path,
+			    strerror(-fd));
+			d->failed = 1;
+			continue;
+		}
+		rc = dedup_hash_fd(&f->pr, fd, d->size, d->sha);
+		close(fd);
+		if (rc == -ECANCELED || rc == -ENOTSUP)
+			return rc;
+		if (rc != 0) {
+			report_warn(f->rep, "%s: %s; left out", path,
+			    strerror(-rc));
+			d->sha[0] = '\0';
+			d->failed = 1;
+			continue;
+		}
+		d->digest = MODELSTORE_DIGEST_HASH;
+		f->rep->bytes_hashed += d->size;
+		f->pr.p.files_hashed++;
+		f->pr.p.files_done++;
+		dedup_prog_update(&f->pr, path, 0);
+		/* Remember it, keyed by what must not change. */
+		if ((rc = store_cache_hash_put(f->st, f->files[d->first].dev,
+		    f->files[d->first].ino, d->size,
+		    f->files[d->first].mtime_ns, d->sha)) != 0)
+			return rc;
+	}
+	if (f->rep->bytes_hashed > 0 && dedup_mono_ns() > t0)
+		f->rep->hash_rate = (double)f->rep->bytes_hashed * 1e9 /
+		    (double)(dedup_mono_ns() - t0);
+	return 0;
+}
+
+static int
+cmp_op_target(const void *a, const void *b)
+{
+	return strcmp(((const struct dedup_op *)a)->target,
+	    ((const struct dedup_op *)b)->target);
+}
+
+static size_t
+uf_find(size_t *parent, size_t i)
+{
+	while (parent[i] != i) {
+		parent[i] = parent[parent[i]];
+		i = parent[i];
+	}
+	return i;
+}
+
+/* Lower rank = better keeper: content-addressed stores first. */
+int
+dedup_role_rank(enum modelstore_role role)
+{
+	switch (role) {
+	case MODELSTORE_ROLE_OLLAMA_BLOB:
+		return 0;
+	case MODELSTORE_ROLE_HF_SHARED:
+		return 1;
+	case MODELSTORE_ROLE_HF_BLOB:
+		return 2;
+	case MODELSTORE_ROLE_LMSTUDIO:
+		return 3;
+	case MODELSTORE_ROLE_LOCAL:
+		return 4;
+	case MODELSTORE_ROLE_EXTERNAL:
+		break;
+	}
+	return 5;
+}
+
+static int
+cmp_member(const void *a, const void *b)
+{
+	const struct dedup_member	*x = a, *y = b;
+	int				 c;
+
+	if ((c = dedup_role_rank(x->role) - dedup_role_rank(y->role)) != 0)
+		return c;
+	if (x->nlink != y->nlink)
+		return x->nlink > y->nlink ? -1 : 1;
+	return strcmp(x->path, y->path);
+}
+
+/*
+ * Emit one group from the inodes v[0..n) that share a digest: list every
+ * name, work out which names already share storage (same inode, or a clone
+ * from the journal that is still in place) and what is wasted.
+ */
+static void
+emit_group(struct finder *f, const size_t *v, size_t n)
+{
+	struct dedup_report	*rep = f->rep;
+	struct dedup_group	*g;
+	struct dedup_member	*m;
+	struct dedup_op		 key, *op;
+	size_t			*parent, i, k, j, nm = 0, *root;
+
+	for (i = 0; i < n; i++)
+		nm += f->in[v[i]].nfiles;
+	parent = xcalloc(nm, sizeof(*parent));
+	root = xcalloc(nm, sizeof(*root));
+	m = xcalloc(nm, sizeof(*m));
+	for (i = 0, j = 0; i < n; i++) {
+		const struct dinode *d = &f->in[v[i]];
+
+		for (k = 0; k < d->nfiles; k++, j++) {
+			const struct store_cache_file *x =
+			    &f->files[d->first + k];
+
+			m[j].path = xstrdup(x->path);
+			m[j].role = x->role;
+			m[j].digest = d->digest;
+			m[j].dev = x->dev;
+			m[j].ino = x->ino;
+			m[j].blocks = x->blocks;
+			m[j].nlink = x->nlink;
+			m[j].mtime_ns = x->mtime_ns;
+			parent[j] = j - k;	/* first name of the inode */
+		}
+	}
+	/* Clones we made earlier, unchanged since, share with their source. */
+	for (j = 0; j < nm && f->nclones > 0; j++) {
+		key.target = m[j].path;
+		op = bsearch(&key, f->clones, f->nclones, sizeof(*f->clones),
+		    cmp_op_target);
+		if (op == NULL || op->result_dev != m[j].dev ||
+		    op->result_ino != m[j].ino ||
+		    op->result_mtime_ns != m[j].mtime_ns)
+			continue;
+		for (k = 0; k < nm; k++)
+			if (strcmp(m[k].path, op->source) == 0)
+				parent[uf_find(parent, j)] = uf_find(parent, k);
+	}
+	for (j = 0; j < nm; j++)
+		root[j] = uf_find(parent, j);
+
+	rep->groups = xreallocarray(rep->groups, rep->ngroups + 1,
+	    sizeof(*rep->groups));
+	g = &rep->groups[rep->ngroups];
+	memset(g, 0, sizeof(*g));
+	memcpy(g->sha256, f->in[v[0]].sha, sizeof(g->sha256));
+	g->size = f->in[v[0]].size;
+	/* Share ids: the index of the set's root, before sorting. */
+	for (j = 0; j < nm; j++) {
+		m[j].share = root[j];
+		if (root[j] == j)
+			g->nshares++;
+	}
+	free(parent);
+	free(root);
+	if (g->nshares < 2) {
+		for (j = 0; j < nm; j++)
+			free(m[j].path);
+		free(m);
+		return;
+	}
+	qsort(m, nm, sizeof(*m), cmp_member);
+	g->members = m;
+	g->nmembers = nm;
+	g->wasted = g->size * (g->nshares - 1);
+	rep->wasted += g->wasted;
+	rep->ngroups++;
+}
+
+static void
+make_groups(struct finder *f)
+{
+	size_t	lo, hi, a, b, n, i;
+	size_t	*v = f->order;
+
+	for (lo = 0; lo < f->nin; lo = hi) {
+		for (hi = lo + 1; hi < f->nin && f->in[hi].size ==
+		    f->in[lo].size; hi++)
+			;
+		if (hi - lo < 2)
+			continue;
+		for (n = 0, i = lo; i < hi; i++)
+			if (!f->in[i].failed && f->in[i].sha[0] != '\0')
+				v[lo + n++] = i;
+		sort_ctx(v + lo, n, cmp_sha, f->in);
+		for (a = lo; a < lo + n; a = b) {
+			for (b = a + 1; b < lo + n && strcmp(f->in[v[a]].sha,
+			    f->in[v[b]].sha) == 0; b++)
+				;
+			if (b - a >= 2)
+				emit_group(f, v + a, b - a);
+		}
+	}
+}
+
+/* Group the indexed files into sets of identical content. */
+int
+dedup_find(struct store *st, const struct dedup_options *opts,
+    dedup_progress_cb cb, void *arg, const volatile int *cancel,
+    struct dedup_report **reportp)
+{
+	struct dedup_options	 defaults;
+	struct finder		 f;
+	uint64_t		 nsample;
+	int			 rc;
+
+	if (opts == NULL) {
+		dedup_options_init(&defaults);
+		opts = &defaults;
+	}
+	memset(&f, 0, sizeof(f));
+	f.st = st;
+	f.o = opts;
+	f.rep = xcalloc(1, sizeof(*f.rep));
+	dedup_prog_init(&f.pr, cb, arg, cancel);
+	if (opts->sample_size == 0) {
+		rc = -EINVAL;
+		goto out;
+	}
+
+	dedup_prog_phase(&f.pr, DEDUP_PHASE_GROUP, 0, 0);
+	if ((rc = store_cache_files_load(st, opts->min_size, &f.files,
+	    &f.nfiles)) != 0 ||
+	    (rc = store_cache_ops_load(st, STORE_CACHE_OPS_SHARING, &f.clones,
+	    &f.nclones)) != 0)
+		goto out;
+	if (f.nclones > 1)
+		qsort(f.clones, f.nclones, sizeof(*f.clones), cmp_op_target);
+	f.rep->files_considered = f.nfiles;
+	build_inodes(&f);
+	plan_reads(&f, &nsample);
+
+	if ((rc = do_samples(&f, nsample)) != 0)
+		goto out;
+	plan_hashes(&f);
+	if ((rc = do_hashes(&f)) != 0)
+		goto out;
+
+	dedup_prog_phase(&f.pr, DEDUP_PHASE_GROUP, f.nin, 0);
+	make_groups(&f);
+	f.rep->files_sampled = f.pr.p.files_sampled;
+	f.rep->files_hashed = f.pr.p.files_hashed;
+	f.rep->bytes_read = f.pr.p.bytes_read;
+	dedup_prog_phase(&f.pr, DEDUP_PHASE_DONE, 0, 0);
+out:
+	if (rc == -ENOTSUP)
+		log_warnx("dedup: SHA-256 is not available in this build");
+	store_cache_files_free(f.files, f.nfiles);
+	store_cache_ops_free(f.clones, f.nclones);
+	free(f.in);
+	free(f.order);
+	if (rc != 0) {
+		dedup_report_free(f.rep);
+		return rc;
+	}
+	*reportp = f.rep;
+	return 0;
+}
+
+/* Free a report; accepts NULL. */
+void
+dedup_report_free(struct dedup_report *rep)
+{
+	size_t	i, k;
+
+	if (rep == NULL)
+		return;
+	for (i = 0; i < rep->ngroups; i++) {
+		for (k = 0; k < rep->groups[i].nmembers; k++)
+			free(rep->groups[i].members[k].path);
+		free(rep->groups[i].members);
+	}
+	free(rep->groups);
+	for (i = 0; i < rep->nwarnings; i++)
+		free(rep->warnings[i]);
+	free(rep->warnings);
+	free(rep);
+}
+
+/* Storage figures from the index and the journal. */
+int
+dedup_stats(struct store *st, struct dedup_stats *statsp)
+{
+	return store_cache_stats(st, statsp);
+}

@@ -1,0 +1,790 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * http.c: libmicrohttpd on the private Unix socket.
+ *
+ * We create, bind and chmod the socket ourselves (directory 0700 owned by
+ * us, socket 0600, a live daemon on the path is never disturbed, a stale
+ * file is removed) and hand it to MHD, which runs a thread per connection.
+ * Every connection's peer uid is checked when it opens; another user's
+ * requests get 403. Request bodies are collected up to ROUTER_MAXBODY (413
+ * beyond), then router_dispatch() runs on the connection's thread.
+ *
+ * Handler threads reach the loop thread through http_loop_call(), a queue
+ * drained by a uv_async_t. Streaming replies are struct http_stream: a
+ * mutex-protected byte queue filled from any thread and drained by MHD's
+ * content-reader callback, which blocks (the connection has its own thread)
+ * and notices a departed client by peeking at the socket. MHD_* values
+ * never leave this file.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <microhttpd.h>
+
+#include "http.h"
+#include "log.h"
+#include "mlxd.h"
+#include "osdep.h"
+#include "router.h"
+#include "xmalloc.h"
+
+#define HTTP_STREAM_POLL_MS	250
+
+struct http_call {
+	void			(*fn)(void *);
+	void			*arg;
+	int			 done;
+	int			 cancelled;
+	struct http_call	*next;
+};
+
+struct http {
+	struct mlxd		*md;
+	struct MHD_Daemon	*mhd;
+	char			*path;
+	int			 fd;
+	dev_t			 sock_dev;
+	ino_t			 sock_ino;
+
+	pthread_mutex_t		 mtx;
+	pthread_cond_t		 cond;
+	int			 stopping;
+	struct http_call	*calls, *calls_tail;
+	uv_async_t		 async;
+	int			 nrequests;	/* in the handler or replying */
+	struct http_stream	*streams;	/* open streams, for shutdown */
+};
+
+struct http_stream {
+	pthread_mutex_t		 mtx;
+	pthread_cond_t		 cond;
+	int			 refs;
+	char			*buf;
+	size_t			 len, off, cap, limit;
+	int			 closed;
+	int			 gone;
+	char			*content_type;
+	void			(*gone_cb)(void *);
+	void			*gone_arg;
+	int			 fd;		/* connection socket, for peeking */
+	struct http		*http;
+	struct http_stream	*next, *prev;	/* http->streams, under http->mtx */
+};
+
+struct http_conn {
+	int			 allowed;	/* peer uid is ours */
+};
+
+struct http_ctx {
+	char			*body;
+	size_t			 len, cap;
+	int			 too_large;
+	int			 counted;
+};
+
+/* ---- streams ------------------------------------------------------------ */
+
+/* A new stream with one reference. */
+struct http_stream *
+http_stream_new(const char *content_type, size_t limit)
+{
+	struct http_stream	*s;
+
+	s = xcalloc(1, sizeof(*s));
+	pthread_mutex_init(&s->mtx, NULL);
+	pthread_cond_init(&s->cond, NULL);
+	s->refs = 1;
+	s->limit = limit;
+	s->fd = -1;
+	s->content_type = xstrdup(content_type);
+	return s;
+}
+
+/* Take a reference. */
+void
+http_stream_ref(struct http_stream *s)
+{
+	pthread_mutex_lock(&s->mtx);
+	s->refs++;
+	pthread_mutex_unlock(&s->mtx);
+}
+
+/* Drop a reference; the last one frees. */
+void
+http_stream_unref(struct http_stream *s)
+{
+	int	refs;
+
+	if (s == NULL)
+		return;
+	pthread_mutex_lock(&s->mtx);
+	refs = --s->refs;
+	pthread_mutex_unlock(&s->mtx);
+	if (refs > 0)
+		return;
+	pthread_mutex_destroy(&s->mtx);
+	pthread_cond_destroy(&s->cond);
+	free(s->buf);
+	free(s->content_type);
+	free(s);
+}
+
+/* Queue bytes for the client. */
+int
+http_stream_write(struct http_stream *s, const void *data, size_t len)
+{
+	int	rc = 0;
+
+	pthread_mutex_lock(&s->mtx);
+	if (s->closed || s->gone)
+		rc = -EPIPE;
+	else if (s->len - s->off + len > s->limit) {
+		/* The client is not keeping up: cut it off. */
+		s->closed = 1;
+		s->gone = 1;
+		rc = -ENOBUFS;
+	} else {
+		if (s->off > 0 && s->off == s->len)
+			s->off = s->len = 0;
+		if (s->len + len > s->cap) {
+			if (s->off > 0) {
+				memmove(s->buf, s->buf + s->off,
+				    s->len - s->off);
+				s->len -= s->off;
+				s->off = 0;
+			}
+			if (s->len + len > s->cap) {
+				s->cap = (s->len + len) * 2;
+				s->buf = xrealloc(s->buf, s->cap);
+			}
+		}
+		memcpy(s->buf + s->len, data, len);
+		s->len += len;
+	}
+	pthread_cond_broadcast(&s->cond);
+	pthread_mutex_unlock(&s->mtx);
+	return rc;
+}
+
+/* End the body once the queue is sent. */
+void
+http_stream_close(struct http_stream *s)
+{
+	pthread_mutex_lock(&s->mtx);
+	s->closed = 1;
+	pthread_cond_broadcast(&s->cond);
+	pthread_mutex_unlock(&s->mtx);
+}
+
+/* Whether the client left. */
+int
+http_stream_gone(struct http_stream *s)
+{
+	int	gone;
+
+	pthread_mutex_lock(&s->mtx);
+	gone = s->gone;
+	pthread_mutex_unlock(&s->mtx);
+	return gone;
+}
+
+/* Set the departure callback. */
+void
+http_stream_on_gone(struct http_stream *s, void (*cb)(void *), void *arg)
+{
+	pthread_mutex_lock(&s->mtx);
+	s->gone_cb = cb;
+	s->gone_arg = arg;
+	pthread_mutex_unlock(&s->mtx);
+}
+
+/* 1 if the peer has closed its end (EOF on a peek). */
+static int
+http_peer_closed(int fd)
+{
+	char	c;
+	ssize_t	n;
+
+	if (fd < 0)
+		return 0;
+	n = recv(fd, &c, 1, MSG_PEEK | MSG_DONTWAIT);
+	if (n == 0)
+		return 1;
+	if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
+		return 1;
+	return 0;
+}
+
+static void
+http_stream_mark_gone(struct http_stream *s)
+{
+	void	(*cb)(void *) = NULL;
+	void	*arg = NULL;
+
+	pthread_mutex_lock(&s->mtx);
+	if (!s->gone && !s->closed) {
+		cb = s->gone_cb;
+		arg = s->gone_arg;
+	}
+	s->gone = 1;
+	s->gone_cb = NULL;
+	pthread_mutex_unlock(&s->mtx);
+	if (cb != NULL)
+		cb(arg);
+}
+
+static ssize_t
+http_stream_reader(void *cls, uint64_t pos, char *out, size_t max)
+{
+	struct http_stream	*s = cls;
+	struct timespec		 ts;
+	size_t			 n;
+
+	(void)pos;
+	pthread_mutex_lock(&s->mtx);
+	for (;;) {
+		if (s->len > s->off) {
+			n = s->len - s->off;
+			if (n > max)
+				n = max;
+			memcpy(out, s->buf + s->off, n);
+			s->off += n;
+			pthread_mutex_unlock(&s->mtx);
+			return (ssize_t)n;
+		}
+		if (s->gone) {
+			pthread_mutex_unlock(&s->mtx);
+			return MHD_CONTENT_READER_END_WITH_ERROR;
+		}
+		if (s->closed) {
+			pthread_mutex_unlock(&s->mtx);
+			return MHD_CONTENT_READER_END_OF_STREAM;
+		}
+		clock_gettime(CLOCK_REALTIME, &ts);
+		ts.tv_nsec += HTTP_STREAM_POLL_MS * 1000000L;
+		if (ts.tv_nsec >= 1000000000L) {
+			ts.tv_sec++;
+			ts.tv_nsec -= 1000000000L;
+		}
+		if (pthread_cond_timedwait(&s->cond, &s->mtx, &ts) ==
+		    ETIMEDOUT && http_peer_closed(s->fd)) {
+			pthread_mutex_unlock(&s->mtx);
+			http_stream_mark_gone(s);
+			return MHD_CONTENT_READER_END_WITH_ERROR;
+		}
+	}
+}
+
+static void
+http_stream_free_cb(void *cls)
+{
+	struct http_stream	*s = cls;
+	struct http		*http = s->http;
+
+	/* The response is done: if the body did not end, the client left. */
+	http_stream_mark_gone(s);
+	if (http != NULL) {
+		pthread_mutex_lock(&http->mtx);
+		if (s->prev != NULL)
+			s->prev->next = s->next;
+		else if (http->streams == s)
+			http->streams = s->next;
+		if (s->next != NULL)
+			s->next->prev = s->prev;
+		pthread_mutex_unlock(&http->mtx);
+	}
+	http_stream_unref(s);
+}
+
+/* ---- loop calls --------------------------------------------------------- */
+
+static void
+http_async_cb(uv_async_t *a)
+{
+	struct http		*http = a->data;
+	struct http_call	*c;
+
+	for (;;) {
+		pthread_mutex_lock(&http->mtx);
+		c = http->calls;
+		if (c != NULL) {
+			http->calls = c->next;
+			if (http->calls == NULL)
+				http->calls_tail = NULL;
+		}
+		pthread_mutex_unlock(&http->mtx);
+		if (c == NULL)
+			break;
+		c->fn(c->arg);
+		pthread_mutex_lock(&http->mtx);
+		c->done = 1;
+		pthread_cond_broadcast(&http->cond);
+		pthread_mutex_unlock(&http->mtx);
+	}
+}
+
+/* Run fn(arg) on the loop thread and wait. */
+int
+http_loop_call(struct http *http, void (*fn)(void *), void *arg)
+{
+	struct http_call	c = { fn, arg, 0, 0, NULL };
+
+	pthread_mutex_lock(&http->mtx);
+	if (http->stopping) {
+		pthread_mutex_unlock(&http->mtx);
+		return -ECANCELED;
+	}
+	if (http->calls_tail != NULL)
+		http->calls_tail->next = &c;
+	else
+		http->calls = &c;
+	http->calls_tail = &c;
+	uv_async_send(&http->async);
+	while (!c.done && !c.cancelled)
+		pthread_cond_wait(&http->cond, &http->mtx);
+	pthread_mutex_unlock(&http->mtx);
+	return c.cancelled ? -ECANCELED : 0;
+}
+
+/* ---- MHD callbacks ------------------------------------------------------ */
+
+static void
+http_mhd_log(void *cls, const char *fmt, va_list ap)
+{
+	char	buf[512];
+	size_t	n;
+
+	(void)cls;
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	n = strlen(buf);
+	while (n > 0 && buf[n - 1] == '\n')
+		buf[--n] = '\0';
+	log_debug("http: libmicrohttpd: %s", buf);
+}
+
+static void
+http_notify_connection(void *cls, struct MHD_Connection *conn,
+    void **socket_context, enum MHD_ConnectionNotificationCode toe)
+{
+	const union MHD_ConnectionInfo	*ci;
+	struct http_conn		*hc;
+	uid_t				 uid;
+	int				 rc;
+
+	(void)cls;
+	if (toe == MHD_CONNECTION_NOTIFY_CLOSED) {
+		free(*socket_context);
+		*socket_context = NULL;
+		return;
+	}
+	hc = xcalloc(1, sizeof(*hc));
+	ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+	if (ci != NULL && (rc = osdep_peer_uid(ci->connect_fd, &uid)) == 0)
+		hc->allowed = uid == geteuid();
+	else
+		log_debug("http: cannot learn the peer's uid");
+	*socket_context = hc;
+}
+
+static void
+http_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
+    enum MHD_RequestTerminationCode toe)
+{
+	struct http	*http = cls;
+	struct http_ctx	*ctx = *con_cls;
+
+	(void)conn;
+	(void)toe;
+	if (ctx == NULL)
+		return;
+	if (ctx->counted) {
+		pthread_mutex_lock(&http->mtx);
+		http->nrequests--;
+		pthread_cond_broadcast(&http->cond);
+		pthread_mutex_unlock(&http->mtx);
+	}
+	free(ctx->body);
+	free(ctx);
+	*con_cls = NULL;
+}
+
+static enum MHD_Result
+http_queue(struct MHD_Connection *conn, struct router_req *req)
+{
+	struct MHD_Response	*resp;
+	struct router_reply	*r = &req->reply;
+	struct http_stream	*s = r->stream;
+	const union MHD_ConnectionInfo *ci;
+	struct http		*http = req->md->http;
+	enum MHD_Result		 ret;
+
+	if (s != NULL) {
+		ci = MHD_get_connection_info(conn,
+		    MHD_CONNECTION_INFO_CONNECTION_FD);
+		s->fd = ci != NULL ? ci->connect_fd : -1;
+		s->http = http;
+		pthread_mutex_lock(&http->mtx);
+		s->next = http->streams;
+		if (s->next != NULL)
+			s->next->prev = s;
+		http->streams = s;
+		if (http->stopping)
+			http_stream_close(s);
+		pthread_mutex_unlock(&http->mtx);
+		resp = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN,
+		    16 * 1024, http_stream_reader, s, http_stream_free_cb);
+		if (resp == NULL) {
+			http_stream_free_cb(s);
+			return MHD_NO;
+		}
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
+		    s->content_type);
+		MHD_add_response_header(resp, "X-Accel-Buffering", "no");
+	} else {
+		resp = MHD_create_response_from_buffer(r->len, r->body,
+		    MHD_RESPMEM_MUST_FREE);
+		if (resp == NULL)
+			return MHD_NO;
+		r->body = NULL;
+		if (r->content_type != NULL)
+			MHD_add_response_header(resp,
+			    MHD_HTTP_HEADER_CONTENT_TYPE, r->content_type);
+		if (r->allow != NULL)
+			MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW,
+			    r->allow);
+	}
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL,
+	    "no-store");
+	ret = MHD_queue_response(conn, (unsigned int)r->status, resp);
+	MHD_destroy_response(resp);
+	return ret;
+}
+
+static enum MHD_Result
+http_access(void *cls, struct MHD_Connection *conn, const char *url,
+    const char *method, const char *version, const char *upload_data,
+    size_t *upload_data_size, void **con_cls)
+{
+	struct http			*http = cls;
+	struct http_ctx			*ctx = *con_cls;
+	struct http_conn		*hc;
+	const union MHD_ConnectionInfo	*ci;
+	struct router_req		 req;
+	enum MHD_Result			 ret;
+
+	(void)version;
+	if (ctx == NULL) {
+		ctx = xcalloc(1, sizeof(*ctx));
+		*con_cls = ctx;
+		pthread_mutex_lock(&http->mtx);
+		http->nrequests++;
+		ctx->counted = 1;
+		pthread_mutex_unlock(&http->mtx);
+		return MHD_YES;
+	}
+	if (*upload_data_size > 0) {
+		if (!ctx->too_large && ctx->len + *upload_data_size >
+		    ROUTER_MAXBODY) {
+			ctx->too_large = 1;
+			free(ctx->body);
+			ctx->body = NULL;
+			ctx->len = ctx->cap = 0;
+		}
+		if (!ctx->too_large) {
+			if (ctx->len + *upload_data_size + 1 > ctx->cap) {
+				ctx->cap = (ctx->len + *upload_data_size + 1) *
+				    2;
+				if (ctx->cap > ROUTER_MAXBODY + 1)
+					ctx->cap = ROUTER_MAXBODY + 1;
+				ctx->body = xrealloc(ctx->body, ctx->cap);
+			}
+			memcpy(ctx->body + ctx->len, upload_data,
+			    *upload_data_size);
+			ctx->len += *upload_data_size;
+			ctx->body[ctx->len] = '\0';
+		}
+		*upload_data_size = 0;
+		return MHD_YES;
+	}
+
+	memset(&req, 0, sizeof(req));
+	req.md = http->md;
+	req.listener = ROUTER_LISTENER_UNIX;
+	req.method = method;
+	req.path = url;
+	req.body = ctx->body != NULL ? ctx->body : "";
+	req.body_len = ctx->len;
+	req.conn = conn;
+
+	ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+	hc = ci != NULL ? ci->socket_context : NULL;
+	if (hc == NULL || !hc->allowed)
+		router_reply_error(&req, 403, "forbidden", "this socket "
+		    "serves only the user who runs mlxd");
+	else if (ctx->too_large)
+		router_reply_error(&req, 413, "too_large", "request body "
+		    "exceeds %d bytes", ROUTER_MAXBODY);
+	else
+		router_dispatch(&req);
+	log_debug("http: %s %s -> %d", method, url, req.reply.status);
+	ret = http_queue(conn, &req);
+	router_reply_clear(&req.reply);
+	return ret;
+}
+
+/* ---- start and stop ----------------------------------------------------- */
+
+static void	http_async_closed(uv_handle_t *);
+
+/* Make the socket's directory 0700 and ours, creating it if needed. */
+static int
+http_prepare_dir(const char *path, char **causep)
+{
+	char		*dir, *slash;
+	struct stat	 sb;
+	int		 rc = 0;
+
+	dir = xstrdup(path);
+	if ((slash = strrchr(dir, '/')) == NULL || slash == dir) {
+		free(dir);
+		return 0;
+	}
+	*slash = '\0';
+	if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
+		/* Parents may be missing (e.g. ~/Library/Application Support). */
+		char *p;
+		for (p = dir + 1; *p != '\0'; p++) {
+			if (*p != '/')
+				continue;
+			*p = '\0';
+			(void)mkdir(dir, 0700);
+			*p = '/';
+		}
+		if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
+			*causep = xasprintf("cannot create %s: %s", dir,
+			    strerror(errno));
+			rc = -errno;
+			goto out;
+		}
+	}
+	if (lstat(dir, &sb) != 0 || !S_ISDIR(sb.st_mode)) {
+		*causep = xasprintf("%s is not a directory", dir);
+		rc = -ENOTDIR;
+		goto out;
+	}
+	if (sb.st_uid != geteuid()) {
+		*causep = xasprintf("%s belongs to uid %ld, not to us (uid %ld)",
+		    dir, (long)sb.st_uid, (long)geteuid());
+		rc = -EACCES;
+		goto out;
+	}
+	if ((sb.st_mode & 077) != 0 && chmod(dir, 0700) != 0) {
+		*causep = xasprintf("cannot chmod 0700 %s: %s", dir,
+		    strerror(errno));
+		rc = -errno;
+	}
+out:
+	free(dir);
+	return rc;
+}
+
+/* 1 if something answers on the Unix socket at path. */
+int
+http_probe(const char *path)
+{
+	struct sockaddr_un	sun;
+	int			fd, up;
+
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	if (strlen(path) >= sizeof(sun.sun_path))
+		return 0;
+	strcpy(sun.sun_path, path);
+	if ((fd = socket(AF_UNIX, SOCK_STREAM, 0)) < 0)
+		return 0;
+	up = connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == 0;
+	close(fd);
+	return up;
+}
+
+/* Bind the Unix socket, leaving a live daemon's socket alone. */
+static int
+http_bind(const char *path, int *fdp, char **causep)
+{
+	struct sockaddr_un	 sun;
+	mode_t			 old;
+	int			 fd, rc;
+
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	if (strlen(path) >= sizeof(sun.sun_path)) {
+		*causep = xasprintf("socket path too long (%zu bytes, at most "
+		    "%zu): %s", strlen(path), sizeof(sun.sun_path) - 1, path);
+		return -ENAMETOOLONG;
+	}
+	strcpy(sun.sun_path, path);
+
+	if ((fd = socket(AF_UNIX, SOCK_STREAM, 0)) < 0) {
+		*causep = xasprintf("socket: %s", strerror(errno));
+		return -errno;
+	}
+	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == 0) {
+		close(fd);
+		*causep = xasprintf("another mlxd is already running on %s",
+		    path);
+		return -EADDRINUSE;
+	}
+	if (errno != ECONNREFUSED && errno != ENOENT) {
+		rc = -errno;
+		close(fd);
+		*causep = xasprintf("cannot check %s: %s", path, strerror(-rc));
+		return rc;
+	}
+	close(fd);
+	if (unlink(path) == 0)
+		log_info("http: removed stale socket %s", path);
+
+	if ((fd = socket(AF_UNIX, SOCK_STREAM, 0)) < 0) {
+		*causep = xasprintf("socket: %s", strerror(errno));
+		return -errno;
+	}
+	(void)fcntl(fd, F_SETFD, FD_CLOEXEC);
+	old = umask(0177);
+	rc = bind(fd, (struct sockaddr *)&sun, sizeof(sun));
+	umask(old);
+	if (rc != 0 || chmod(path, 0600) != 0 || listen(fd, 128) != 0) {
+		rc = -errno;
+		*causep = xasprintf("cannot listen on %s: %s", path,
+		    strerror(-rc));
+		close(fd);
+		return rc;
+	}
+	*fdp = fd;
+	return 0;
+}
+
+/* Start serving on the Unix socket at path. */
+int
+http_start(struct mlxd *md, const char *path, struct http **httpp,
+    char **causep)
+{
+	struct http	*http;
+	struct stat	 sb;
+	int		 rc;
+
+	if ((rc = http_prepare_dir(path, causep)) != 0)
+		return rc;
+	http = xcalloc(1, sizeof(*http));
+	http->md = md;
+	http->fd = -1;
+	http->path = xstrdup(path);
+	pthread_mutex_init(&http->mtx, NULL);
+	pthread_cond_init(&http->cond, NULL);
+	if ((rc = http_bind(path, &http->fd, causep)) != 0)
+		goto fail;
+	if (stat(path, &sb) == 0) {
+		http->sock_dev = sb.st_dev;
+		http->sock_ino = sb.st_ino;
+	}
+	if ((rc = uv_async_init(md->loop, &http->async, http_async_cb)) != 0) {
+		*causep = xasprintf("uv_async_init: %s", uv_strerror(rc));
+		goto fail;
+	}
+	http->async.data = http;
+	http->mhd = MHD_start_daemon(MHD_USE_THREAD_PER_CONNECTION |
+	    MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL | MHD_USE_ITC |
+	    MHD_USE_ERROR_LOG,
+	    0, NULL, NULL, http_access, http,
+	    MHD_OPTION_EXTERNAL_LOGGER, http_mhd_log, http,
+	    MHD_OPTION_LISTEN_SOCKET, http->fd,
+	    MHD_OPTION_NOTIFY_CONNECTION, http_notify_connection, http,
+	    MHD_OPTION_NOTIFY_COMPLETED, http_completed, http,
+	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)120,
+	    MHD_OPTION_CONNECTION_LIMIT, (unsigned int)512,
+	    MHD_OPTION_THREAD_STACK_SIZE, (size_t)(256 * 1024),
+	    MHD_OPTION_END);
+	if (http->mhd == NULL) {
+		*causep = xasprintf("cannot start the HTTP server on %s", path);
+		rc = -EIO;
+		close(http->fd);
+		unlink(path);
+		/* http is freed by the async handle's close callback. */
+		uv_close((uv_handle_t *)&http->async, http_async_closed);
+		return rc;
+	}
+	log_info("http: listening on %s", path);
+	*httpp = http;
+	return 0;
+fail:
+	if (http->fd >= 0) {
+		close(http->fd);
+		unlink(path);
+	}
+	pthread_mutex_destroy(&http->mtx);
+	pthread_cond_destroy(&http->cond);
+	free(http->path);
+	free(http);
+	return rc;
+}
+
+static void
+http_async_closed(uv_handle_t *h)
+{
+	struct http	*http = h->data;
+
+	pthread_mutex_destroy(&http->mtx);
+	pthread_cond_destroy(&http->cond);
+	free(http->path);
+	free(http);
+}
+
+/* Stop serving: finish briefly, close streams, remove the socket. */
+void
+http_stop(struct http *http)
+{
+	struct http_stream	*s;
+	struct http_call	*c;
+	struct timespec		 ts;
+	struct stat		 sb;
+
+	if (http == NULL)
+		return;
+	/* Refuse new connections, then give running requests a moment. */
+	if (MHD_quiesce_daemon(http->mhd) == MHD_INVALID_SOCKET)
+		http->fd = -1;		/* MHD keeps and closes it */
+	pthread_mutex_lock(&http->mtx);
+	http->stopping = 1;
+	for (c = http->calls; c != NULL; c = c->next)
+		c->cancelled = 1;
+	http->calls = http->calls_tail = NULL;
+	pthread_cond_broadcast(&http->cond);
+	for (s = http->streams; s != NULL; s = s->next)
+		http_stream_close(s);
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_sec += 2;
+	while (http->nrequests > 0) {
+		if (pthread_cond_timedwait(&http->cond, &http->mtx, &ts) ==
+		    ETIMEDOUT)
+			break;
+	}
+	pthread_mutex_unlock(&http->mtx);
+	MHD_stop_daemon(http->mhd);
+	if (http->fd >= 0)
+		close(http->fd);
+	/* Remove the socket only if it is still ours. */
+	if (stat(http->path, &sb) == 0 && sb.st_dev == http->sock_dev &&
+	    sb.st_ino == http->sock_ino)
+		unlink(http->path);
+	uv_close((uv_handle_t *)&http->async, http_async_closed);
+}

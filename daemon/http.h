@@ -1,0 +1,71 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * http.h: the HTTP server (libmicrohttpd) on the private Unix socket, and
+ * optional TCP listeners.
+ *
+ * MHD runs one thread per connection, so a handler may block. Two tools
+ * connect handler threads with the loop thread:
+ *  - http_loop_call() runs a function on the loop thread and waits for it;
+ *  - struct http_stream carries a chunked reply (NDJSON, SSE) whose bytes
+ *    the loop thread writes and the connection's thread sends. A stream has
+ *    a byte limit: a client that does not keep up is cut off rather than
+ *    growing memory.
+ */
+#ifndef MLXD_HTTP_H
+#define MLXD_HTTP_H
+
+#include <stddef.h>
+
+#include "router.h"
+
+struct mlxd;
+struct http;
+struct http_stream;
+
+/*
+ * Listen on the Unix socket path (directory 0700, socket 0600), refusing when
+ * another daemon answers there. On failure *causep says why.
+ */
+int	http_start(struct mlxd *md, const char *path, struct http **httpp,
+	    char **causep);
+
+/*
+ * Whether something already answers on the socket at path: 1 yes, 0 no
+ * (nothing there, or a stale file). Lets main refuse early.
+ */
+int	http_probe(const char *path);
+
+/* Close listeners and streams, wait for connections, remove the socket. */
+void	http_stop(struct http *http);
+
+/*
+ * Run fn(arg) on the loop thread and wait for it. Returns 0, or -ECANCELED
+ * when the daemon is stopping (fn did not run).
+ */
+int	http_loop_call(struct http *http, void (*fn)(void *), void *arg);
+
+/* Streams. Create with a content type; the reference count starts at 1. */
+struct http_stream *http_stream_new(const char *content_type, size_t limit);
+void	http_stream_ref(struct http_stream *s);
+void	http_stream_unref(struct http_stream *s);
+
+/*
+ * Append bytes (any thread). Returns 0, -EPIPE if the client went away or the
+ * stream is closed, -ENOBUFS if more than limit bytes are waiting (the stream
+ * is then closed).
+ */
+int	http_stream_write(struct http_stream *s, const void *buf, size_t len);
+
+/* End the body after what is queued (any thread). */
+void	http_stream_close(struct http_stream *s);
+
+/* Whether the client has gone away. */
+int	http_stream_gone(struct http_stream *s);
+
+/*
+ * Called once (on the connection's thread) when the client disconnects before
+ * the stream is closed.
+ */
+void	http_stream_on_gone(struct http_stream *s, void (*cb)(void *), void *arg);
+
+#endif

@@ -1,0 +1,400 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * httpc.c: libcurl's multi interface driven by the libuv loop.
+ *
+ * Follows curl's multi-uv example: curl tells us which sockets to watch
+ * (CURLMOPT_SOCKETFUNCTION) and when to wake (CURLMOPT_TIMERFUNCTION); each
+ * watched socket gets a uv_poll_t, and one uv_timer_t serves the timeouts.
+ * Completed transfers are reported through their done callback on the loop.
+ * CURLcode values and transport errors are translated here and nowhere else.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <curl/curl.h>
+
+#include "httpc.h"
+#include "log.h"
+#include "xmalloc.h"
+
+struct httpc {
+	uv_loop_t		*loop;
+	CURLM			*multi;
+	uv_timer_t		 timer;
+	int			 active;
+	int			 closing;
+	struct httpc_req	*reqs;		/* in-flight list */
+};
+
+struct httpc_req {
+	struct httpc		*h;
+	CURL			*easy;
+	struct curl_slist	*headers;
+	char			*url;		/* copy of o.url */
+	char			*body;		/* request body copy */
+	char			*buf;		/* buffered reply */
+	size_t			 len, cap;
+	int			 head_sent;
+	int			 aborted;	/* data_cb asked to stop */
+	char			 errbuf[CURL_ERROR_SIZE];
+	struct httpc_opts	 o;
+	struct httpc_req	*next, *prev;
+};
+
+struct httpc_sock {
+	uv_poll_t		 poll;
+	curl_socket_t		 fd;
+	struct httpc		*h;
+};
+
+static void	httpc_check_done(struct httpc *h);
+
+static void
+httpc_sock_closed(uv_handle_t *handle)
+{
+	free(handle->data);
+}
+
+static void
+httpc_poll_cb(uv_poll_t *poll, int status, int events)
+{
+	struct httpc_sock	*s = poll->data;
+	int			 flags = 0, running;
+
+	if (status < 0)
+		flags = CURL_CSELECT_ERR;
+	if (events & UV_READABLE)
+		flags |= CURL_CSELECT_IN;
+	if (events & UV_WRITABLE)
+		flags |= CURL_CSELECT_OUT;
+	curl_multi_socket_action(s->h->multi, s->fd, flags, &running);
+	httpc_check_done(s->h);
+}
+
+static int
+httpc_socket_cb(CURL *easy, curl_socket_t fd, int action, void *userp,
+    void *socketp)
+{
+	struct httpc		*h = userp;
+	struct httpc_sock	*s = socketp;
+	int			 events = 0;
+
+	(void)easy;
+	if (action == CURL_POLL_REMOVE) {
+		if (s != NULL) {
+			uv_poll_stop(&s->poll);
+			uv_close((uv_handle_t *)&s->poll, httpc_sock_closed);
+			curl_multi_assign(h->multi, fd, NULL);
+		}
+		return 0;
+	}
+	if (s == NULL) {
+		s = xcalloc(1, sizeof(*s));
+		s->fd = fd;
+		s->h = h;
+		if (uv_poll_init_socket(h->loop, &s->poll, fd) != 0) {
+			free(s);
+			return -1;
+		}
+		s->poll.data = s;
+		curl_multi_assign(h->multi, fd, s);
+	}
+	if (action == CURL_POLL_IN || action == CURL_POLL_INOUT)
+		events |= UV_READABLE;
+	if (action == CURL_POLL_OUT || action == CURL_POLL_INOUT)
+		events |= UV_WRITABLE;
+	uv_poll_start(&s->poll, events, httpc_poll_cb);
+	return 0;
+}
+
+static void
+httpc_timer_cb(uv_timer_t *t)
+{
+	struct httpc	*h = t->data;
+	int		 running;
+
+	curl_multi_socket_action(h->multi, CURL_SOCKET_TIMEOUT, 0, &running);
+	httpc_check_done(h);
+}
+
+static int
+httpc_timer_set(CURLM *multi, long timeout_ms, void *userp)
+{
+	struct httpc	*h = userp;
+
+	(void)multi;
+	if (timeout_ms < 0)
+		uv_timer_stop(&h->timer);
+	else
+		uv_timer_start(&h->timer, httpc_timer_cb,
+		    (uint64_t)(timeout_ms == 0 ? 1 : timeout_ms), 0);
+	return 0;
+}
+
+/* Create the client on loop. */
+int
+httpc_new(uv_loop_t *loop, struct httpc **hp)
+{
+	struct httpc	*h;
+	int		 rc;
+
+	h = xcalloc(1, sizeof(*h));
+	h->loop = loop;
+	if ((h->multi = curl_multi_init()) == NULL) {
+		free(h);
+		return -ENOMEM;
+	}
+	if ((rc = uv_timer_init(loop, &h->timer)) != 0) {
+		curl_multi_cleanup(h->multi);
+		free(h);
+		return rc;
+	}
+	h->timer.data = h;
+	curl_multi_setopt(h->multi, CURLMOPT_SOCKETFUNCTION, httpc_socket_cb);
+	curl_multi_setopt(h->multi, CURLMOPT_SOCKETDATA, h);
+	curl_multi_setopt(h->multi, CURLMOPT_TIMERFUNCTION, httpc_timer_set);
+	curl_multi_setopt(h->multi, CURLMOPT_TIMERDATA, h);
+	*hp = h;
+	return 0;
+}
+
+static void
+httpc_req_free(struct httpc_req *r)
+{
+	struct httpc	*h = r->h;
+
+	if (r->prev != NULL)
+		r->prev->next = r->next;
+	else
+		h->reqs = r->next;
+	if (r->next != NULL)
+		r->next->prev = r->prev;
+	curl_multi_remove_handle(h->multi, r->easy);
+	curl_easy_cleanup(r->easy);
+	curl_slist_free_all(r->headers);
+	free(r->url);
+	free(r->body);
+	free(r->buf);
+	free(r);
+	h->active--;
+}
+
+static void
+httpc_timer_closed(uv_handle_t *handle)
+{
+	struct httpc	*h = handle->data;
+
+	curl_multi_cleanup(h->multi);
+	free(h);
+}
+
+/* Abort everything and free the client once its handles are closed. */
+void
+httpc_free(struct httpc *h)
+{
+	if (h == NULL)
+		return;
+	h->closing = 1;
+	while (h->reqs != NULL)
+		httpc_req_free(h->reqs);
+	uv_timer_stop(&h->timer);
+	uv_close((uv_handle_t *)&h->timer, httpc_timer_closed);
+}
+
+static void
+httpc_send_head(struct httpc_req *r)
+{
+	long		 status = 0;
+	char		*ct = NULL;
+
+	if (r->head_sent)
+		return;
+	r->head_sent = 1;
+	if (r->o.head_cb == NULL)
+		return;
+	curl_easy_getinfo(r->easy, CURLINFO_RESPONSE_CODE, &status);
+	curl_easy_getinfo(r->easy, CURLINFO_CONTENT_TYPE, &ct);
+	r->o.head_cb(r->o.arg, status, ct);
+}
+
+static size_t
+httpc_write_cb(char *ptr, size_t size, size_t nmemb, void *userdata)
+{
+	struct httpc_req	*r = userdata;
+	size_t			 n = size * nmemb;
+
+	httpc_send_head(r);
+	if (r->o.data_cb != NULL) {
+		if (r->o.data_cb(r->o.arg, ptr, n) != 0) {
+			r->aborted = 1;
+			return 0;
+		}
+		return n;
+	}
+	if (r->len + n + 1 > r->cap) {
+		r->cap = (r->len + n + 1) * 2;
+		r->buf = xrealloc(r->buf, r->cap);
+	}
+	memcpy(r->buf + r->len, ptr, n);
+	r->len += n;
+	r->buf[r->len] = '\0';
+	return n;
+}
+
+/* Start a request. */
+struct httpc_req *
+httpc_start(struct httpc *h, const struct httpc_opts *o)
+{
+	struct httpc_req	*r;
+	const char		*method = o->method ? o->method : "GET";
+
+	if (h->closing)
+		return NULL;
+	r = xcalloc(1, sizeof(*r));
+	r->h = h;
+	r->o = *o;
+	if ((r->easy = curl_easy_init()) == NULL) {
+		free(r);
+		return NULL;
+	}
+	r->url = xstrdup(o->url);
+	r->o.url = r->url;
+	curl_easy_setopt(r->easy, CURLOPT_URL, r->url);
+	curl_easy_setopt(r->easy, CURLOPT_PRIVATE, r);
+	curl_easy_setopt(r->easy, CURLOPT_WRITEFUNCTION, httpc_write_cb);
+	curl_easy_setopt(r->easy, CURLOPT_WRITEDATA, r);
+	curl_easy_setopt(r->easy, CURLOPT_ERRORBUFFER, r->errbuf);
+	curl_easy_setopt(r->easy, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(r->easy, CURLOPT_USERAGENT, o->user_agent ?
+	    o->user_agent : "mlxd/" MLXD_VERSION);
+	curl_easy_setopt(r->easy, CURLOPT_TCP_NODELAY, 1L);
+	curl_easy_setopt(r->easy, CURLOPT_ACCEPT_ENCODING, NULL);
+	if (o->timeout_ms > 0)
+		curl_easy_setopt(r->easy, CURLOPT_TIMEOUT_MS, o->timeout_ms);
+	curl_easy_setopt(r->easy, CURLOPT_CONNECTTIMEOUT_MS,
+	    o->connect_timeout_ms > 0 ? o->connect_timeout_ms : 3000L);
+	if (o->low_speed_s > 0) {
+		curl_easy_setopt(r->easy, CURLOPT_LOW_SPEED_LIMIT, 1L);
+		curl_easy_setopt(r->easy, CURLOPT_LOW_SPEED_TIME,
+		    o->low_speed_s);
+	}
+	if (strcmp(method, "GET") != 0)
+		curl_easy_setopt(r->easy, CURLOPT_CUSTOMREQUEST, method);
+	if (strcmp(method, "HEAD") == 0)
+		curl_easy_setopt(r->easy, CURLOPT_NOBODY, 1L);
+	if (o->body != NULL) {
+		r->body = xmalloc(o->body_len + 1);
+		memcpy(r->body, o->body, o->body_len);
+		r->body[o->body_len] = '\0';
+		curl_easy_setopt(r->easy, CURLOPT_POSTFIELDS, r->body);
+		curl_easy_setopt(r->easy, CURLOPT_POSTFIELDSIZE_LARGE,
+		    (curl_off_t)o->body_len);
+		r->headers = curl_slist_append(r->headers,
+		    "Content-Type: application/json");
+	}
+	/* Don't let curl wait for 100-continue on larger bodies. */
+	r->headers = curl_slist_append(r->headers, "Expect:");
+	curl_easy_setopt(r->easy, CURLOPT_HTTPHEADER, r->headers);
+	r->o.body = NULL;
+	if (curl_multi_add_handle(h->multi, r->easy) != CURLM_OK) {
+		curl_easy_cleanup(r->easy);
+		curl_slist_free_all(r->headers);
+		free(r->url);
+		free(r->body);
+		free(r);
+		return NULL;
+	}
+	r->next = h->reqs;
+	if (h->reqs != NULL)
+		h->reqs->prev = r;
+	h->reqs = r;
+	h->active++;
+	return r;
+}
+
+/* Abort one transfer without calling its done callback. */
+void
+httpc_cancel(struct httpc_req *r)
+{
+	if (r != NULL)
+		httpc_req_free(r);
+}
+
+/* Transfers in flight. */
+int
+httpc_active(const struct httpc *h)
+{
+	return h->active;
+}
+
+static int
+httpc_curl_errno(CURLcode cc)
+{
+	switch (cc) {
+	case CURLE_OK:
+		return 0;
+	case CURLE_COULDNT_CONNECT:
+		return -ECONNREFUSED;
+	case CURLE_COULDNT_RESOLVE_HOST:
+	case CURLE_COULDNT_RESOLVE_PROXY:
+		return -EHOSTUNREACH;
+	case CURLE_OPERATION_TIMEDOUT:
+		return -ETIMEDOUT;
+	case CURLE_GOT_NOTHING:
+	case CURLE_RECV_ERROR:
+	case CURLE_PARTIAL_FILE:
+		return -ECONNRESET;
+	case CURLE_SEND_ERROR:
+		return -EPIPE;
+	case CURLE_WRITE_ERROR:
+	case CURLE_ABORTED_BY_CALLBACK:
+		return -ECANCELED;
+	case CURLE_OUT_OF_MEMORY:
+		return -ENOMEM;
+	case CURLE_URL_MALFORMAT:
+	case CURLE_UNSUPPORTED_PROTOCOL:
+		return -EINVAL;
+	default:
+		return -EIO;
+	}
+}
+
+static void
+httpc_check_done(struct httpc *h)
+{
+	struct httpc_result	 res;
+	struct httpc_req	*r;
+	CURLMsg			*msg;
+	char			*ct;
+	int			 left;
+
+	while ((msg = curl_multi_info_read(h->multi, &left)) != NULL) {
+		if (msg->msg != CURLMSG_DONE)
+			continue;
+		curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE,
+		    (char **)&r);
+		memset(&res, 0, sizeof(res));
+		res.err = httpc_curl_errno(msg->data.result);
+		if (r->aborted)
+			res.err = -ECANCELED;
+		if (res.err != 0)
+			res.errmsg = r->errbuf[0] != '\0' ? r->errbuf :
+			    curl_easy_strerror(msg->data.result);
+		curl_easy_getinfo(r->easy, CURLINFO_RESPONSE_CODE, &res.status);
+		ct = NULL;
+		curl_easy_getinfo(r->easy, CURLINFO_CONTENT_TYPE, &ct);
+		res.content_type = ct;
+		if (res.err == 0)
+			httpc_send_head(r);
+		res.body = r->buf != NULL ? r->buf : "";
+		res.len = r->len;
+		log_debug("httpc: %s done: status %ld err %d", r->o.url,
+		    res.status, res.err);
+		if (r->o.done_cb != NULL)
+			r->o.done_cb(r->o.arg, &res);
+		httpc_req_free(r);
+	}
+}

@@ -1,0 +1,61 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * httpc.h: asynchronous HTTP client requests on the loop (libcurl multi
+ * driven by libuv). Every callback runs on the loop thread.
+ */
+#ifndef MLXD_HTTPC_H
+#define MLXD_HTTPC_H
+
+#include <stddef.h>
+
+#include <uv.h>
+
+struct httpc;
+struct httpc_req;
+
+struct httpc_result {
+	int		 err;		/* 0, or -errno for transport failure */
+	const char	*errmsg;	/* transport failure text, or NULL */
+	long		 status;	/* HTTP status, 0 if none */
+	const char	*body;		/* buffered body (not with a data_cb) */
+	size_t		 len;
+	const char	*content_type;	/* or NULL */
+};
+
+/* Streamed body bytes; return non-zero to abort the transfer. */
+typedef int (*httpc_data_cb)(void *arg, const char *buf, size_t len);
+/* Headers are in (status known) before the first body byte. */
+typedef void (*httpc_head_cb)(void *arg, long status, const char *ctype);
+/* The end: called exactly once unless httpc_cancel() was called first. */
+typedef void (*httpc_done_cb)(void *arg, const struct httpc_result *res);
+
+struct httpc_opts {
+	const char	*method;	/* "GET" by default */
+	const char	*url;
+	const char	*body;		/* copied */
+	size_t		 body_len;
+	long		 timeout_ms;	/* whole transfer; 0 = none */
+	long		 connect_timeout_ms;
+	long		 low_speed_s;	/* abort if no byte for this long; 0 off */
+	const char	*user_agent;	/* or NULL for mlxd's */
+	httpc_head_cb	 head_cb;
+	httpc_data_cb	 data_cb;	/* NULL = buffer the body */
+	httpc_done_cb	 done_cb;
+	void		*arg;
+};
+
+int	httpc_new(uv_loop_t *loop, struct httpc **hp);
+
+/* Abort every transfer (no done callbacks) and close the handles. */
+void	httpc_free(struct httpc *h);
+
+/* Start a request; NULL only if libcurl refuses the options. */
+struct httpc_req *httpc_start(struct httpc *h, const struct httpc_opts *o);
+
+/* Abort a transfer; its done callback is not called. */
+void	httpc_cancel(struct httpc_req *r);
+
+/* Number of transfers in flight. */
+int	httpc_active(const struct httpc *h);
+
+#endif

@@ -1,0 +1,113 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * loop.c: signals and orderly shutdown on the libuv loop.
+ *
+ * SIGTERM and SIGINT stop the daemon: the HTTP server finishes in-flight
+ * replies briefly and removes its socket, the Ollama watcher and the HTTP
+ * client cancel their transfers, and every handle is closed so uv_run()
+ * returns and uv_loop_close() succeeds. SIGHUP reloads the configuration;
+ * a reload that fails logs every cause and keeps the old configuration.
+ */
+#include "config.h"
+
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "events.h"
+#include "http.h"
+#include "httpc.h"
+#include "log.h"
+#include "mlxd.h"
+#include "mlxd_config.h"
+#include "ollama.h"
+#include "sampler.h"
+
+/* Seconds since start, from the monotonic clock. */
+int64_t
+mlxd_uptime_s(const struct mlxd *md)
+{
+	return (int64_t)((uv_hrtime() / 1000000ULL - md->started_mono_ms) /
+	    1000ULL);
+}
+
+/* Close every handle the daemon owns; uv_run() then returns. */
+void
+loop_shutdown(struct mlxd *md)
+{
+	if (md->stopping)
+		return;
+	md->stopping = 1;
+	log_info("mlxd: stopping");
+	sampler_stop(md->sampler);
+	md->sampler = NULL;
+	events_stop(md->events);
+	md->events = NULL;
+	http_stop(md->http);
+	md->http = NULL;
+	ollama_stop(md->ollama);
+	md->ollama = NULL;
+	httpc_free(md->httpc);
+	md->httpc = NULL;
+	uv_close((uv_handle_t *)&md->sig_term, NULL);
+	uv_close((uv_handle_t *)&md->sig_int, NULL);
+	uv_close((uv_handle_t *)&md->sig_hup, NULL);
+}
+
+/* Re-read the configuration; keep the old one on any error. */
+void
+loop_reload(struct mlxd *md)
+{
+	struct mlxd_config	*cfg = NULL;
+	enum log_level		 lvl;
+	char			*cause = NULL, *line, *save = NULL;
+
+	log_info("mlxd: reloading configuration");
+	if (config_load(md->config_path, md->config_explicit, md->flags,
+	    md->nflags, &cfg, &cause) != 0) {
+		for (line = strtok_r(cause, "\n", &save); line != NULL;
+		    line = strtok_r(NULL, "\n", &save))
+			log_warnx("config: %s", line);
+		log_warnx("config: reload failed; keeping the old "
+		    "configuration");
+		free(cause);
+		return;
+	}
+	config_keep_unreloadable(cfg, md->cfg);
+	if (log_level_parse(cfg->log_level, &lvl) == 0)
+		log_set_level(lvl);
+	ollama_reconfigure(md->ollama, cfg);
+	config_free(md->cfg);
+	md->cfg = cfg;
+	log_info("mlxd: configuration reloaded");
+}
+
+static void
+loop_signal_cb(uv_signal_t *sig, int signum)
+{
+	struct mlxd	*md = sig->data;
+
+	if (signum == SIGHUP)
+		loop_reload(md);
+	else
+		loop_shutdown(md);
+}
+
+/* Watch SIGTERM, SIGINT and SIGHUP. */
+int
+loop_signals_start(struct mlxd *md)
+{
+	int	rc;
+
+	signal(SIGPIPE, SIG_IGN);
+	uv_signal_init(md->loop, &md->sig_term);
+	uv_signal_init(md->loop, &md->sig_int);
+	uv_signal_init(md->loop, &md->sig_hup);
+	md->sig_term.data = md->sig_int.data = md->sig_hup.data = md;
+	if ((rc = uv_signal_start(&md->sig_term, loop_signal_cb,
+	    SIGTERM)) != 0 ||
+	    (rc = uv_signal_start(&md->sig_int, loop_signal_cb, SIGINT)) != 0 ||
+	    (rc = uv_signal_start(&md->sig_hup, loop_signal_cb, SIGHUP)) != 0)
+		return rc;
+	return 0;
+}

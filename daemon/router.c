@@ -1,0 +1,300 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * router.c: match requests against the route tables of the api_*.c files
+ * and build replies.
+ *
+ * A pattern's segments are literals or "{name}" captures; a capture matches
+ * one non-empty segment. When the path matches some route but not the
+ * method, the reply is 405 with an Allow header listing the methods that
+ * would match. Bodies of ROUTE_JSON_BODY routes are parsed here so handlers
+ * see a JSON object or never run (400).
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <microhttpd.h>
+
+#include "log.h"
+#include "router.h"
+#include "xmalloc.h"
+
+/* Every route table, in match order. */
+static const struct route *const router_tables[] = {
+	api_health_routes,
+	api_status_routes,
+	api_models_routes,
+	api_config_routes,
+	api_events_routes,
+	api_metrics_routes,
+};
+
+/*
+ * Match path against pattern; fill captures (pointers into scratch, which
+ * is a writable copy of path). Returns 1 on a match.
+ */
+/* Match path (a writable copy) against pattern; 1 on a match. */
+int
+router_match(const char *pattern, char *scratch, const char **params,
+    int *nparamsp)
+{
+	const char	*p = pattern;
+	char		*s = scratch, *ends[ROUTER_MAXPARAMS];
+	size_t		 plen, slen;
+	int		 n = 0, i;
+
+	for (;;) {
+		if (*p != '/' || *s != '/')
+			return 0;
+		p++;
+		s++;
+		plen = strcspn(p, "/");
+		slen = strcspn(s, "/");
+		if (*p == '{') {
+			if (slen == 0 || n >= ROUTER_MAXPARAMS)
+				return 0;
+			params[n] = s;
+			ends[n++] = s + slen;
+		} else if (plen != slen || strncmp(p, s, plen) != 0)
+			return 0;
+		p += plen;
+		s += slen;
+		if (*p == '\0' && *s == '\0')
+			break;
+		if (*p == '\0' || *s == '\0')
+			return 0;
+	}
+	/* Terminate captures only now: the '/' after each was needed. */
+	for (i = 0; i < n; i++)
+		*ends[i] = '\0';
+	*nparamsp = n;
+	return 1;
+}
+
+/* Call fn on every route. */
+void
+router_foreach(void (*fn)(const struct route *, void *), void *arg)
+{
+	const struct route	*r;
+	size_t			 t;
+
+	for (t = 0; t < sizeof(router_tables) / sizeof(router_tables[0]); t++)
+		for (r = router_tables[t]; r->method != NULL; r++)
+			fn(r, arg);
+}
+
+/* Find and run the route for req. */
+void
+router_dispatch(struct router_req *req)
+{
+	const struct route	*r, *found = NULL;
+	char			*scratch = NULL, allow[128] = "";
+	const char		*params[ROUTER_MAXPARAMS];
+	json_error_t		 jerr;
+	size_t			 t;
+	int			 n, path_matched = 0;
+
+	for (t = 0; t < sizeof(router_tables) / sizeof(router_tables[0]) &&
+	    found == NULL; t++) {
+		for (r = router_tables[t]; r->method != NULL; r++) {
+			free(scratch);
+			scratch = xstrdup(req->path);
+			if (!router_match(r->pattern, scratch, params, &n))
+				continue;
+			path_matched = 1;
+			if (strcmp(r->method, req->method) == 0 ||
+			    (strcmp(req->method, "HEAD") == 0 &&
+			    strcmp(r->method, "GET") == 0)) {
+				found = r;
+				break;
+			}
+			if (strstr(allow, r->method) == NULL &&
+			    strlen(allow) + strlen(r->method) + 3 <
+			    sizeof(allow)) {
+				if (allow[0] != '\0')
+					strcat(allow, ", ");
+				strcat(allow, r->method);
+			}
+		}
+	}
+	if (found == NULL) {
+		free(scratch);
+		if (path_matched) {
+			router_reply_error(req, 405, "method_not_allowed",
+			    "%s is not allowed on %s (allowed: %s)",
+			    req->method, req->path, allow);
+			req->reply.allow = xstrdup(allow);
+		} else
+			router_reply_error(req, 404, "not_found",
+			    "no such endpoint: %s", req->path);
+		return;
+	}
+	if (req->listener == ROUTER_LISTENER_PROXY &&
+	    strncmp(found->pattern, "/api/", 5) != 0 &&
+	    strcmp(found->pattern, "/") != 0) {
+		free(scratch);
+		router_reply_error(req, 404, "not_found", "no such endpoint: %s",
+		    req->path);
+		return;
+	}
+	memcpy(req->params, params, sizeof(params));
+	req->nparams = n;
+	if (found->flags & ROUTE_JSON_BODY) {
+		if (req->body_len == 0) {
+			router_reply_error(req, 400, "bad_request",
+			    "a JSON object body is required");
+			goto out;
+		}
+		req->json = json_loadb(req->body, req->body_len, 0, &jerr);
+		if (req->json == NULL) {
+			router_reply_error(req, 400, "bad_json",
+			    "malformed JSON at line %d column %d: %s",
+			    jerr.line, jerr.column, jerr.text);
+			goto out;
+		}
+		if (!json_is_object(req->json)) {
+			router_reply_error(req, 400, "bad_request",
+			    "the body must be a JSON object");
+			goto out;
+		}
+	}
+	found->handler(req);
+	if (req->reply.status == 0)
+		router_reply_error(req, 500, "internal", "handler for %s %s "
+		    "set no reply", found->method, found->pattern);
+out:
+	json_decref(req->json);
+	req->json = NULL;
+	/* Captures point into scratch; clear them before freeing it. */
+	memset(req->params, 0, sizeof(req->params));
+	free(scratch);
+}
+
+/* Query-string value. */
+const char *
+router_query(struct router_req *req, const char *key)
+{
+	if (req->conn == NULL)
+		return NULL;
+	return MHD_lookup_connection_value(req->conn, MHD_GET_ARGUMENT_KIND,
+	    key);
+}
+
+/* Header value. */
+const char *
+router_header(struct router_req *req, const char *name)
+{
+	if (req->conn == NULL)
+		return NULL;
+	return MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, name);
+}
+
+static void
+router_set(struct router_req *req, int status, const char *ctype, char *body,
+    size_t len)
+{
+	router_reply_clear(&req->reply);
+	req->reply.status = status;
+	req->reply.content_type = ctype;
+	req->reply.body = body;
+	req->reply.len = len;
+}
+
+/* Reply with JSON, stealing obj. */
+void
+router_reply_json(struct router_req *req, int status, json_t *obj)
+{
+	char	*s;
+
+	if (obj == NULL) {
+		router_reply_error(req, 500, "internal", "no reply object");
+		return;
+	}
+	s = json_dumps(obj, JSON_COMPACT | JSON_ENCODE_ANY);
+	json_decref(obj);
+	if (s == NULL)
+		fatalx("router: out of memory serialising a reply");
+	router_set(req, status, "application/json", s, strlen(s));
+}
+
+/* Reply with the mlxd error shape. */
+void
+router_reply_error(struct router_req *req, int status, const char *code,
+    const char *fmt, ...)
+{
+	va_list	 ap;
+	char	*msg;
+	json_t	*obj;
+
+	va_start(ap, fmt);
+	if (vasprintf(&msg, fmt, ap) < 0)
+		fatalx("router: out of memory");
+	va_end(ap);
+	obj = json_pack("{s:{s:s, s:s}}", "error", "code", code, "message",
+	    msg);
+	free(msg);
+	router_reply_json(req, status, obj);
+}
+
+/* Reply with a copy of data. */
+void
+router_reply_data(struct router_req *req, int status, const char *ctype,
+    const char *data, size_t len)
+{
+	char	*b = xmalloc(len + 1);
+
+	memcpy(b, data, len);
+	b[len] = '\0';
+	router_set(req, status, ctype, b, len);
+}
+
+/* Reply with a stream. */
+void
+router_reply_stream(struct router_req *req, int status,
+    struct http_stream *stream)
+{
+	router_set(req, status, NULL, NULL, 0);
+	req->reply.stream = stream;
+}
+
+/* Map -errno from a module to an error reply. */
+void
+router_reply_errno(struct router_req *req, int err, const char *what)
+{
+	switch (err) {
+	case -ENOENT:
+		router_reply_error(req, 404, "not_found", "%s: not found",
+		    what);
+		break;
+	case -EINVAL:
+		router_reply_error(req, 400, "bad_request", "%s: invalid "
+		    "request", what);
+		break;
+	case -EBUSY:
+		router_reply_error(req, 409, "busy", "%s: busy", what);
+		break;
+	case -ECANCELED:
+		router_reply_error(req, 503, "stopping", "%s: mlxd is "
+		    "stopping", what);
+		break;
+	default:
+		router_reply_error(req, 500, "internal", "%s: %s", what,
+		    strerror(-err));
+		break;
+	}
+}
+
+/* Free a reply's owned parts. */
+void
+router_reply_clear(struct router_reply *reply)
+{
+	free(reply->body);
+	free(reply->allow);
+	reply->body = NULL;
+	reply->allow = NULL;
+	reply->len = 0;
+}

@@ -1,0 +1,358 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * mlxd.h: libmlxd, the C client library for the mlxd daemon.
+ *
+ * mlxd serves a versioned REST API (HTTP/1.1 + JSON) on a per-user Unix
+ * socket. This library talks to it and turns its replies into plain C
+ * structs. It is the only installed header and doubles as the SDK's
+ * documentation.
+ *
+ * Conventions:
+ * - Every function that can fail returns 0 or a negative error: a negative
+ *   errno value (-ENOMEM, -EINVAL, -ETIMEDOUT, ...) or one of the MLXD_E*
+ *   codes below (all lower than -1000). mlxd_strerror() describes either.
+ * - Outputs are written only on success. Every struct the library allocates
+ *   has a matching mlxd_*_free() that accepts NULL.
+ * - The library never prints, logs, exits or aborts; running out of memory
+ *   is reported as -ENOMEM.
+ * - Strings inside a returned struct are const and live as long as the
+ *   struct. A field the daemon sent as JSON null (or did not send) is NULL
+ *   for strings and MLXD_NULL_INT64 for integers. Unknown keys in replies
+ *   are ignored, so an older library keeps working against a newer daemon
+ *   of the same API version.
+ * - A client is not thread-safe: use one client per thread, or serialise
+ *   calls. Different clients may be used from different threads.
+ *
+ * Example:
+ *	struct mlxd_client	*c;
+ *	struct mlxd_status	*st;
+ *
+ *	if (mlxd_client_new(NULL, &c) == 0 && mlxd_status(c, &st) == 0) {
+ *		printf("%s\n", st->ollama.connected ? "up" : "down");
+ *		mlxd_status_free(st);
+ *	}
+ *	mlxd_client_free(c);
+ *
+ * Link with `pkg-config --cflags --libs libmlxd`.
+ */
+#ifndef MLXD_MLXD_H
+#define MLXD_MLXD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(__GNUC__) || defined(__clang__)
+#define MLXD_EXPORT	__attribute__((visibility("default")))
+#else
+#define MLXD_EXPORT
+#endif
+
+/*
+ * The API version this header describes. The first call on a client asks
+ * the daemon (GET /v1/health) which version it speaks and fails with
+ * MLXD_EVERSION unless the two are equal.
+ */
+#define MLXD_API_VERSION	1
+
+/* Nothing listens at the socket path (no such file, or connection refused). */
+#define MLXD_ENODAEMON		(-1001)
+/*
+ * The daemon answered with an error status. mlxd_client_last_error() gives
+ * its message, mlxd_client_last_code() its code (e.g. "not_found") and
+ * mlxd_client_last_status() the HTTP status.
+ */
+#define MLXD_EAPI		(-1002)
+/* The daemon's reply could not be understood (not HTTP or not the JSON expected). */
+#define MLXD_EPROTO		(-1003)
+/* The daemon speaks a different API version than MLXD_API_VERSION. */
+#define MLXD_EVERSION		(-1004)
+
+/* Value of an integer field that was JSON null or absent. */
+#define MLXD_NULL_INT64		INT64_MIN
+
+/* Default per-request timeout of a new client, in milliseconds. */
+#define MLXD_DEFAULT_TIMEOUT_MS	30000
+
+/* A connection to one mlxd daemon; opaque. */
+struct mlxd_client;
+
+/*
+ * Describe err, a value returned by any function in this library (0, a
+ * negative errno or an MLXD_E* code). The string is static; never NULL.
+ */
+MLXD_EXPORT const char *mlxd_strerror(int err);
+
+/*
+ * Put in *pathp the socket path clients use when none is given, as a
+ * string the caller frees with free(): $MLXD_SOCKET if set and non-empty;
+ * on macOS "$HOME/Library/Application Support/mlxd/mlxd.sock"; elsewhere
+ * "$XDG_RUNTIME_DIR/mlxd/mlxd.sock" when XDG_RUNTIME_DIR is an absolute
+ * path, else "/tmp/mlxd-<uid>/mlxd.sock". The daemon uses the same function,
+ * so both sides agree. Returns 0, -ENOMEM, or -ENOENT on macOS when HOME is
+ * unset or not absolute.
+ */
+MLXD_EXPORT int mlxd_default_socket_path(char **pathp);
+
+/*
+ * Parse an RFC 3339 / ISO 8601 timestamp as the API sends them
+ * ("2026-11-28T03:00:00.000Z", "2026-05-02T08:31:09.4418-04:00") and put
+ * milliseconds since the Unix epoch in *msp. A missing offset means UTC.
+ * Returns 0 or -EINVAL.
+ */
+MLXD_EXPORT int mlxd_time_parse(const char *iso, int64_t *msp);
+
+/*
+ * Create a client for the daemon at socket_path, or at
+ * mlxd_default_socket_path() when socket_path is NULL; socket_path is
+ * copied. Nothing is sent yet: a client can be created while the daemon is
+ * down, and the first call finds out. Returns 0, -ENOMEM, -EINVAL (empty
+ * path or longer than a Unix socket path can be), or an error of
+ * mlxd_default_socket_path().
+ */
+MLXD_EXPORT int mlxd_client_new(const char *socket_path,
+		    struct mlxd_client **cp);
+
+/* Close the connection and free the client. Accepts NULL. */
+MLXD_EXPORT void mlxd_client_free(struct mlxd_client *c);
+
+/* The socket path the client uses; lives as long as the client. */
+MLXD_EXPORT const char *mlxd_client_socket_path(const struct mlxd_client *c);
+
+/*
+ * Limit each later call to ms milliseconds, connection included (0 = no
+ * limit); a call that takes longer fails with -ETIMEDOUT. The default is
+ * MLXD_DEFAULT_TIMEOUT_MS. For mlxd_stream() only connecting and the
+ * reply's headers are limited, since a stream may stay open indefinitely.
+ */
+MLXD_EXPORT void mlxd_client_set_timeout_ms(struct mlxd_client *c, long ms);
+
+/*
+ * A message about the last failed call: the daemon's message after
+ * MLXD_EAPI, or a description after MLXD_EVERSION / MLXD_EPROTO when one is
+ * known. NULL after a successful call or when there is nothing to add to
+ * mlxd_strerror(). Lives until the next call on c.
+ */
+MLXD_EXPORT const char *mlxd_client_last_error(const struct mlxd_client *c);
+
+/*
+ * The daemon's error code (e.g. "not_found", "ollama_unavailable") after a
+ * call failed with MLXD_EAPI, else NULL. Lives until the next call on c.
+ */
+MLXD_EXPORT const char *mlxd_client_last_code(const struct mlxd_client *c);
+
+/* The HTTP status of the last reply received on c, or 0 if none was. */
+MLXD_EXPORT int mlxd_client_last_status(const struct mlxd_client *c);
+
+/*
+ * Raw call: send method (e.g. "GET", "POST", "DELETE") to path (starting
+ * with "/", e.g. "/v1/status", query string included) with an optional
+ * body of body_len bytes (sent as application/json; body may be NULL when
+ * body_len is 0). Whatever the HTTP status, when a reply arrives this
+ * returns 0 and puts the status in *statusp and the body in *bodyp (malloc'd,
+ * NUL-terminated, caller frees) and its length, without that NUL, in *lenp;
+ * any of the three may be NULL. For a non-2xx status the error fields of
+ * the client are set as for MLXD_EAPI. Returns 0, -EINVAL, -ENOMEM,
+ * -ETIMEDOUT, MLXD_ENODAEMON, MLXD_EVERSION, MLXD_EPROTO or another
+ * negative errno for a transport failure.
+ */
+MLXD_EXPORT int mlxd_request(struct mlxd_client *c, const char *method,
+		    const char *path, const void *body, size_t body_len,
+		    int *statusp, char **bodyp, size_t *lenp);
+
+/*
+ * Called by mlxd_stream() once per complete line of the reply, without its
+ * "\n" (nor a "\r" before it); line[len] is NUL. Empty lines are delivered
+ * too, since they end Server-Sent Events. line is valid only during the
+ * call. Return 0 to go on; anything else stops the stream.
+ */
+typedef int (*mlxd_line_cb)(void *arg, const char *line, size_t len);
+
+/*
+ * Streaming call for NDJSON (generation) and Server-Sent Events
+ * (/v1/events) routes: send the request like mlxd_request() and call cb for
+ * every line of a 2xx reply as it arrives; a last line without "\n" is
+ * delivered at the end of the reply. For a non-2xx status cb is never
+ * called and the call fails with MLXD_EAPI. Returns 0 when the reply ended
+ * or cb returned a positive value to stop, cb's value when it returned a
+ * negative one, or the errors of mlxd_request().
+ */
+MLXD_EXPORT int mlxd_stream(struct mlxd_client *c, const char *method,
+		    const char *path, const void *body, size_t body_len,
+		    mlxd_line_cb cb, void *arg);
+
+/* GET /v1/health. */
+struct mlxd_health {
+	const char	*status;	/* "ok" */
+	const char	*version;	/* daemon version, e.g. "0.1.0" */
+	int		 api_version;	/* MLXD_API_VERSION */
+	int64_t		 uptime_s;	/* seconds since the daemon started */
+	int64_t		 pid;		/* the daemon's process id */
+	const char	*raw_json;	/* the reply body as received */
+};
+
+/*
+ * Ask whether the daemon is up; on success put the reply in *hp, to free
+ * with mlxd_health_free(). Returns 0, MLXD_ENODAEMON, MLXD_EVERSION,
+ * MLXD_EAPI, MLXD_EPROTO, -ETIMEDOUT, -ENOMEM, or another negative errno.
+ * The typed calls below fail the same ways.
+ */
+MLXD_EXPORT int mlxd_health(struct mlxd_client *c, struct mlxd_health **hp);
+
+/* Free a reply of mlxd_health(). Accepts NULL. */
+MLXD_EXPORT void mlxd_health_free(struct mlxd_health *h);
+
+/* A model loaded in memory by Ollama (GET /v1/models/running, /v1/status). */
+struct mlxd_running_model {
+	const char	*name;		/* "llama3.2:latest" */
+	const char	*model;		/* same as name */
+	const char	*digest;	/* 64 hex digits */
+	int64_t		 size_bytes;	/* memory in use: weights + KV cache + buffers */
+	int64_t		 vram_bytes;	/* part of size_bytes in GPU memory, or MLXD_NULL_INT64 */
+	const char	*expires_at;	/* when it will be unloaded, ISO 8601, or NULL */
+	int64_t		 expires_at_ms;	/* the same in ms since the epoch, or MLXD_NULL_INT64 */
+	int64_t		 context_length; /* context size the runner uses, or MLXD_NULL_INT64 */
+	const char	*format;	/* "gguf", "safetensors" */
+	const char	*family;	/* "llama" */
+	const char	**families;	/* nfamilies names, NULL if null */
+	size_t		 nfamilies;
+	const char	*parameter_size; /* "3.2B" (a label, not a number) */
+	const char	*quantization_level; /* "Q4_K_M" */
+};
+
+/* The "daemon" section of GET /v1/status. */
+struct mlxd_status_daemon {
+	const char	*version;
+	int		 api_version;
+	int64_t		 pid;
+	int64_t		 uptime_s;
+	const char	*started_at;	/* ISO 8601 */
+	int64_t		 started_at_ms;	/* ms since the epoch, or MLXD_NULL_INT64 */
+	const char	*socket;	/* the socket the daemon listens on */
+	const char	*data_dir;
+};
+
+/* The "ollama" section of GET /v1/status. */
+struct mlxd_status_ollama {
+	const char	*url;		/* "http://127.0.0.1:11434" */
+	bool		 connected;	/* the last poll reached Ollama */
+	const char	*version;	/* Ollama's version, or NULL */
+	const char	*last_error;	/* why the last poll failed, or NULL */
+	const char	*last_ok_at;	/* last successful poll, ISO 8601, or NULL */
+	int64_t		 last_ok_at_ms;	/* the same in ms, or MLXD_NULL_INT64 */
+	struct mlxd_running_model *running; /* nrunning loaded models */
+	size_t		 nrunning;
+};
+
+/*
+ * GET /v1/status. Sections this struct does not describe (system,
+ * generation, benchmark, cache, ...) are in raw_json.
+ */
+struct mlxd_status {
+	int				 api_version;
+	struct mlxd_status_daemon	 daemon;
+	struct mlxd_status_ollama	 ollama;
+	const char			*raw_json; /* the reply body as received */
+};
+
+/* Fetch the daemon's state; on success *stp, freed with mlxd_status_free(). */
+MLXD_EXPORT int mlxd_status(struct mlxd_client *c, struct mlxd_status **stp);
+
+/* Free a reply of mlxd_status(). Accepts NULL. */
+MLXD_EXPORT void mlxd_status_free(struct mlxd_status *st);
+
+/* A model installed in Ollama's store (GET /v1/models). */
+struct mlxd_model {
+	const char	*name;		/* "llama3.2:latest" */
+	const char	*model;		/* same as name */
+	const char	*digest;	/* 64 hex digits */
+	int64_t		 size_bytes;	/* disk footprint */
+	const char	*modified_at;	/* ISO 8601, or NULL */
+	int64_t		 modified_at_ms; /* ms since the epoch, or MLXD_NULL_INT64 */
+	const char	*format;
+	const char	*family;
+	const char	**families;	/* nfamilies names, NULL if null */
+	size_t		 nfamilies;
+	const char	*parameter_size;
+	const char	*quantization_level;
+	int64_t		 context_length; /* trained context, or MLXD_NULL_INT64 */
+	int64_t		 embedding_length; /* or MLXD_NULL_INT64 */
+	const char	**capabilities;	/* ncapabilities ("completion", ...), NULL if null */
+	size_t		 ncapabilities;
+};
+
+/* GET /v1/models. */
+struct mlxd_models {
+	const char		*fetched_at;	/* when the daemon last asked Ollama, or NULL */
+	int64_t			 fetched_at_ms;	/* or MLXD_NULL_INT64 */
+	struct mlxd_model	*models;	/* nmodels entries */
+	size_t			 nmodels;
+	const char		*raw_json;
+};
+
+/*
+ * List the installed models; on success *mp, freed with mlxd_models_free().
+ * Fails with MLXD_EAPI, code "ollama_unavailable", if the daemon has never
+ * reached Ollama.
+ */
+MLXD_EXPORT int mlxd_models(struct mlxd_client *c, struct mlxd_models **mp);
+
+/* Free a reply of mlxd_models(). Accepts NULL. */
+MLXD_EXPORT void mlxd_models_free(struct mlxd_models *m);
+
+/* GET /v1/models/running. */
+struct mlxd_running {
+	const char			*fetched_at;	/* or NULL */
+	int64_t				 fetched_at_ms;	/* or MLXD_NULL_INT64 */
+	struct mlxd_running_model	*models;	/* nmodels entries */
+	size_t				 nmodels;
+	const char			*raw_json;
+};
+
+/*
+ * List the models Ollama has loaded; on success *rp, freed with
+ * mlxd_running_free(). Fails like mlxd_models().
+ */
+MLXD_EXPORT int mlxd_running(struct mlxd_client *c, struct mlxd_running **rp);
+
+/* Free a reply of mlxd_running(). Accepts NULL. */
+MLXD_EXPORT void mlxd_running_free(struct mlxd_running *r);
+
+/* One option of the daemon's effective configuration. */
+struct mlxd_config_option {
+	const char	*name;		/* "ollama.url" */
+	const char	*value_json;	/* the value as compact JSON text: "\"http://...\"", "5", "null" */
+	const char	*value_string;	/* the value itself when it is a JSON string, else NULL */
+	const char	*source;	/* "default", "file", "env" or "flag" */
+	const char	*env;		/* environment variable that sets it, or NULL */
+	bool		 reloadable;	/* changes apply on SIGHUP */
+	const char	*help;
+};
+
+/* GET /v1/config. */
+struct mlxd_config {
+	const char			*file;	/* the config file read, or NULL */
+	struct mlxd_config_option	*options; /* noptions entries */
+	size_t				 noptions;
+	const char			*raw_json;
+};
+
+/*
+ * Fetch the effective configuration; on success *cfgp, freed with
+ * mlxd_config_free().
+ */
+MLXD_EXPORT int mlxd_config_get(struct mlxd_client *c,
+		    struct mlxd_config **cfgp);
+
+/* Free a reply of mlxd_config_get(). Accepts NULL. */
+MLXD_EXPORT void mlxd_config_free(struct mlxd_config *cfg);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* MLXD_MLXD_H */
