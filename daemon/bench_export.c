@@ -309,19 +309,19 @@ stream_open(FILE **fpp, char **bufp, size_t *lenp)
 	return *fpp != NULL ? 0 : -errno;
 }
 
+/* Close the stream; *bufp is only valid after fclose(). */
 static int
-stream_close(FILE *fp, char *buf, char **outp)
+stream_close(FILE *fp, char **bufp, char **outp)
 {
-	if (ferror(fp)) {
-		fclose(fp);
-		free(buf);
+	int	bad;
+
+	bad = ferror(fp);
+	if (fclose(fp) != 0 || bad) {
+		free(*bufp);
+		*bufp = NULL;
 		return -EIO;
 	}
-	if (fclose(fp) != 0) {
-		free(buf);
-		return -EIO;
-	}
-	*outp = buf;
+	*outp = *bufp;
 	return 0;
 }
 
@@ -435,7 +435,7 @@ bench_export_csv(const json_t *runs, char **outp)
 		}
 	}
 	json_decref(list);
-	return stream_close(fp, buf, outp);
+	return stream_close(fp, &buf, outp);
 }
 
 /* A Markdown cell: pipes escaped, line breaks as spaces. */
@@ -579,7 +579,7 @@ bench_export_md(const json_t *runs, char **outp)
 	json_array_foreach(list, i, run)
 		md_footer(fp, run);
 	json_decref(list);
-	return stream_close(fp, buf, outp);
+	return stream_close(fp, &buf, outp);
 }
 
 /* Any format as text. */
@@ -679,5 +679,5 @@ bench_export_compare_md(const json_t *cmp, char **outp)
 	if (!json_is_true(json_object_get(cmp, "comparable")))
 		fputs("\nwarning: the runs used different (or unknown) model "
 		    "digests\n", fp);
-	return stream_close(fp, buf, outp);
+	return stream_close(fp, &buf, outp);
 }

@@ -66,6 +66,14 @@ const struct config_option config_options[] = {
 	  NULL, 1,
 	  "Days of history kept in the database (metric minutes, sessions, "
 	  "benchmarks).", NULL },
+	{ "sessions.store_text", CONFIG_BOOL, OPT(sessions_store_text), "false",
+	  0, 0, NULL, 1,
+	  "Store the prompt of each proxied generation with its session "
+	  "(off: only figures are kept).", NULL },
+	{ "proxy.listen", CONFIG_STRING, OPT(proxy_listen), "", 0, 0, NULL, 0,
+	  "host:port of an Ollama-compatible listener (e.g. 127.0.0.1:11435) "
+	  "so any Ollama client can be measured; empty = off; loopback only.",
+	  NULL },
 };
 const int config_noptions = sizeof(config_options) / sizeof(config_options[0]);
 

@@ -63,6 +63,7 @@ struct dedup_options {
 	int			 dry_run;	/* default 1: report, change nothing */
 	int			 link_user_files; /* allow hard links on LM Studio/local files; default 0 */
 	unsigned		 test_stop_after; /* tests: simulate a crash after N journal steps; 0 = off */
+	int			 test_no_inplace; /* tests: skip FIDEDUPERANGE, clone through a temp */
 };
 
 /* One name in a group of identical files. */

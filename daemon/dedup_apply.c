@@ -953,6 +953,7 @@ dedup_apply(struct store *st, const struct dedup_report *report,
 	a.st = st;
 	a.o = opts;
 	a.pid = (long)getpid();
+	a.no_inplace = opts->test_no_inplace;
 	a.res = r = xcalloc(1, sizeof(*r));
 	dedup_prog_init(&a.pr, cb, arg, cancel);
 	for (i = 0; i < report->ngroups; i++)

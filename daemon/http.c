@@ -76,6 +76,7 @@ struct http_stream {
 	int			 gone;
 	char			*content_type;
 	void			(*gone_cb)(void *);
+	void			(*gone_release)(void *);
 	void			*gone_arg;
 	int			 fd;		/* connection socket, for peeking */
 	struct http		*http;
@@ -133,6 +134,8 @@ http_stream_unref(struct http_stream *s)
 	pthread_mutex_unlock(&s->mtx);
 	if (refs > 0)
 		return;
+	if (s->gone_release != NULL)
+		s->gone_release(s->gone_arg);
 	pthread_mutex_destroy(&s->mtx);
 	pthread_cond_destroy(&s->cond);
 	free(s->buf);
@@ -201,11 +204,23 @@ http_stream_gone(struct http_stream *s)
 
 /* Set the departure callback. */
 void
-http_stream_on_gone(struct http_stream *s, void (*cb)(void *), void *arg)
+http_stream_on_gone(struct http_stream *s, void (*cb)(void *),
+    void (*release)(void *), void *arg)
 {
 	pthread_mutex_lock(&s->mtx);
 	s->gone_cb = cb;
+	s->gone_release = release;
 	s->gone_arg = arg;
+	pthread_mutex_unlock(&s->mtx);
+}
+
+/* Change the content type. */
+void
+http_stream_set_type(struct http_stream *s, const char *content_type)
+{
+	pthread_mutex_lock(&s->mtx);
+	free(s->content_type);
+	s->content_type = xstrdup(content_type);
 	pthread_mutex_unlock(&s->mtx);
 }
 
@@ -226,6 +241,18 @@ http_peer_closed(int fd)
 	return 0;
 }
 
+/* Whether the client of a request has hung up. */
+int
+http_conn_gone(void *conn)
+{
+	const union MHD_ConnectionInfo	*ci;
+
+	if (conn == NULL)
+		return 0;
+	ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+	return ci != NULL && http_peer_closed(ci->connect_fd);
+}
+
 static void
 http_stream_mark_gone(struct http_stream *s)
 {
@@ -238,7 +265,7 @@ http_stream_mark_gone(struct http_stream *s)
 		arg = s->gone_arg;
 	}
 	s->gone = 1;
-	s->gone_cb = NULL;
+	s->gone_cb = NULL;	/* at most once; gone_release stays */
 	pthread_mutex_unlock(&s->mtx);
 	if (cb != NULL)
 		cb(arg);

@@ -64,8 +64,16 @@ int	http_stream_gone(struct http_stream *s);
 
 /*
  * Called once (on the connection's thread) when the client disconnects before
- * the stream is closed.
+ * the stream is closed. release(arg), if set, runs when the stream is freed,
+ * so arg can hold a reference that outlives every possible call of cb.
  */
-void	http_stream_on_gone(struct http_stream *s, void (*cb)(void *), void *arg);
+void	http_stream_on_gone(struct http_stream *s, void (*cb)(void *),
+	    void (*release)(void *), void *arg);
+
+/* Change the content type; only before the stream is the reply. */
+void	http_stream_set_type(struct http_stream *s, const char *content_type);
+
+/* Whether the client of a request (router_req.conn) has hung up. */
+int	http_conn_gone(void *conn);
 
 #endif

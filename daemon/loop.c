@@ -21,6 +21,7 @@
 #include "mlxd.h"
 #include "mlxd_config.h"
 #include "ollama.h"
+#include "proxy.h"
 #include "sampler.h"
 
 /* Seconds since start, from the monotonic clock. */
@@ -39,6 +40,8 @@ loop_shutdown(struct mlxd *md)
 		return;
 	md->stopping = 1;
 	log_info("mlxd: stopping");
+	proxy_stop(md->proxy);
+	md->proxy = NULL;
 	sampler_stop(md->sampler);
 	md->sampler = NULL;
 	events_stop(md->events);

@@ -27,6 +27,7 @@
 #include "mlxd_config.h"
 #include "ollama.h"
 #include "paths.h"
+#include "proxy.h"
 #include "sampler.h"
 #include "router.h"
 #include "state.h"
@@ -253,6 +254,7 @@ main(int argc, char **argv)
 		goto out_run;
 	}
 	if ((rc = events_start(&md, &md.events)) != 0 ||
+	    (rc = proxy_start(&md, &md.proxy)) != 0 ||
 	    (rc = ollama_start(&md, &md.ollama)) != 0 ||
 	    (rc = loop_signals_start(&md)) != 0) {
 		log_warnx("mlxd: startup failed: %s", uv_strerror(rc));

@@ -374,8 +374,10 @@ metrics_sample_json(const struct metrics_sample *s)
 	    metrics_json_level(s->thermal_level));
 	json_object_set_new(th, "pressure",
 	    metrics_json_name(metrics_thermal_name(s->thermal_level)));
-	json_object_set_new(th, "cpu_celsius", metrics_json_real(s->cpu_temp_c));
-	json_object_set_new(th, "gpu_celsius", metrics_json_real(s->gpu_temp_c));
+	json_object_set_new(th, "cpu_celsius",
+	    metrics_json_real(s->cpu_temp_c));
+	json_object_set_new(th, "gpu_celsius",
+	    metrics_json_real(s->gpu_temp_c));
 
 	o = json_object();
 	json_object_set_new(o, "t", json_string(ts));
@@ -396,7 +398,8 @@ metrics_system_json(const struct metrics_system *sys)
 	int	 i;
 
 	cpu = json_object();
-	json_object_set_new(cpu, "logical", metrics_json_int(sys->cpus_logical));
+	json_object_set_new(cpu, "logical",
+	    metrics_json_int(sys->cpus_logical));
 	json_object_set_new(cpu, "physical",
 	    metrics_json_int(sys->cpus_physical));
 	if (sys->nclusters > 0) {
@@ -714,7 +717,8 @@ metrics_minute_add(struct metrics_minute_acc *acc,
 	}
 	acc->minute = minute;
 	acc->n++;
-	memcpy(acc->cluster_label, s->cluster_label, sizeof(acc->cluster_label));
+	memcpy(acc->cluster_label, s->cluster_label,
+	    sizeof(acc->cluster_label));
 	for (f = 0; f < METRICS_NFIELDS; f++) {
 		v = metrics_field_get(s, (enum metrics_field)f);
 		if (isnan(v))

@@ -63,7 +63,7 @@ struct metrics_sample {
 	int64_t	t_ns;			/* wall clock, ns since the epoch */
 
 	double	mem_total;		/* bytes */
-	double	mem_used;		/* macOS app+wired+compressed; Linux total-available */
+	double	mem_used;		/* see docs/metrics.md */
 	double	mem_available;
 	double	mem_wired;
 	double	mem_compressed;		/* macOS compressor; Linux zswap pool */
@@ -80,19 +80,19 @@ struct metrics_sample {
 	float	load[3];		/* 1, 5, 15 minute load averages */
 	float	gpu_pct;		/* % busy */
 	float	gpu_mhz;		/* average active frequency */
-	float	power_w[METRICS_NRAILS];	/* watts, see enum metrics_rail */
+	float	power_w[METRICS_NRAILS];	/* W, by enum metrics_rail */
 	float	cpu_temp_c;
 	float	gpu_temp_c;
 
-	int8_t	mem_pressure;		/* enum metrics_mem_pressure, -1 unknown */
-	int8_t	thermal_level;		/* enum metrics_thermal, -1 unknown */
-	char	cluster_label[METRICS_MAXCLUSTERS];	/* 'E','P','S'; 0 = none */
+	int8_t	mem_pressure;		/* enum metrics_mem_pressure or -1 */
+	int8_t	thermal_level;		/* enum metrics_thermal or -1 */
+	char	cluster_label[METRICS_MAXCLUSTERS];	/* 'E', 'P', ...; 0 */
 };
 
 /* One CPU tier in the system description. */
 struct metrics_cluster_info {
 	char	label;			/* 'E', 'P', 'S', ... */
-	char	name[16];		/* "Efficiency", "Performance", "Super" */
+	char	name[16];		/* "Efficiency", "Performance", ... */
 	int	cpus;			/* logical CPUs in the tier */
 };
 
@@ -102,7 +102,7 @@ struct metrics_cluster_info {
  */
 struct metrics_system {
 	char	chip[96];		/* "Apple M3 Pro", CPU model name */
-	char	model[64];		/* "Mac15,6"; Linux: board/DMI product */
+	char	model[64];		/* "Mac15,6"; Linux: DMI product */
 	int	cpus_logical;
 	int	cpus_physical;
 	int	nclusters;
@@ -190,7 +190,7 @@ json_t	*metrics_system_json(const struct metrics_system *sys);
 /* metrics.c: energy counters to watts */
 
 #define METRICS_POWER_WINDOW_MS		2000	/* shortest power window */
-#define METRICS_POWER_MAXWINDOW_MS	10000	/* a still counter reads 0 W after this */
+#define METRICS_POWER_MAXWINDOW_MS	10000	/* still counter: 0 W after */
 
 /*
  * Turns energy deltas into watts over windows of at least min_window_ns of
@@ -344,7 +344,7 @@ int	metrics_backend_sample(struct metrics_backend *b,
 int	metrics_backend_system(struct metrics_backend *b,
 	    struct metrics_system *sys);
 
-/* Shortest power window in ms (default METRICS_POWER_WINDOW_MS; tests use 0). */
+/* Shortest power window in ms (METRICS_POWER_WINDOW_MS; tests use 0). */
 void	metrics_backend_set_power_window(struct metrics_backend *b,
 	    uint32_t ms);
 

@@ -122,7 +122,7 @@ struct metrics_backend {
 
 	struct metrics_ioreport	 ior;
 	struct metrics_energy	 energy[METRICS_NRAILS];
-	float			 gpu_mhz;	/* held between IOReport reads */
+	float			 gpu_mhz;	/* held between reads */
 	int64_t			 window_ns;
 
 	struct metrics_hid	 hid;

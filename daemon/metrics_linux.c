@@ -135,46 +135,54 @@ metrics_linux_path(char *buf, size_t len, const char *fmt, ...)
 	return n >= 0 && (size_t)n < len;
 }
 
-/* Read an open file from its start into buf, NUL-terminated. */
+/*
+ * Read an open file from its start into buf, NUL-terminated, with one
+ * pread(): the files sampled each tick are small and generated whole by the
+ * kernel (and /proc/stat is only needed up to its first line).
+ */
 static int
 metrics_linux_pread(int fd, char *buf, size_t len)
 {
 	ssize_t	n;
-	size_t	off = 0;
 
 	if (fd < 0)
 		return -ENOENT;
+	do
+		n = pread(fd, buf, len - 1, 0);
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return -errno;
+	buf[n] = '\0';
+	return 0;
+}
+
+/* Read a small file under root to its end, without trailing newlines. */
+static int
+metrics_linux_slurp(int rootfd, const char *path, char *buf, size_t len)
+{
+	ssize_t	n;
+	size_t	off = 0;
+	int	fd, rc = 0;
+
+	if ((fd = metrics_linux_open(rootfd, path)) < 0)
+		return -errno;
 	while (off + 1 < len) {
-		n = pread(fd, buf + off, len - 1 - off, (off_t)off);
-		if (n < 0) {
+		if ((n = read(fd, buf + off, len - 1 - off)) < 0) {
 			if (errno == EINTR)
 				continue;
-			return -errno;
+			rc = -errno;
+			break;
 		}
 		if (n == 0)
 			break;
 		off += (size_t)n;
 	}
-	buf[off] = '\0';
-	return 0;
-}
-
-/* Read a small file under root once, without its trailing newline. */
-static int
-metrics_linux_slurp(int rootfd, const char *path, char *buf, size_t len)
-{
-	int	fd, rc;
-	size_t	n;
-
-	if ((fd = metrics_linux_open(rootfd, path)) < 0)
-		return -errno;
-	rc = metrics_linux_pread(fd, buf, len);
 	close(fd);
+	buf[off] = '\0';
 	if (rc != 0)
 		return rc;
-	n = strlen(buf);
-	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == ' '))
-		buf[--n] = '\0';
+	while (off > 0 && (buf[off - 1] == '\n' || buf[off - 1] == ' '))
+		buf[--off] = '\0';
 	return 0;
 }
 
@@ -287,7 +295,8 @@ metrics_linux_scan_hwmon(int rootfd, const char *base, char *best,
 			continue;
 		if (!metrics_linux_path(path, sizeof(path), "%s/%.*s_label",
 		    base, (int)(n - 6), de->d_name) ||
-		    metrics_linux_slurp(rootfd, path, label, sizeof(label)) != 0)
+		    metrics_linux_slurp(rootfd, path, label,
+		    sizeof(label)) != 0)
 			label[0] = '\0';
 		if (metrics_linux_path(path, sizeof(path), "%s/%s", base,
 		    de->d_name))
@@ -302,8 +311,8 @@ metrics_linux_scan_hwmon(int rootfd, const char *base, char *best,
 static void
 metrics_linux_find_cpu_temp(struct metrics_backend *b)
 {
-	char		 best[METRICS_LINUX_PATH] = "", path[METRICS_LINUX_PATH];
-	char		 type[64];
+	char		 best[METRICS_LINUX_PATH] = "";
+	char		 path[METRICS_LINUX_PATH], type[64];
 	DIR		*d;
 	struct dirent	*de;
 	int		 score = 0;
@@ -457,7 +466,8 @@ metrics_linux_find_rapl(struct metrics_backend *b)
 			continue;
 		if (!metrics_linux_path(path, sizeof(path),
 		    "sys/class/powercap/%s/name", de->d_name) ||
-		    metrics_linux_slurp(b->rootfd, path, name, sizeof(name)) != 0)
+		    metrics_linux_slurp(b->rootfd, path, name,
+		    sizeof(name)) != 0)
 			continue;
 		if (strncmp(name, "package-", 8) == 0)
 			rail = METRICS_RAIL_CPU;
@@ -539,16 +549,16 @@ int
 metrics_backend_open(const char *root, struct metrics_backend **bp)
 {
 	struct metrics_backend	*b;
-	int			 i;
+	int			 i, rc;
 
 	if (root == NULL)
 		root = "/";
 	b = xcalloc(1, sizeof(*b));
 	b->rootfd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (b->rootfd < 0) {
-		i = -errno;
+		rc = -errno;
 		free(b);
-		return i;
+		return rc;
 	}
 	b->live = strcmp(root, "/") == 0;
 	b->window_ns = (int64_t)METRICS_POWER_WINDOW_MS * 1000000;

@@ -113,7 +113,7 @@ metrics_linux_parse_stat(const char *text, struct metrics_linux_cpu *c)
 	/* user nice system idle are in every kernel since 2.4. */
 	if (n < 4)
 		return -EINVAL;
-	/* guest and guest_nice (v[8], v[9]) are already counted in user/nice. */
+	/* guest and guest_nice (v[8], v[9]) are already in user and nice. */
 	total = v[0] + v[1] + v[2] + v[3] + v[4] + v[5] + v[6] + v[7];
 	c->total = total;
 	c->busy = total - v[3] - v[4];

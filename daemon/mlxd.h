@@ -24,6 +24,7 @@ struct httpc;
 struct ollama;
 struct events;
 struct sampler;
+struct proxy;
 
 struct mlxd {
 	uv_loop_t		*loop;
@@ -40,6 +41,7 @@ struct mlxd {
 	struct ollama		*ollama;
 	struct events		*events;
 	struct sampler		*sampler;
+	struct proxy		*proxy;
 
 	uint64_t		 started_mono_ms;	/* uv_hrtime() / 1e6 */
 	time_t			 started_at;		/* wall clock */

@@ -42,6 +42,8 @@ struct mlxd_config {
 	int64_t			 ollama_tags_interval_ms;
 	int64_t			 metrics_interval_ms;
 	int64_t			 retention_days;
+	int			 sessions_store_text;
+	char			*proxy_listen;
 
 	char			*file;		/* config file read, or NULL */
 	enum config_source	*src;		/* per option, config_noptions */

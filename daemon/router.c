@@ -31,6 +31,7 @@ static const struct route *const router_tables[] = {
 	api_config_routes,
 	api_events_routes,
 	api_metrics_routes,
+	api_generate_routes,
 };
 
 /*

@@ -159,6 +159,7 @@ mlxctl_print_json(struct mlxctl *m, const char *path)
 	return MLXCTL_EXIT_OK;
 }
 
+/* Parse the global flags, then run one command. */
 int
 main(int argc, char **argv)
 {

@@ -68,8 +68,6 @@ output_style(enum output_style s)
 		return "\033[32m";
 	case OUTPUT_RED:
 		return "\033[31m";
-	case OUTPUT_YELLOW:
-		return "\033[33m";
 	case OUTPUT_RESET:
 	default:
 		return "\033[0m";

@@ -27,7 +27,6 @@ enum output_style {
 	OUTPUT_BOLD,
 	OUTPUT_GREEN,
 	OUTPUT_RED,
-	OUTPUT_YELLOW,
 };
 
 struct output_table;

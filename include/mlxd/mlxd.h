@@ -21,7 +21,11 @@
  *   are ignored, so an older library keeps working against a newer daemon
  *   of the same API version.
  * - A client is not thread-safe: use one client per thread, or serialise
- *   calls. Different clients may be used from different threads.
+ *   calls. Different clients may be used from different threads. The first
+ *   client initialises libcurl; with libcurl older than 7.84 that step is
+ *   not thread-safe, so a program that creates its first clients from
+ *   several threads at once should call curl_global_init() beforehand.
+ * - The library installs no signal handlers (libcurl runs with NOSIGNAL).
  *
  * Example:
  *	struct mlxd_client	*c;

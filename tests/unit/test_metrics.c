@@ -275,12 +275,15 @@ test_energy_window(void **state)
 	/* 2 s: 10 J over 2 s. */
 	assert_near(metrics_energy_add(&e, 5.0, 102 * NS, w, mx), 5.0, 1e-6);
 	/* Held in between. */
-	assert_near(metrics_energy_add(&e, 3.0, 103 * NS, w, mx), 5.0, 1e-6);
-	/* Batched counter: nothing moved at 104 s, the window stays open. */
+	assert_near(metrics_energy_add(&e, 0.0, 103 * NS, w, mx), 5.0, 1e-6);
+	/*
+	 * A batched counter has not moved by 104 s: the window stays open
+	 * rather than reading 0 W.
+	 */
 	assert_near(metrics_energy_add(&e, 0.0, 104 * NS, w, mx), 5.0, 1e-6);
 	assert_near(metrics_energy_add(&e, 0.0, 105 * NS, w, mx), 5.0, 1e-6);
-	/* Moved at 106 s: 3 + 9 J over 102..106 = 4 s. */
-	assert_near(metrics_energy_add(&e, 9.0, 106 * NS, w, mx), 3.0, 1e-6);
+	/* It moves at 106 s: 12 J over 102..106 = 4 s. */
+	assert_near(metrics_energy_add(&e, 12.0, 106 * NS, w, mx), 3.0, 1e-6);
 	/* A missing reading (NAN) is no information, not zero. */
 	assert_near(metrics_energy_add(&e, NAN, 107 * NS, w, mx), 3.0, 1e-6);
 	/* A rail that is really idle reads 0 W once the max window passes. */
@@ -358,7 +361,8 @@ test_prom_full(void **state)
 	    "# HELP mlxd_memory_total_bytes Physical memory.\n"
 	    "# TYPE mlxd_memory_total_bytes gauge\n"
 	    "mlxd_memory_total_bytes 34359738368\n"));
-	assert_non_null(strstr(b.data, "\nmlxd_memory_used_bytes 21474836480\n"));
+	assert_non_null(strstr(b.data,
+	    "\nmlxd_memory_used_bytes 21474836480\n"));
 	assert_non_null(strstr(b.data,
 	    "\nmlxd_cpu_utilization_ratio{cluster=\"all\"} 0.425\n"
 	    "mlxd_cpu_utilization_ratio{cluster=\"E\"} 0.8\n"
