@@ -177,7 +177,8 @@ export_test(const json_t *t)
 	sum = json_object_get(t, metric);
 	o = json_object();
 	json_object_set_new(o, "test", copy_or_null(t, "name"));
-	json_object_set_new(o, "kind", json_string(bench_stats_kind_name(kind)));
+	json_object_set_new(o, "kind",
+	    json_string(bench_stats_kind_name(kind)));
 	json_object_set_new(o, "metric", json_string(metric));
 	json_object_set_new(o, "n_prompt", copy_or_null(t, "n_prompt"));
 	json_object_set_new(o, "n_gen", copy_or_null(t, "n_gen"));

@@ -320,7 +320,8 @@ bench_stats_sample_json(const struct bench_sample *s)
 	json_object_set_new(o, "valid",
 	    json_boolean(bench_stats_sample_valid(s)));
 	json_object_set_new(o, "flags", bench_stats_flags_json(s->flags));
-	json_object_set_new(o, "started_ns", bench_stats_int_json(s->started_ns));
+	json_object_set_new(o, "started_ns",
+	    bench_stats_int_json(s->started_ns));
 	json_object_set_new(o, "ttft_ns", bench_stats_int_json(s->ttft_ns));
 	json_object_set_new(o, "last_token_ns",
 	    bench_stats_int_json(s->last_token_ns));
@@ -332,7 +333,8 @@ bench_stats_sample_json(const struct bench_sample *s)
 	    bench_stats_int_json(s->prompt_eval_duration_ns));
 	json_object_set_new(o, "prompt_cached_count",
 	    bench_stats_int_json(s->prompt_cached_count));
-	json_object_set_new(o, "eval_count", bench_stats_int_json(s->eval_count));
+	json_object_set_new(o, "eval_count",
+	    bench_stats_int_json(s->eval_count));
 	json_object_set_new(o, "eval_duration_ns",
 	    bench_stats_int_json(s->eval_duration_ns));
 	json_object_set_new(o, "load_duration_ns",
@@ -710,7 +712,8 @@ bench_stats_compare_runs(const json_t *run_a, const json_t *run_b)
 		for (m = 0; m < BENCH_METRIC_COUNT; m++) {
 			json_object_set_new(metrics, metric_names[m],
 			    compare_metric(ta, tb, (enum bench_metric)m, &v));
-			if ((enum bench_metric)m == bench_stats_kind_metric(kind))
+			if ((enum bench_metric)m ==
+			    bench_stats_kind_metric(kind))
 				headline = v;
 		}
 		json_object_set_new(t, "metrics", metrics);

@@ -22,7 +22,7 @@
 /* Sample flags (bit mask). Any flag keeps the sample out of the figures. */
 #define BENCH_FLAG_SHORT	0x01u	/* stopped before num_predict */
 #define BENCH_FLAG_RELOAD	0x02u	/* large load_duration in a warm run */
-#define BENCH_FLAG_CACHE	0x04u	/* Ollama reports cached prompt tokens */
+#define BENCH_FLAG_CACHE	0x04u	/* Ollama served prompt from cache */
 #define BENCH_FLAG_ERROR	0x08u	/* request failed; no usable counters */
 #define BENCH_FLAG_ALL		0x0fu
 
@@ -50,8 +50,8 @@ enum bench_kind {
 /* Per-sample figures; the order is also the order of columns and JSON. */
 enum bench_metric {
 	BENCH_METRIC_GEN_TPS = 0,	/* eval_count / eval_duration, tok/s */
-	BENCH_METRIC_PROMPT_TPS,	/* prompt tokens / prompt_eval_duration */
-	BENCH_METRIC_TTFT_MS,		/* client: sent -> first content chunk */
+	BENCH_METRIC_PROMPT_TPS,	/* prompt tokens / prefill time */
+	BENCH_METRIC_TTFT_MS,		/* client: sent -> first content */
 	BENCH_METRIC_ITL_MS,		/* client: mean gap per output token */
 	BENCH_METRIC_LOAD_S,		/* load_duration */
 	BENCH_METRIC_E2E_S,		/* client: sent -> done line */
@@ -71,7 +71,7 @@ enum bench_verdict {
  * to the moment the request was sent.
  */
 struct bench_sample {
-	int		 repetition;	/* 1-based, within warm-ups or measured */
+	int		 repetition;	/* 1-based, per warm-up/measured */
 	int		 attempt;	/* 0, then 1..BENCH_MAX_RETRIES */
 	int		 is_warmup;
 	int64_t		 started_ns;	/* wall clock at send, ns since epoch */
@@ -113,7 +113,7 @@ struct bench_summary {
 	double		 min;
 	double		 max;
 	double		 p95;		/* type 7; NAN when n < 20 */
-	double		 cv;		/* sd / mean, a fraction; NAN if unknown */
+	double		 cv;		/* sd / mean, a fraction */
 };
 
 /* Aggregates of one test. */
@@ -130,13 +130,14 @@ struct bench_test_stats {
 /* One metric of two runs compared (B against A). */
 struct bench_comparison {
 	double		 delta_pct;	/* (mean_b - mean_a) / mean_a * 100 */
-	double		 z;		/* Welch: diff / sqrt(sa2/na + sb2/nb) */
+	double		 z;		/* diff / sqrt(sa2/na + sb2/nb) */
 	enum bench_verdict verdict;
 };
 
 /* Names: "pp", "tg", "pg", "cold"; parse returns 0 or -EINVAL. */
 const char	*bench_stats_kind_name(enum bench_kind kind);
-int		 bench_stats_kind_parse(const char *name, enum bench_kind *kindp);
+int		 bench_stats_kind_parse(const char *name,
+		    enum bench_kind *kindp);
 /* The headline metric: prompt_tps for pp tests, gen_tps for the others. */
 enum bench_metric bench_stats_kind_metric(enum bench_kind kind);
 

@@ -35,21 +35,21 @@
 #define BENCH_SUITE_ID_LEN	37
 
 struct bench_test {
-	char		*name;		/* "pp512", "tg128", "pp64+tg256", ... */
+	char		*name;		/* "pp512", "tg128", "pp64+tg256" */
 	const char	*description;	/* static text */
 	enum bench_kind	 kind;
-	int		 n_prompt;	/* target prompt tokens; 0 = user text */
+	int		 n_prompt;	/* target prompt tokens; 0: user */
 	int		 num_predict;
 	int		 warmup;
 	int		 repetitions;
 	int		 unload_first;	/* unload before each repetition */
-	int		 synthetic;	/* prompt built here; may be calibrated */
+	int		 synthetic;	/* built here; can be calibrated */
 	double		 chars_per_token;	/* synthetic prompts */
 	char		*prompt;	/* text after the per-request prefix */
 };
 
 struct bench_suite {
-	char		*name;		/* quick, standard, long, cold, custom */
+	char		*name;		/* quick, standard, long, cold... */
 	char		*model;
 	char		*nonce;		/* run-wide part of every prefix */
 	char		*keep_alive;	/* sent when not NULL, e.g. "10m" */

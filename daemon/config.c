@@ -40,22 +40,22 @@ const struct config_option config_options[] = {
 	  "Directory for the SQLite database and the cache index.",
 	  config_path_fn },
 	{ "log_level", CONFIG_STRING, OPT(log_level), "info", 0, 0,
-	  "MLXD_LOG_LEVEL", 1,
+	  "MLXD_LOG_LEVEL", CONFIG_F_RELOAD,
 	  "error, warn, info or debug (MLXD_DEBUG=mod1,mod2 selects debug "
 	  "modules).", config_log_level_fn },
 	{ "ollama.url", CONFIG_STRING, OPT(ollama_url), "http://127.0.0.1:11434",
-	  0, 0, "OLLAMA_HOST", 1,
+	  0, 0, "OLLAMA_HOST", CONFIG_F_RELOAD,
 	  "Where Ollama listens; any form OLLAMA_HOST accepts.",
 	  config_url_fn },
 	{ "ollama.poll_interval_ms", CONFIG_INT, OPT(ollama_poll_interval_ms),
-	  "1000", 100, 60000, NULL, 1,
+	  "1000", 100, 60000, NULL, CONFIG_F_RELOAD,
 	  "How often /api/ps is polled, in milliseconds.", NULL },
 	{ "ollama.timeout_ms", CONFIG_INT, OPT(ollama_timeout_ms), "5000", 100,
-	  600000, NULL, 1,
+	  600000, NULL, CONFIG_F_RELOAD,
 	  "Timeout for one monitoring request to Ollama, in milliseconds.",
 	  NULL },
 	{ "ollama.tags_interval_ms", CONFIG_INT, OPT(ollama_tags_interval_ms),
-	  "30000", 1000, 3600000, NULL, 1,
+	  "30000", 1000, 3600000, NULL, CONFIG_F_RELOAD,
 	  "How often /api/tags is polled (also on every change of the loaded "
 	  "set), in milliseconds.", NULL },
 	{ "metrics.interval_ms", CONFIG_INT, OPT(metrics_interval_ms), "1000",
@@ -63,17 +63,28 @@ const struct config_option config_options[] = {
 	  "How often system metrics are sampled, in milliseconds; the last "
 	  "hour is kept at this rate.", NULL },
 	{ "retention_days", CONFIG_INT, OPT(retention_days), "30", 1, 3650,
-	  NULL, 1,
+	  NULL, CONFIG_F_RELOAD,
 	  "Days of history kept in the database (metric minutes, sessions, "
 	  "benchmarks).", NULL },
 	{ "sessions.store_text", CONFIG_BOOL, OPT(sessions_store_text), "false",
-	  0, 0, NULL, 1,
+	  0, 0, NULL, CONFIG_F_RELOAD,
 	  "Store the prompt of each proxied generation with its session "
 	  "(off: only figures are kept).", NULL },
 	{ "proxy.listen", CONFIG_STRING, OPT(proxy_listen), "", 0, 0, NULL, 0,
 	  "host:port of an Ollama-compatible listener (e.g. 127.0.0.1:11435) "
 	  "so any Ollama client can be measured; empty = off; loopback only.",
 	  NULL },
+	{ "http.listen", CONFIG_STRING, OPT(http_listen), "", 0, 0, NULL, 0,
+	  "host:port of an optional TCP listener for Prometheus (GET /metrics "
+	  "needs no token; every other route needs http.token); empty = off.",
+	  NULL },
+	{ "http.allow_remote", CONFIG_BOOL, OPT(http_allow_remote), "false", 0,
+	  0, NULL, 0,
+	  "Allow http.listen on a non-loopback address.", NULL },
+	{ "http.token", CONFIG_STRING, OPT(http_token), "", 0, 0,
+	  "MLXD_HTTP_TOKEN", CONFIG_F_SECRET,
+	  "Bearer token for routes other than /metrics on http.listen; "
+	  "empty = those routes are refused there.", NULL },
 };
 const int config_noptions = sizeof(config_options) / sizeof(config_options[0]);
 
@@ -585,6 +596,20 @@ config_value_json(const struct mlxd_config *cfg, int i)
 	return json_null();
 }
 
+/* The value as shown to people: secrets that are set become "***". */
+json_t *
+config_shown_json(const struct mlxd_config *cfg, int i)
+{
+	json_t	*v = config_value_json(cfg, i);
+
+	if ((config_options[i].flags & CONFIG_F_SECRET) && json_is_string(v) &&
+	    json_string_length(v) > 0) {
+		json_decref(v);
+		return json_string("***");
+	}
+	return v;
+}
+
 /* GET /v1/config body. */
 json_t *
 config_to_json(const struct mlxd_config *cfg)
@@ -596,10 +621,10 @@ config_to_json(const struct mlxd_config *cfg)
 	for (i = 0; i < config_noptions; i++) {
 		o = json_pack("{s:s, s:o, s:s, s:s?, s:b, s:s}",
 		    "name", config_options[i].name,
-		    "value", config_value_json(cfg, i),
+		    "value", config_shown_json(cfg, i),
 		    "source", config_source_name(cfg->src[i]),
 		    "env", config_options[i].env,
-		    "reloadable", config_options[i].reloadable,
+		    "reloadable", (config_options[i].flags & CONFIG_F_RELOAD) != 0,
 		    "help", config_options[i].help);
 		if (o != NULL && json_object_get(o, "env") == NULL)
 			json_object_set_new(o, "env", json_null());
@@ -617,7 +642,7 @@ config_keep_unreloadable(struct mlxd_config *newcfg,
 	int	 i;
 
 	for (i = 0; i < config_noptions; i++) {
-		if (config_options[i].reloadable)
+		if (config_options[i].flags & CONFIG_F_RELOAD)
 			continue;
 		a = config_value_json(newcfg, i);
 		b = config_value_json(oldcfg, i);
@@ -665,7 +690,7 @@ config_doc_markdown(void)
 		    "integer" : o->type == CONFIG_BOOL ? "boolean" : "list",
 		    range, o->def ? "`" : "", o->def ? o->def : "see below",
 		    o->def ? "`" : "", o->env ? "`" : "", o->env ? o->env : "—",
-		    o->env ? "`" : "", o->reloadable ? "yes" : "restart",
+		    o->env ? "`" : "", (o->flags & CONFIG_F_RELOAD) ? "yes" : "restart",
 		    o->help);
 		free(out);
 		out = row;

@@ -49,7 +49,8 @@ events_format(const char *name, const json_t *obj)
 {
 	char	*data, *out;
 
-	data = json_dumps(obj, JSON_COMPACT | JSON_ENCODE_ANY);
+	data = json_dumps(obj, JSON_COMPACT | JSON_ENCODE_ANY |
+	    JSON_REAL_PRECISION(15));
 	if (data == NULL)
 		fatalx("events: out of memory");
 	out = xasprintf("event: %s\ndata: %s\n\n", name, data);

@@ -27,6 +27,9 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -49,9 +52,24 @@ struct http_call {
 	struct http_call	*next;
 };
 
+#define HTTP_MAXTCP	2
+
+/* One MHD daemon: the Unix socket, or a TCP listener. */
+struct http_listener {
+	struct http		*http;
+	struct MHD_Daemon	*mhd;
+	int			 fd;
+	enum router_listener	 kind;
+	char			*token;		/* TCP: bearer token, or NULL */
+	char			*name;		/* for logs */
+};
+
 struct http {
 	struct mlxd		*md;
 	struct MHD_Daemon	*mhd;
+	struct http_listener	 unix_l;
+	struct http_listener	 tcp[HTTP_MAXTCP];
+	int			 ntcp;
 	char			*path;
 	int			 fd;
 	dev_t			 sock_dev;
@@ -404,18 +422,24 @@ static void
 http_notify_connection(void *cls, struct MHD_Connection *conn,
     void **socket_context, enum MHD_ConnectionNotificationCode toe)
 {
+	struct http_listener		*l = cls;
 	const union MHD_ConnectionInfo	*ci;
 	struct http_conn		*hc;
 	uid_t				 uid;
 	int				 rc;
 
-	(void)cls;
 	if (toe == MHD_CONNECTION_NOTIFY_CLOSED) {
 		free(*socket_context);
 		*socket_context = NULL;
 		return;
 	}
 	hc = xcalloc(1, sizeof(*hc));
+	if (l->kind != ROUTER_LISTENER_UNIX) {
+		/* TCP listeners are loopback unless configured; tokens decide. */
+		hc->allowed = 1;
+		*socket_context = hc;
+		return;
+	}
 	ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
 	if (ci != NULL && (rc = osdep_peer_uid(ci->connect_fd, &uid)) == 0)
 		hc->allowed = uid == geteuid();
@@ -490,6 +514,9 @@ http_queue(struct MHD_Connection *conn, struct router_req *req)
 		if (r->allow != NULL)
 			MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW,
 			    r->allow);
+		if (r->status == 401)
+			MHD_add_response_header(resp,
+			    MHD_HTTP_HEADER_WWW_AUTHENTICATE, "Bearer");
 	}
 	MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL,
 	    "no-store");
@@ -498,12 +525,32 @@ http_queue(struct MHD_Connection *conn, struct router_req *req)
 	return ret;
 }
 
+/* Constant-time comparison of a presented token with the configured one. */
+static int
+http_token_ok(const char *want, const char *header)
+{
+	size_t		 i, n;
+	unsigned char	 d = 0;
+
+	if (want == NULL || *want == '\0' || header == NULL ||
+	    strncmp(header, "Bearer ", 7) != 0)
+		return 0;
+	header += 7;
+	n = strlen(want);
+	if (strlen(header) != n)
+		return 0;
+	for (i = 0; i < n; i++)
+		d |= (unsigned char)(want[i] ^ header[i]);
+	return d == 0;
+}
+
 static enum MHD_Result
 http_access(void *cls, struct MHD_Connection *conn, const char *url,
     const char *method, const char *version, const char *upload_data,
     size_t *upload_data_size, void **con_cls)
 {
-	struct http			*http = cls;
+	struct http_listener		*l = cls;
+	struct http			*http = l->http;
 	struct http_ctx			*ctx = *con_cls;
 	struct http_conn		*hc;
 	const union MHD_ConnectionInfo	*ci;
@@ -547,7 +594,11 @@ http_access(void *cls, struct MHD_Connection *conn, const char *url,
 
 	memset(&req, 0, sizeof(req));
 	req.md = http->md;
-	req.listener = ROUTER_LISTENER_UNIX;
+	req.listener = l->kind;
+	req.authorized = l->kind == ROUTER_LISTENER_UNIX ||
+	    (l->kind == ROUTER_LISTENER_TCP && http_token_ok(l->token,
+	    MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+	    MHD_HTTP_HEADER_AUTHORIZATION)));
 	req.method = method;
 	req.path = url;
 	req.body = ctx->body != NULL ? ctx->body : "";
@@ -729,13 +780,17 @@ http_start(struct mlxd *md, const char *path, struct http **httpp,
 		goto fail;
 	}
 	http->async.data = http;
+	http->unix_l.http = http;
+	http->unix_l.kind = ROUTER_LISTENER_UNIX;
+	http->unix_l.fd = http->fd;
 	http->mhd = MHD_start_daemon(MHD_USE_THREAD_PER_CONNECTION |
 	    MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL | MHD_USE_ITC |
 	    MHD_USE_ERROR_LOG,
-	    0, NULL, NULL, http_access, http,
+	    0, NULL, NULL, http_access, &http->unix_l,
 	    MHD_OPTION_EXTERNAL_LOGGER, http_mhd_log, http,
 	    MHD_OPTION_LISTEN_SOCKET, http->fd,
-	    MHD_OPTION_NOTIFY_CONNECTION, http_notify_connection, http,
+	    MHD_OPTION_NOTIFY_CONNECTION, http_notify_connection,
+	    &http->unix_l,
 	    MHD_OPTION_NOTIFY_COMPLETED, http_completed, http,
 	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)120,
 	    MHD_OPTION_CONNECTION_LIMIT, (unsigned int)512,
@@ -750,6 +805,7 @@ http_start(struct mlxd *md, const char *path, struct http **httpp,
 		uv_close((uv_handle_t *)&http->async, http_async_closed);
 		return rc;
 	}
+	http->unix_l.mhd = http->mhd;
 	log_info("http: listening on %s", path);
 	*httpp = http;
 	return 0;
@@ -762,6 +818,132 @@ fail:
 	pthread_cond_destroy(&http->cond);
 	free(http->path);
 	free(http);
+	return rc;
+}
+
+/* Split "host:port", "[v6]:port" or ":port" (host defaults to loopback). */
+static int
+http_split_hostport(const char *hp, char **hostp, char **portp)
+{
+	const char	*colon;
+	char		*host;
+
+	if ((colon = strrchr(hp, ':')) == NULL || colon[1] == '\0')
+		return -EINVAL;
+	host = xstrndup(hp, (size_t)(colon - hp));
+	if (host[0] == '[') {
+		size_t n = strlen(host);
+		if (n < 2 || host[n - 1] != ']') {
+			free(host);
+			return -EINVAL;
+		}
+		memmove(host, host + 1, n - 2);
+		host[n - 2] = '\0';
+	}
+	if (*host == '\0') {
+		free(host);
+		host = xstrdup("127.0.0.1");
+	}
+	*hostp = host;
+	*portp = xstrdup(colon + 1);
+	return 0;
+}
+
+static int
+http_is_loopback(const struct sockaddr *sa)
+{
+	if (sa->sa_family == AF_INET)
+		return (ntohl(((const struct sockaddr_in *)(const void *)sa)->
+		    sin_addr.s_addr) >> 24) == 127;
+	if (sa->sa_family == AF_INET6)
+		return IN6_IS_ADDR_LOOPBACK(&((const struct sockaddr_in6 *)
+		    (const void *)sa)->sin6_addr);
+	return 0;
+}
+
+/* Add a TCP listener. */
+int
+http_listen_tcp(struct http *http, const char *hostport,
+    enum router_listener kind, int allow_remote, const char *token,
+    char **causep)
+{
+	struct http_listener	*l;
+	struct addrinfo		 hints, *ai = NULL;
+	char			*host = NULL, *port = NULL;
+	int			 fd = -1, one = 1, rc;
+
+	if (http->ntcp == HTTP_MAXTCP)
+		return -ENOSPC;
+	if (http_split_hostport(hostport, &host, &port) != 0) {
+		*causep = xasprintf("'%s' is not host:port", hostport);
+		return -EINVAL;
+	}
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = AI_PASSIVE;
+	if ((rc = getaddrinfo(host, port, &hints, &ai)) != 0) {
+		*causep = xasprintf("%s: %s", hostport, gai_strerror(rc));
+		rc = -EINVAL;
+		goto out;
+	}
+	if (!allow_remote && !http_is_loopback(ai->ai_addr)) {
+		*causep = xasprintf("%s is not a loopback address; set "
+		    "http.allow_remote: true to listen on the network",
+		    hostport);
+		rc = -EPERM;
+		goto out;
+	}
+	if ((fd = socket(ai->ai_family, SOCK_STREAM, 0)) < 0 ||
+	    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) != 0 ||
+	    bind(fd, ai->ai_addr, ai->ai_addrlen) != 0 ||
+	    listen(fd, 128) != 0) {
+		rc = -errno;
+		*causep = xasprintf("cannot listen on %s: %s", hostport,
+		    strerror(-rc));
+		goto out;
+	}
+	(void)fcntl(fd, F_SETFD, FD_CLOEXEC);
+	l = &http->tcp[http->ntcp];
+	l->http = http;
+	l->kind = kind;
+	l->fd = fd;
+	l->token = token != NULL && *token != '\0' ? xstrdup(token) : NULL;
+	l->name = xstrdup(hostport);
+	l->mhd = MHD_start_daemon(MHD_USE_THREAD_PER_CONNECTION |
+	    MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL | MHD_USE_ITC |
+	    MHD_USE_ERROR_LOG | (ai->ai_family == AF_INET6 ? MHD_USE_IPv6 : 0),
+	    0, NULL, NULL, http_access, l,
+	    MHD_OPTION_EXTERNAL_LOGGER, http_mhd_log, http,
+	    MHD_OPTION_LISTEN_SOCKET, fd,
+	    MHD_OPTION_NOTIFY_CONNECTION, http_notify_connection, l,
+	    MHD_OPTION_NOTIFY_COMPLETED, http_completed, http,
+	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)120,
+	    MHD_OPTION_CONNECTION_LIMIT, (unsigned int)256,
+	    MHD_OPTION_THREAD_STACK_SIZE, (size_t)(256 * 1024),
+	    MHD_OPTION_END);
+	if (l->mhd == NULL) {
+		*causep = xasprintf("cannot start the HTTP server on %s",
+		    hostport);
+		free(l->token);
+		free(l->name);
+		memset(l, 0, sizeof(*l));
+		rc = -EIO;
+		goto out;
+	}
+	fd = -1;
+	http->ntcp++;
+	log_info("http: listening on %s (%s)", hostport, kind ==
+	    ROUTER_LISTENER_PROXY ? "Ollama-compatible proxy" :
+	    "Prometheus and token-authenticated API");
+	rc = 0;
+out:
+	if (fd >= 0)
+		close(fd);
+	if (ai != NULL)
+		freeaddrinfo(ai);
+	free(host);
+	free(port);
 	return rc;
 }
 
@@ -784,9 +966,12 @@ http_stop(struct http *http)
 	struct http_call	*c;
 	struct timespec		 ts;
 	struct stat		 sb;
+	int			 i;
 
 	if (http == NULL)
 		return;
+	for (i = 0; i < http->ntcp; i++)
+		(void)MHD_quiesce_daemon(http->tcp[i].mhd);
 	/* Refuse new connections, then give running requests a moment. */
 	if (MHD_quiesce_daemon(http->mhd) == MHD_INVALID_SOCKET)
 		http->fd = -1;		/* MHD keeps and closes it */
@@ -809,6 +994,15 @@ http_stop(struct http *http)
 	MHD_stop_daemon(http->mhd);
 	if (http->fd >= 0)
 		close(http->fd);
+	for (i = 0; i < http->ntcp; i++) {
+		struct http_listener *l = &http->tcp[i];
+		int fd = (int)MHD_quiesce_daemon(l->mhd);
+		MHD_stop_daemon(l->mhd);
+		if (fd >= 0)
+			close(fd);
+		free(l->token);
+		free(l->name);
+	}
 	/* Remove the socket only if it is still ours. */
 	if (stat(http->path, &sb) == 0 && sb.st_dev == http->sock_dev &&
 	    sb.st_ino == http->sock_ino)

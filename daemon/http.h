@@ -30,6 +30,16 @@ int	http_start(struct mlxd *md, const char *path, struct http **httpp,
 	    char **causep);
 
 /*
+ * Add a TCP listener on "host:port" serving kind: ROUTER_LISTENER_TCP
+ * (GET /metrics for anyone, other routes with "Authorization: Bearer
+ * token") or ROUTER_LISTENER_PROXY (Ollama's /api routes). Loopback only
+ * unless allow_remote. On failure *causep says why.
+ */
+int	http_listen_tcp(struct http *http, const char *hostport,
+	    enum router_listener kind, int allow_remote, const char *token,
+	    char **causep);
+
+/*
  * Whether something already answers on the socket at path: 1 yes, 0 no
  * (nothing there, or a stale file). Lets main refuse early.
  */

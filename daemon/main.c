@@ -76,7 +76,7 @@ print_config(const struct mlxd_config *cfg)
 	printf("# configuration file: %s\n", cfg->file ? cfg->file :
 	    "(none)");
 	for (i = 0; i < config_noptions; i++) {
-		json_t *j = config_value_json(cfg, i);
+		json_t *j = config_shown_json(cfg, i);
 		v = json_dumps(j, JSON_ENCODE_ANY | JSON_COMPACT);
 		printf("%-28s %-40s # %s\n", config_options[i].name,
 		    v != NULL ? v : "?", config_source_name(cfg->src[i]));
@@ -251,6 +251,22 @@ main(int argc, char **argv)
 		free(cause);
 		httpc_free(md.httpc);
 		sampler_stop(md.sampler);
+		goto out_run;
+	}
+	if (*md.cfg->http_listen != '\0' && (rc = http_listen_tcp(md.http,
+	    md.cfg->http_listen, ROUTER_LISTENER_TCP, md.cfg->http_allow_remote,
+	    md.cfg->http_token, &cause)) != 0) {
+		fprintf(stderr, "mlxd: http.listen: %s\n", cause);
+		free(cause);
+		loop_shutdown(&md);
+		goto out_run;
+	}
+	if (*md.cfg->proxy_listen != '\0' && (rc = http_listen_tcp(md.http,
+	    md.cfg->proxy_listen, ROUTER_LISTENER_PROXY, 0, NULL,
+	    &cause)) != 0) {
+		fprintf(stderr, "mlxd: proxy.listen: %s\n", cause);
+		free(cause);
+		loop_shutdown(&md);
 		goto out_run;
 	}
 	if ((rc = events_start(&md, &md.events)) != 0 ||

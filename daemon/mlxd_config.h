@@ -27,6 +27,9 @@ enum config_source {
 	CONFIG_SRC_FLAG,
 };
 
+#define CONFIG_F_RELOAD	0x01	/* SIGHUP applies it */
+#define CONFIG_F_SECRET	0x02	/* never shown: /v1/config and -n print "***" */
+
 struct config_strlist {
 	char	**v;
 	int	  n;
@@ -44,6 +47,9 @@ struct mlxd_config {
 	int64_t			 retention_days;
 	int			 sessions_store_text;
 	char			*proxy_listen;
+	char			*http_listen;
+	int			 http_allow_remote;
+	char			*http_token;
 
 	char			*file;		/* config file read, or NULL */
 	enum config_source	*src;		/* per option, config_noptions */
@@ -61,7 +67,7 @@ struct config_option {
 	const char	*def;		/* default as text; NULL = computed */
 	int64_t		 min, max;	/* CONFIG_INT bounds */
 	const char	*env;		/* environment variable, or NULL */
-	int		 reloadable;	/* SIGHUP applies it */
+	int		 flags;		/* CONFIG_F_* */
 	const char	*help;
 	int		(*value_fn)(const char *in, char **outp, char **causep);
 };
@@ -93,6 +99,9 @@ int	config_find(const char *name);
 
 /* An option's value as JSON (new reference). */
 json_t	*config_value_json(const struct mlxd_config *cfg, int i);
+
+/* As config_value_json, with secrets that are set shown as "***". */
+json_t	*config_shown_json(const struct mlxd_config *cfg, int i);
 
 /* GET /v1/config body (new reference). */
 json_t	*config_to_json(const struct mlxd_config *cfg);

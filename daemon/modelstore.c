@@ -1531,7 +1531,7 @@ modelstore_scan(const struct modelstore_roots *roots,
 	struct modelstore_index	*idx;
 	struct modelstore_store	*ms;
 	struct stat		 sb;
-	size_t			 i;
+	size_t			 i, k;
 	int			 rc = 0;
 
 	if (roots == NULL || roots->n == 0)
@@ -1568,6 +1568,15 @@ modelstore_scan(const struct modelstore_roots *roots,
 		s.last_model = -1;
 		if (!ms->present) {
 			scan_warn(&s, ms->path, "store not found");
+			continue;
+		}
+		for (k = 0; k < i; k++)
+			if (s.canon[k] != NULL &&
+			    strcmp(s.canon[k], s.canon[i]) == 0)
+				break;
+		if (k < i) {
+			scan_warn(&s, ms->path, "listed twice; scanned once "
+			    "as %s", modelstore_kind_name(idx->stores[k].kind));
 			continue;
 		}
 		if (stat(ms->path, &sb) == 0)

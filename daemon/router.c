@@ -122,8 +122,16 @@ router_dispatch(struct router_req *req)
 			}
 		}
 	}
-	if (found == NULL) {
+	if (found == NULL || (req->listener == ROUTER_LISTENER_PROXY &&
+	    strncmp(found->pattern, "/api/", 5) != 0 &&
+	    strcmp(found->pattern, "/") != 0)) {
 		free(scratch);
+		if (req->listener == ROUTER_LISTENER_PROXY) {
+			/* As Ollama's router answers. */
+			router_reply_data(req, 404, "text/plain; charset=utf-8",
+			    "404 page not found", 18);
+			return;
+		}
 		if (path_matched) {
 			router_reply_error(req, 405, "method_not_allowed",
 			    "%s is not allowed on %s (allowed: %s)",
@@ -134,11 +142,11 @@ router_dispatch(struct router_req *req)
 			    "no such endpoint: %s", req->path);
 		return;
 	}
-	if (req->listener == ROUTER_LISTENER_PROXY &&
-	    strncmp(found->pattern, "/api/", 5) != 0 &&
-	    strcmp(found->pattern, "/") != 0) {
+	if (req->listener == ROUTER_LISTENER_TCP && !req->authorized &&
+	    !(found->flags & ROUTE_PUBLIC)) {
 		free(scratch);
-		router_reply_error(req, 404, "not_found", "no such endpoint: %s",
+		router_reply_error(req, 401, "unauthorized", "this listener "
+		    "needs \"Authorization: Bearer <http.token>\" for %s",
 		    req->path);
 		return;
 	}
@@ -215,7 +223,8 @@ router_reply_json(struct router_req *req, int status, json_t *obj)
 		router_reply_error(req, 500, "internal", "no reply object");
 		return;
 	}
-	s = json_dumps(obj, JSON_COMPACT | JSON_ENCODE_ANY);
+	s = json_dumps(obj, JSON_COMPACT | JSON_ENCODE_ANY |
+	    JSON_REAL_PRECISION(15));
 	json_decref(obj);
 	if (s == NULL)
 		fatalx("router: out of memory serialising a reply");

@@ -44,6 +44,7 @@ struct router_reply {
 struct router_req {
 	struct mlxd		*md;
 	enum router_listener	 listener;
+	int			 authorized;	/* unix socket, or a valid token */
 	const char		*method;
 	const char		*path;
 	const char		*params[ROUTER_MAXPARAMS];	/* captures, borrowed */

@@ -31,7 +31,7 @@ struct store;
 
 /* A new run; NULL strings and -1 integers are stored as NULL. */
 struct store_bench_run {
-	const char	*id;		/* required, e.g. bench_suite_new_id() */
+	const char	*id;		/* required: bench_suite_new_id() */
 	const char	*model;		/* required */
 	const char	*digest;
 	const char	*quantization;

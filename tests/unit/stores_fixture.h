@@ -317,6 +317,34 @@ fx_build(struct fx *fx, const char *base, size_t unit)
 		abort();
 }
 
+/*
+ * HF's cross-repo shared store: <hub>/blobs/ab/<xet hash> holds the bytes,
+ * models--org--beta/blobs/<sha256> is a relative symlink to it, and a
+ * snapshot links to that blob. The payload's path goes to out.
+ */
+#define FX_XET	"ab00000000000000000000000000000000000000000000000000000000000001"
+
+static inline void
+fx_hf_shared(struct fx *fx, const void *buf, size_t n, char *out, size_t len)
+{
+	char	p[2 * FX_PATH], r[256], sha[65];
+
+	fx_fmt(out, len, "%s/blobs/ab/%s", fx->hub, FX_XET);
+	fx_write(out, buf, n);
+	if (dedup_sha256_path(out, sha) != 0)
+		abort();
+	fx_fmt(p, sizeof(p), "%s/blobs/.huggingface-shared-blobs", fx->hub);
+	fx_write(p, "1", 1);
+	fx_fmt(p, sizeof(p), "%s/models--org--beta/blobs/%s", fx->hub, sha);
+	fx_symlink("../../blobs/ab/" FX_XET, p);
+	fx_fmt(p, sizeof(p), "%s/models--org--beta/refs/main", fx->hub);
+	fx_write(p, FX_REV_MAIN, 40);
+	fx_fmt(r, sizeof(r), "../../blobs/%s", sha);
+	fx_fmt(p, sizeof(p), "%s/models--org--beta/snapshots/%s/w.bin",
+	    fx->hub, FX_REV_MAIN);
+	fx_symlink(r, p);
+}
+
 static inline void
 fx_roots(const struct fx *fx, struct modelstore_roots *roots)
 {

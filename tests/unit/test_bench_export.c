@@ -289,6 +289,9 @@ test_csv(void **state)
 	json_decref(runs);
 }
 
+#define MD_HEAD	"| model | size | params | backend | test | t/s | TTFT ms |\n" \
+		"| --- | ---: | ---: | --- | ---: | ---: | ---: |\n"
+
 static int
 count_pipes(const char *line, size_t len)
 {
@@ -313,10 +316,7 @@ test_markdown(void **state)
 	(void)state;
 	run = make_run("r1", "llama3.1:8b", 0);
 	assert_int_equal(bench_export_md(run, &md), 0);
-	assert_memory_equal(md, "| model | size | params | backend | test | "
-	    "t/s | TTFT ms |\n| --- | ---: | ---: | --- | ---: | ---: | ---: |\n",
-	    strlen("| model | size | params | backend | test | t/s | TTFT ms |\n"
-	    "| --- | ---: | ---: | --- | ---: | ---: | ---: |\n"));
+	assert_memory_equal(md, MD_HEAD, strlen(MD_HEAD));
 	assert_non_null(strstr(md, "| llama3.1:8b Q4_K_M | 4.58 GiB | 8.0B | "
 	    "Ollama GPU | pp512 | 1000.00 ± 7.91 | 103.00 ± 1.58 |\n"));
 	assert_non_null(strstr(md, "| tg128 | 50.00 ± 0.79 |"));

@@ -715,6 +715,48 @@ test_busy_and_locked(void **state)
 	dedup_report_free(rep);
 }
 
+static void
+test_hf_shared(void **state)
+{
+	struct dedup_options		 o;
+	struct dedup_report		*rep;
+	struct dedup_result		*res = NULL;
+	const struct dedup_action	*act;
+	const struct dedup_group	*g;
+	struct stat			 before, after;
+	char				 payload[1100];
+	size_t				 i;
+
+	(void)state;
+	/* HF's shared store holds a third copy of B. */
+	fx_hf_shared(&fx, fx.b, fx.sb, payload, sizeof(payload));
+	assert_int_equal(stat(payload, &before), 0);
+	options(&o, 0, DEDUP_HARDLINK, 1);
+	o.link_user_files = 1;
+	rep = scan_find(&o);
+	g = group_of(rep, fx.sb);
+	REQUIRE(g);
+	assert_int_equal(g->nmembers, 3);
+	assert_int_equal(g->members[0].role, MODELSTORE_ROLE_OLLAMA_BLOB);
+	assert_int_equal(g->members[1].role, MODELSTORE_ROLE_HF_SHARED);
+	assert_int_equal(dedup_apply(st, rep, &o, NULL, NULL, NULL, &res), 0);
+	for (i = 0; i < res->nactions; i++)
+		if (strstr(res->actions[i].target, "/blobs/ab/") != NULL)
+			break;
+	assert_true(i < res->nactions);
+	act = &res->actions[i];
+	assert_int_equal(act->outcome, DEDUP_OUTCOME_SKIPPED);
+	assert_non_null(strstr(act->reason, "shared blob store"));
+	assert_int_equal(stat(payload, &after), 0);
+	assert_int_equal(before.st_ino, after.st_ino);
+	assert_int_equal(after.st_nlink, 1);
+	act = action_for(res, "local/proj/b-copy.gguf");
+	REQUIRE(act);
+	assert_int_equal(act->outcome, DEDUP_OUTCOME_DONE);
+	dedup_result_free(res);
+	dedup_report_free(rep);
+}
+
 /*
  * Simulate a crash after every journal step k in turn (fresh tree each
  * time), recover, and check that every file is present with its bytes, no
@@ -922,6 +964,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_differs_and_changed, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_busy_and_locked, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_hf_shared, setup,
 		    teardown),
 		cmocka_unit_test(test_crash_recovery),
 		cmocka_unit_test(test_xfs_clone),

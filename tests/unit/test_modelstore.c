@@ -372,6 +372,49 @@ test_corrupt_manifest(void **state)
 	modelstore_index_free(idx);
 }
 
+static void
+test_hf_shared_and_dup_roots(void **state)
+{
+	struct modelstore_roots		 roots;
+	struct modelstore_index		*idx = NULL;
+	const struct modelstore_model	*m;
+	const struct modelstore_file	*f;
+	struct store			*st = NULL;
+	char				 payload[PATH_MAX], p[PATH_MAX];
+	char				 db[PATH_MAX], *cause = NULL;
+	long				 fi;
+
+	(void)state;
+	fx_hf_shared(&fx, "shared weights", 14, payload, sizeof(payload));
+	modelstore_roots_init(&roots);
+	modelstore_roots_add(&roots, MODELSTORE_HF, fx.hub);
+	modelstore_roots_add(&roots, MODELSTORE_HF, fx.hub);
+	modelstore_roots_add(&roots, MODELSTORE_LOCAL, fx.hub);
+	assert_int_equal(modelstore_scan(&roots, NULL, NULL, NULL, &idx), 0);
+	modelstore_roots_free(&roots);
+	assert_true(has_warning(idx, "hub", "listed twice"));
+	m = model_named(idx, "org/beta", FX_REV_MAIN);
+	REQUIRE(m);
+	assert_int_equal(m->nfiles, 1);
+	/* The per-repo blob is a link into the shared store: index the payload. */
+	fx_fmt(p, sizeof(p), "%s/hf/hub/blobs/ab/%s", real, FX_XET);
+	fi = modelstore_index_find(idx, p);
+	assert_true(fi >= 0);
+	assert_int_equal(m->files[0].file, (size_t)fi);
+	f = &idx->files[fi];
+	assert_int_equal(f->role, MODELSTORE_ROLE_HF_SHARED);
+	assert_int_equal(f->digest, MODELSTORE_DIGEST_HF_BLOB);
+	assert_int_equal(strlen(f->sha256), 64);
+	assert_string_not_equal(f->sha256, FX_XET);
+	assert_int_equal(f->size, 14);
+	/* Listed twice is still one store's worth of rows. */
+	fx_fmt(db, sizeof(db), "%s/mlxd.db", fx.root);
+	assert_int_equal(store_open(db, &st, &cause), 0);
+	assert_int_equal(store_cache_save_index(st, idx), 0);
+	store_close(st);
+	modelstore_index_free(idx);
+}
+
 struct vanish {
 	char	path[PATH_MAX + 100];
 	int	calls;
@@ -512,6 +555,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_vanish_and_cancel, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_detect, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_hf_shared_and_dup_roots,
+		    setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
