@@ -149,6 +149,7 @@ dedup_options_init(struct dedup_options *opts)
 
 /* ---- progress ---- */
 
+/* Monotonic clock in nanoseconds. */
 int64_t
 dedup_mono_ns(void)
 {
@@ -158,6 +159,7 @@ dedup_mono_ns(void)
 	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
+/* Start progress reporting to cb (may be NULL). */
 void
 dedup_prog_init(struct dedup_prog *pr, dedup_progress_cb cb, void *arg,
     const volatile int *cancel)
@@ -209,6 +211,7 @@ dedup_prog_update(struct dedup_prog *pr, const char *path, int force)
 	pr->p.path = NULL;
 }
 
+/* 1 once the caller set the cancel flag. */
 int
 dedup_cancelled(const struct dedup_prog *pr)
 {

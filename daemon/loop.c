@@ -52,9 +52,11 @@ loop_shutdown(struct mlxd *md)
 	md->ollama = NULL;
 	httpc_free(md->httpc);
 	md->httpc = NULL;
-	uv_close((uv_handle_t *)&md->sig_term, NULL);
-	uv_close((uv_handle_t *)&md->sig_int, NULL);
-	uv_close((uv_handle_t *)&md->sig_hup, NULL);
+	if (md->signals_started) {
+		uv_close((uv_handle_t *)&md->sig_term, NULL);
+		uv_close((uv_handle_t *)&md->sig_int, NULL);
+		uv_close((uv_handle_t *)&md->sig_hup, NULL);
+	}
 }
 
 /* Re-read the configuration; keep the old one on any error. */
@@ -106,6 +108,7 @@ loop_signals_start(struct mlxd *md)
 	uv_signal_init(md->loop, &md->sig_term);
 	uv_signal_init(md->loop, &md->sig_int);
 	uv_signal_init(md->loop, &md->sig_hup);
+	md->signals_started = 1;
 	md->sig_term.data = md->sig_int.data = md->sig_hup.data = md;
 	if ((rc = uv_signal_start(&md->sig_term, loop_signal_cb,
 	    SIGTERM)) != 0 ||

@@ -46,6 +46,7 @@ struct mlxd {
 	uint64_t		 started_mono_ms;	/* uv_hrtime() / 1e6 */
 	time_t			 started_at;		/* wall clock */
 	int			 stopping;
+	int			 signals_started;
 
 	uv_signal_t		 sig_term;
 	uv_signal_t		 sig_int;

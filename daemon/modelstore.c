@@ -1,14 +1,15 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * modelstore.c: walks the model stores and builds the in-memory index.
+ * modelstore.c: the scan driver and the index it builds.
  *
- * Read-only and blocking; runs on the uv threadpool. Layouts follow the
- * stores' own code (docs/cache.md): Ollama's manifests/<host>/<ns>/<model>/
- * <tag> and blobs/sha256-<hex>; the HF hub cache's models--org--name/
- * {refs,blobs,snapshots}; LM Studio's <publisher>/<model>/ folders; plain
- * local folders. Every real file is recorded once under its canonical path,
- * so a snapshot symlink, an LM Studio link into Ollama and the blob itself
- * are one entry. Nothing a user could trip over aborts a scan: unreadable
+ * Read-only and blocking; runs on the uv threadpool. modelstore_scan()
+ * canonicalises the roots, hands each to its store's walker
+ * (modelstore_ollama.c, modelstore_hf.c, modelstore_tree.c) and owns the
+ * helpers they share to add files, models, cleanup candidates and warnings.
+ * Every real file is recorded once under its canonical path, so a snapshot
+ * symlink, an LM Studio link into Ollama and the blob itself are one entry,
+ * and its role (which decides what dedup may do to it) follows from the root
+ * it lies under. Nothing a user could trip over aborts a scan: unreadable
  * directories, broken links and loops become warnings, and entries that
  * disappear between readdir and stat are counted and skipped.
  */
@@ -18,30 +19,22 @@
 #include <sys/stat.h>
 #include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <time.h>
 #include <unistd.h>
-
-#include <jansson.h>
 
 #include "dedup.h"
 #include "log.h"
 #include "modelstore.h"
+#include "modelstore_int.h"
 #include "osdep.h"
 #include "xmalloc.h"
 
-#define MODELSTORE_STALE_AGE_S		86400
-#define MODELSTORE_MAX_DEPTH		24
-#define MODELSTORE_MANIFEST_MAX		(4 * 1024 * 1024)
 #define MODELSTORE_PROGRESS_NS		100000000LL
-#define OLLAMA_DEFAULT_HOST		"registry.ollama.ai"
-#define OLLAMA_DEFAULT_NS		"library"
 
 /* Open-addressing table of file indexes keyed by path. */
 struct pathmap {
@@ -49,43 +42,6 @@ struct pathmap {
 	size_t		 cap;
 	size_t		 n;
 };
-
-/* Directories already entered, by (dev, inode): stops loops and rewalks. */
-struct dirset {
-	uint64_t	*dev;
-	uint64_t	*ino;
-	unsigned char	*used;
-	size_t		 cap;
-	size_t		 n;
-};
-
-/* An entry of a store's blobs/ directory. */
-struct blobent {
-	char		 name[80];
-	size_t		 file;
-	char		*path;		/* as listed in blobs/ */
-	uint64_t	 size;
-	int64_t		 mtime_ns;
-};
-
-struct scan {
-	const struct modelstore_roots	*roots;
-	struct modelstore_index		*idx;
-	char				**canon;	/* per root, NULL if absent */
-	dedup_progress_cb		 cb;
-	void				*arg;
-	const volatile int		*cancel;
-	struct dedup_progress		 prog;
-	int64_t				 last_cb_ns;
-	int64_t				 now;
-	int64_t				 stale_age;
-	struct dirset			 dirs;
-	size_t				 store;
-	long				 last_model;	/* lookup cache for tree walks */
-};
-
-typedef void (*scan_file_fn)(struct scan *, const char *path,
-    const char *rel, const struct stat *sb);
 
 static const char *const kind_names[] = {
 	"ollama", "hf", "lmstudio", "local",
@@ -123,8 +79,9 @@ hash_str(const char *s)
 	return h;
 }
 
-static int
-is_hex(const char *s, size_t n)
+/* 1 if s is exactly n lowercase hex digits. */
+int
+modelstore_is_hex(const char *s, size_t n)
 {
 	size_t	i;
 
@@ -143,8 +100,6 @@ has_suffix(const char *s, const char *suffix)
 
 	return ls >= lx && strcmp(s + ls - lx, suffix) == 0;
 }
-
-/* ---- lookup tables ---- */
 
 static void
 pathmap_insert(struct modelstore_index *idx, size_t fi)
@@ -195,9 +150,9 @@ modelstore_index_find(const struct modelstore_index *idx, const char *path)
 	return -1;
 }
 
-/* Add (dev, ino); 1 if new, 0 if already there. */
-static int
-dirset_add(struct dirset *ds, uint64_t dev, uint64_t ino)
+/* Add (dev, ino) to the set; 1 if new, 0 if already there. */
+int
+modelstore_dirset_add(struct modelstore_dirset *ds, uint64_t dev, uint64_t ino)
 {
 	uint64_t	*odev, *oino;
 	unsigned char	*oused;
@@ -215,7 +170,8 @@ dirset_add(struct dirset *ds, uint64_t dev, uint64_t ino)
 		ds->n = 0;
 		for (i = 0; i < ocap; i++)
 			if (oused[i])
-				(void)dirset_add(ds, odev[i], oino[i]);
+				(void)modelstore_dirset_add(ds, odev[i],
+				    oino[i]);
 		free(odev);
 		free(oino);
 		free(oused);
@@ -234,15 +190,13 @@ dirset_add(struct dirset *ds, uint64_t dev, uint64_t ino)
 }
 
 static void
-dirset_free(struct dirset *ds)
+dirset_free(struct modelstore_dirset *ds)
 {
 	free(ds->dev);
 	free(ds->ino);
 	free(ds->used);
 	memset(ds, 0, sizeof(*ds));
 }
-
-/* ---- names ---- */
 
 /* Text name of a store kind. */
 const char *
@@ -335,111 +289,18 @@ modelstore_is_temp(const char *name)
 	return name[0] == '.' && strstr(name, ".mlxd-tmp-") != NULL;
 }
 
-/* Ollama's shortest display name for a manifest path. */
-char *
-modelstore_ollama_name(const char *host, const char *ns, const char *model,
-    const char *tag)
-{
-	if (strcasecmp(host, OLLAMA_DEFAULT_HOST) == 0) {
-		if (strcasecmp(ns, OLLAMA_DEFAULT_NS) == 0)
-			return xasprintf("%s:%s", model, tag);
-		return xasprintf("%s/%s:%s", ns, model, tag);
-	}
-	return xasprintf("%s/%s/%s:%s", host, ns, model, tag);
-}
-
-/* ---- roots ---- */
-
-/* Empty root list with the default stale age. */
-void
-modelstore_roots_init(struct modelstore_roots *roots)
-{
-	memset(roots, 0, sizeof(*roots));
-	roots->stale_age_s = MODELSTORE_STALE_AGE_S;
-}
-
-/* Append a root. */
-void
-modelstore_roots_add(struct modelstore_roots *roots, enum modelstore_kind kind,
-    const char *path)
-{
-	roots->v = xreallocarray(roots->v, roots->n + 1, sizeof(*roots->v));
-	roots->v[roots->n].kind = kind;
-	roots->v[roots->n].path = xstrdup(path);
-	roots->n++;
-}
-
-/* Free the roots' contents. */
-void
-modelstore_roots_free(struct modelstore_roots *roots)
-{
-	size_t	i;
-
-	for (i = 0; i < roots->n; i++)
-		free(roots->v[i].path);
-	free(roots->v);
-	roots->v = NULL;
-	roots->n = 0;
-}
-
-static int
-is_dir(const char *path)
+/* 1 if path is a directory (following links). */
+int
+modelstore_is_dir(const char *path)
 {
 	struct stat	sb;
 
 	return stat(path, &sb) == 0 && S_ISDIR(sb.st_mode);
 }
 
-static char *
-expand_home(const char *home, const char *path)
-{
-	if (path[0] == '~' && (path[1] == '/' || path[1] == '\0'))
-		return xasprintf("%s%s", home, path + 1);
-	return xstrdup(path);
-}
-
-static const char *
-env_nonempty(const char *name)
-{
-	const char	*v = getenv(name);
-
-	return v != NULL && *v != '\0' ? v : NULL;
-}
-
-/* Add path (taken) if it is a directory not already listed for kind. */
-static void
-detect_add(struct modelstore_roots *roots, enum modelstore_kind kind,
-    char *path)
-{
-	char	*real, *other;
-	size_t	 i;
-	int	 dup = 0;
-
-	if (path == NULL || !is_dir(path)) {
-		free(path);
-		return;
-	}
-	if ((real = realpath(path, NULL)) == NULL) {
-		free(path);
-		return;
-	}
-	for (i = 0; i < roots->n && !dup; i++) {
-		if (roots->v[i].kind != kind)
-			continue;
-		if ((other = realpath(roots->v[i].path, NULL)) != NULL) {
-			dup = strcmp(other, real) == 0;
-			free(other);
-		}
-	}
-	if (!dup)
-		modelstore_roots_add(roots, kind, path);
-	free(real);
-	free(path);
-}
-
 /* Read the first line of a small file; NULL if absent or empty. */
-static char *
-read_line(const char *path)
+char *
+modelstore_read_line(const char *path)
 {
 	char	 buf[PATH_MAX + 1];
 	FILE	*f;
@@ -454,97 +315,15 @@ read_line(const char *path)
 	return buf[0] != '\0' ? xstrdup(buf) : NULL;
 }
 
-/* LM Studio's downloadsFolder from its settings.json, or NULL. */
-static char *
-lmstudio_settings_folder(const char *path)
-{
-	json_t		*j;
-	json_error_t	 err;
-	const char	*v;
-	char		*out = NULL;
-
-	if ((j = json_load_file(path, 0, &err)) == NULL)
-		return NULL;
-	v = json_string_value(json_object_get(j, "downloadsFolder"));
-	if (v != NULL && *v != '\0')
-		out = xstrdup(v);
-	json_decref(j);
-	return out;
-}
-
-/* Append the default store locations that exist. */
+/* 1 once the caller set the cancel flag. */
 int
-modelstore_roots_detect(struct modelstore_roots *roots)
-{
-	const char	*home, *v;
-	char		*p, *s;
-
-	if ((home = env_nonempty("HOME")) == NULL)
-		return -ENOENT;
-
-	if ((v = env_nonempty("OLLAMA_MODELS")) != NULL)
-		detect_add(roots, MODELSTORE_OLLAMA, expand_home(home, v));
-	else
-		detect_add(roots, MODELSTORE_OLLAMA,
-		    xasprintf("%s/.ollama/models", home));
-	detect_add(roots, MODELSTORE_OLLAMA,
-	    xstrdup("/usr/share/ollama/.ollama/models"));
-
-	if ((v = env_nonempty("HF_HUB_CACHE")) != NULL ||
-	    (v = env_nonempty("HUGGINGFACE_HUB_CACHE")) != NULL)
-		p = expand_home(home, v);
-	else if ((v = env_nonempty("HF_HOME")) != NULL) {
-		s = expand_home(home, v);
-		p = xasprintf("%s/hub", s);
-		free(s);
-	} else if ((v = env_nonempty("XDG_CACHE_HOME")) != NULL)
-		p = xasprintf("%s/huggingface/hub", v);
-	else
-		p = xasprintf("%s/.cache/huggingface/hub", home);
-	detect_add(roots, MODELSTORE_HF, p);
-
-	/* LM Studio: a moved models folder first, then the home's. */
-	if ((v = env_nonempty("XDG_CONFIG_HOME")) != NULL)
-		p = xasprintf("%s/LM Studio/settings.json", v);
-	else
-		p = xasprintf("%s/.config/LM Studio/settings.json", home);
-	if ((s = lmstudio_settings_folder(p)) != NULL)
-		detect_add(roots, MODELSTORE_LMSTUDIO, expand_home(home, s));
-	free(s);
-	free(p);
-	p = xasprintf("%s/Library/Application Support/LM Studio/settings.json",
-	    home);
-	if ((s = lmstudio_settings_folder(p)) != NULL)
-		detect_add(roots, MODELSTORE_LMSTUDIO, expand_home(home, s));
-	free(s);
-	free(p);
-	p = xasprintf("%s/.lmstudio-home-pointer", home);
-	if ((s = read_line(p)) != NULL) {
-		char	*e = expand_home(home, s);
-
-		detect_add(roots, MODELSTORE_LMSTUDIO,
-		    xasprintf("%s/models", e));
-		free(e);
-	}
-	free(s);
-	free(p);
-	detect_add(roots, MODELSTORE_LMSTUDIO,
-	    xasprintf("%s/.cache/lm-studio/models", home));
-	detect_add(roots, MODELSTORE_LMSTUDIO,
-	    xasprintf("%s/.lmstudio/models", home));
-	return 0;
-}
-
-/* ---- index building ---- */
-
-static int
-scan_cancelled(const struct scan *s)
+modelstore_cancelled(const struct modelstore_scan *s)
 {
 	return s->cancel != NULL && *s->cancel;
 }
 
 static void
-scan_progress(struct scan *s, const char *path, int force)
+modelstore_progress(struct modelstore_scan *s, const char *path, int force)
 {
 	int64_t	now;
 
@@ -559,11 +338,10 @@ scan_progress(struct scan *s, const char *path, int force)
 	s->prog.path = NULL;
 }
 
-static void scan_warn(struct scan *, const char *, const char *, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void
-scan_warn(struct scan *s, const char *path, const char *fmt, ...)
+/* Record a warning about path for the current store. */
+void
+modelstore_warn(struct modelstore_scan *s, const char *path, const char *fmt,
+    ...)
 {
 	struct modelstore_index	*idx = s->idx;
 	struct modelstore_warning *w;
@@ -584,7 +362,7 @@ scan_warn(struct scan *s, const char *path, const char *fmt, ...)
 
 /* Which root a canonical path lies under decides its role. */
 static enum modelstore_role
-scan_role(const struct scan *s, const char *path)
+scan_role(const struct modelstore_scan *s, const char *path)
 {
 	const struct modelstore_roots	*r = s->roots;
 	const char			*canon, *rest;
@@ -626,8 +404,9 @@ scan_role(const struct scan *s, const char *path)
 }
 
 /* Record a regular file (or return the existing entry for its path). */
-static size_t
-scan_add_file(struct scan *s, const char *path, const struct stat *sb,
+size_t
+modelstore_add_file(struct modelstore_scan *s, const char *path,
+    const struct stat *sb,
     enum modelstore_digest digest, const char *hex)
 {
 	struct modelstore_index	*idx = s->idx;
@@ -663,12 +442,14 @@ scan_add_file(struct scan *s, const char *path, const struct stat *sb,
 	pathmap_insert(idx, idx->nfiles);
 	s->prog.files_done++;
 	s->prog.bytes_done += f->size;
-	scan_progress(s, path, 0);
+	modelstore_progress(s, path, 0);
 	return idx->nfiles++;
 }
 
-static size_t
-scan_add_model(struct scan *s, const char *name, const char *revision,
+/* Add a model of the current store; returns its index. */
+size_t
+modelstore_add_model(struct modelstore_scan *s, const char *name,
+    const char *revision,
     const char *path)
 {
 	struct modelstore_index	*idx = s->idx;
@@ -686,8 +467,10 @@ scan_add_model(struct scan *s, const char *name, const char *revision,
 	return idx->nmodels++;
 }
 
-static void
-model_add_file(struct scan *s, size_t mi, size_t fi, const char *name)
+/* List file fi in model mi under the model's name for it. */
+void
+modelstore_model_add_file(struct modelstore_scan *s, size_t mi, size_t fi,
+    const char *name)
 {
 	struct modelstore_model	*m = &s->idx->models[mi];
 
@@ -699,8 +482,10 @@ model_add_file(struct scan *s, size_t mi, size_t fi, const char *name)
 		s->idx->files[fi].model = (long)mi;
 }
 
-static void
-scan_add_cleanup(struct scan *s, enum modelstore_cleanup_kind kind,
+/* Add a cleanup candidate of the current store. */
+void
+modelstore_add_cleanup(struct modelstore_scan *s,
+    enum modelstore_cleanup_kind kind,
     const char *path, uint64_t size, int64_t mtime_ns, const char *detail)
 {
 	struct modelstore_index		*idx = s->idx;
@@ -718,14 +503,15 @@ scan_add_cleanup(struct scan *s, enum modelstore_cleanup_kind kind,
 }
 
 static int
-is_stale(const struct scan *s, const struct stat *sb)
+is_stale(const struct modelstore_scan *s, const struct stat *sb)
 {
 	return osdep_stat_mtime_ns(sb) / 1000000000 < s->now - s->stale_age;
 }
 
 /* Report an unfinished download or our own leftover temp when stale. */
-static void
-scan_partial(struct scan *s, const char *path, const struct stat *sb,
+void
+modelstore_partial(struct modelstore_scan *s, const char *path,
+    const struct stat *sb,
     const char *detail)
 {
 	const char	*base = strrchr(path, '/');
@@ -733,7 +519,7 @@ scan_partial(struct scan *s, const char *path, const struct stat *sb,
 	base = base != NULL ? base + 1 : path;
 	if (!is_stale(s, sb))
 		return;
-	scan_add_cleanup(s, modelstore_is_temp(base) ?
+	modelstore_add_cleanup(s, modelstore_is_temp(base) ?
 	    MODELSTORE_CLEANUP_STALE_TEMP : MODELSTORE_CLEANUP_STALE_PARTIAL,
 	    path, (uint64_t)sb->st_size, osdep_stat_mtime_ns(sb), detail);
 }
@@ -749,8 +535,9 @@ cmp_str(const void *a, const void *b)
  * skip_dot, hidden names are left out. Returns -errno (and warns unless the
  * directory is simply absent).
  */
-static int
-list_dir(struct scan *s, const char *path, int skip_dot, char ***namesp,
+int
+modelstore_list_dir(struct modelstore_scan *s, const char *path, int skip_dot,
+    char ***namesp,
     size_t *np)
 {
 	DIR		*d;
@@ -762,7 +549,7 @@ list_dir(struct scan *s, const char *path, int skip_dot, char ***namesp,
 	if ((d = opendir(path)) == NULL) {
 		rc = -errno;
 		if (rc != -ENOENT && rc != -ENOTDIR)
-			scan_warn(s, path, "cannot read directory: %s",
+			modelstore_warn(s, path, "cannot read directory: %s",
 			    strerror(-rc));
 		return rc;
 	}
@@ -783,8 +570,9 @@ list_dir(struct scan *s, const char *path, int skip_dot, char ***namesp,
 	return 0;
 }
 
-static void
-free_names(char **names, size_t n)
+/* Free what modelstore_list_dir returned. */
+void
+modelstore_free_names(char **names, size_t n)
 {
 	size_t	i;
 
@@ -793,233 +581,10 @@ free_names(char **names, size_t n)
 	free(names);
 }
 
-/*
- * Generic recursive walk for LM Studio and local roots: follows directory
- * symlinks once (dirset), resolves file symlinks to their real file, and
- * calls fn with the canonical path and the path relative to the root.
- */
-static void
-walk_tree(struct scan *s, const char *dir, const char *rel, int depth,
-    scan_file_fn fn)
-{
-	struct stat	 sb, lsb;
-	char		**names = NULL, *path, *sub, *real;
-	size_t		 n = 0, i;
-
-	if (depth > MODELSTORE_MAX_DEPTH) {
-		scan_warn(s, dir, "deeper than %d levels; not descended",
-		    MODELSTORE_MAX_DEPTH);
-		return;
-	}
-	if (list_dir(s, dir, 0, &names, &n) != 0)
-		return;
-	for (i = 0; i < n && !scan_cancelled(s); i++) {
-		path = xasprintf("%s/%s", dir, names[i]);
-		sub = rel[0] == '\0' ? xstrdup(names[i]) :
-		    xasprintf("%s/%s", rel, names[i]);
-		real = NULL;
-		if (lstat(path, &lsb) != 0) {
-			if (errno == ENOENT)
-				s->idx->vanished++;
-			else
-				scan_warn(s, path, "cannot stat: %s",
-				    strerror(errno));
-			goto next;
-		}
-		if (S_ISLNK(lsb.st_mode)) {
-			if (stat(path, &sb) != 0) {
-				scan_warn(s, path, "%s", errno == ELOOP ?
-				    "symlink loop" : "broken symlink");
-				goto next;
-			}
-			if ((real = realpath(path, NULL)) == NULL) {
-				scan_warn(s, path, "cannot resolve: %s",
-				    strerror(errno));
-				goto next;
-			}
-		} else
-			sb = lsb;
-		if (S_ISDIR(sb.st_mode)) {
-			if (!dirset_add(&s->dirs, (uint64_t)sb.st_dev,
-			    (uint64_t)sb.st_ino)) {
-				scan_warn(s, path, "directory already "
-				    "visited (symlink loop or second link); "
-				    "skipped");
-				goto next;
-			}
-			walk_tree(s, real != NULL ? real : path, sub,
-			    depth + 1, fn);
-		} else if (S_ISREG(sb.st_mode)) {
-			if (modelstore_is_partial(names[i]) ||
-			    modelstore_is_temp(names[i])) {
-				scan_partial(s, path, &sb, sub);
-				goto next;
-			}
-			if (names[i][0] == '.')
-				goto next;
-			fn(s, real != NULL ? real : path, sub, &sb);
-		}
-next:
-		free(real);
-		free(sub);
-		free(path);
-	}
-	free_names(names, n);
-}
-
-/* ---- Ollama ---- */
-
-static int
-cmp_blobent(const void *a, const void *b)
-{
-	return strcmp(((const struct blobent *)a)->name,
-	    ((const struct blobent *)b)->name);
-}
-
-static struct blobent *
-find_blobent(struct blobent *v, size_t n, const char *name)
-{
-	struct blobent	key;
-
-	if (n == 0)
-		return NULL;
-	snprintf(key.name, sizeof(key.name), "%s", name);
-	return bsearch(&key, v, n, sizeof(*v), cmp_blobent);
-}
-
-static void
-free_blobents(struct blobent *v, size_t n)
-{
-	size_t	i;
-
-	for (i = 0; i < n; i++)
-		free(v[i].path);
-	free(v);
-}
-
-/*
- * Read one entry of a blobs/ directory into a file: a regular file is
- * indexed where it is, a symlink by its real target. Returns 0 or -1.
- */
-static int
-scan_blob(struct scan *s, const char *path, enum modelstore_digest digest,
-    const char *hex, const struct stat *lsb, const char *what, size_t *fip)
-{
-	struct stat	 sb;
-	char		*real;
-
-	if (S_ISREG(lsb->st_mode)) {
-		*fip = scan_add_file(s, path, lsb, digest, hex);
-		return 0;
-	}
-	if (!S_ISLNK(lsb->st_mode))
-		return -1;
-	if (stat(path, &sb) != 0 || !S_ISREG(sb.st_mode)) {
-		scan_warn(s, path, "broken symlink in %s", what);
-		return -1;
-	}
-	if ((real = realpath(path, NULL)) == NULL) {
-		s->idx->vanished++;
-		return -1;
-	}
-	*fip = scan_add_file(s, real, &sb, digest, hex);
-	free(real);
-	return 0;
-}
-
-/* Resolve one manifest layer ({digest, size, mediaType}) to its blob. */
-static void
-ollama_layer(struct scan *s, size_t mi, const json_t *layer,
-    struct blobent *blobs, size_t nblobs, unsigned char *refd,
-    const char *mpath, const char *fallback_type)
-{
-	const char	*digest, *type;
-	struct blobent	*b;
-	char		 name[80];
-	size_t		 i;
-
-	if (!json_is_object(layer))
-		return;
-	digest = json_string_value(json_object_get(layer, "digest"));
-	type = json_string_value(json_object_get(layer, "mediaType"));
-	if (type == NULL)
-		type = fallback_type;
-	if (digest == NULL || strlen(digest) != 71 ||
-	    (strncmp(digest, "sha256:", 7) != 0 &&
-	    strncmp(digest, "sha256-", 7) != 0)) {
-		scan_warn(s, mpath, "layer with invalid digest");
-		return;
-	}
-	snprintf(name, sizeof(name), "sha256-%s", digest + 7);
-	for (i = 7; name[i] != '\0'; i++)
-		if (name[i] >= 'A' && name[i] <= 'F')
-			name[i] = (char)(name[i] - 'A' + 'a');
-	if (!is_hex(name + 7, 64)) {
-		scan_warn(s, mpath, "layer with invalid digest");
-		return;
-	}
-	if ((b = find_blobent(blobs, nblobs, name)) == NULL) {
-		scan_warn(s, mpath, "references missing blob %s", name);
-		return;
-	}
-	refd[b - blobs] = 1;
-	model_add_file(s, mi, b->file, type);
-}
-
-/* Parse manifests/<host>/<ns>/<model>/<tag>; -1 if unreadable. */
-static int
-ollama_manifest(struct scan *s, const char *mpath, const char *host,
-    const char *ns, const char *model, const char *tag,
-    struct blobent *blobs, size_t nblobs, unsigned char *refd)
-{
-	struct stat	 sb;
-	json_t		*j, *layers;
-	json_error_t	 err;
-	char		*name;
-	size_t		 mi, i;
-
-	if (stat(mpath, &sb) != 0) {
-		if (errno == ENOENT) {
-			s->idx->vanished++;
-			return 0;
-		}
-		scan_warn(s, mpath, "cannot stat manifest: %s",
-		    strerror(errno));
-		return -1;
-	}
-	if (!S_ISREG(sb.st_mode))
-		return 0;
-	if (sb.st_size > MODELSTORE_MANIFEST_MAX) {
-		scan_warn(s, mpath, "manifest larger than %d bytes; ignored",
-		    MODELSTORE_MANIFEST_MAX);
-		return -1;
-	}
-	if ((j = json_load_file(mpath, 0, &err)) == NULL) {
-		scan_warn(s, mpath, "cannot parse manifest: %s (line %d)",
-		    err.text, err.line);
-		return -1;
-	}
-	layers = json_object_get(j, "layers");
-	if (!json_is_object(j) || !json_is_array(layers)) {
-		scan_warn(s, mpath, "manifest has no layers array");
-		json_decref(j);
-		return -1;
-	}
-	name = modelstore_ollama_name(host, ns, model, tag);
-	mi = scan_add_model(s, name, "", mpath);
-	free(name);
-	ollama_layer(s, mi, json_object_get(j, "config"), blobs, nblobs, refd,
-	    mpath, "application/vnd.docker.container.image.v1+json");
-	for (i = 0; i < json_array_size(layers); i++)
-		ollama_layer(s, mi, json_array_get(layers, i), blobs, nblobs,
-		    refd, mpath, "");
-	json_decref(j);
-	return 0;
-}
-
 /* List the subdirectories (following symlinks) of path. */
-static int
-list_subdirs(struct scan *s, const char *path, int want_dirs, char ***namesp,
+int
+modelstore_list_subdirs(struct modelstore_scan *s, const char *path,
+    int want_dirs, char ***namesp,
     size_t *np)
 {
 	struct stat	 sb;
@@ -1027,7 +592,7 @@ list_subdirs(struct scan *s, const char *path, int want_dirs, char ***namesp,
 	size_t		 n, i, k = 0;
 	int		 rc;
 
-	if ((rc = list_dir(s, path, 1, &names, &n)) != 0)
+	if ((rc = modelstore_list_dir(s, path, 1, &names, &n)) != 0)
 		return rc;
 	for (i = 0; i < n; i++) {
 		p = xasprintf("%s/%s", path, names[i]);
@@ -1043,459 +608,67 @@ list_subdirs(struct scan *s, const char *path, int want_dirs, char ***namesp,
 	return 0;
 }
 
-static void
-scan_ollama(struct scan *s, const char *root)
+/* qsort order of blobs/ entries: by name. */
+int
+modelstore_blob_cmp(const void *a, const void *b)
 {
-	struct blobent	*blobs = NULL;
-	struct stat	 lsb;
-	unsigned char	*refd = NULL;
-	char		*bdir, *mdir, *path, **names = NULL;
-	char		**hosts = NULL, **nss = NULL, **models = NULL, **tags = NULL;
-	size_t		 nnames = 0, nblobs = 0, nh = 0, nn = 0, nm = 0, nt = 0;
-	size_t		 i, a, b, c, d, fi;
-	int		 manifests_ok = 1;
-
-	bdir = xasprintf("%s/blobs", root);
-	mdir = xasprintf("%s/manifests", root);
-
-	/* blobs/: only sha256-<64 lowercase hex> is a finished blob. */
-	if (list_dir(s, bdir, 0, &names, &nnames) == 0) {
-		for (i = 0; i < nnames && !scan_cancelled(s); i++) {
-			path = xasprintf("%s/%s", bdir, names[i]);
-			if (lstat(path, &lsb) != 0) {
-				s->idx->vanished++;
-				free(path);
-				continue;
-			}
-			if (modelstore_is_partial(names[i]) ||
-			    modelstore_is_temp(names[i])) {
-				if (S_ISREG(lsb.st_mode))
-					scan_partial(s, path, &lsb,
-					    "unfinished Ollama download");
-			} else if (strncmp(names[i], "sha256-", 7) == 0 &&
-			    is_hex(names[i] + 7, 64)) {
-				if (S_ISLNK(lsb.st_mode))
-					scan_warn(s, path, "symlink in Ollama "
-					    "blobs/");
-				if (scan_blob(s, path, MODELSTORE_DIGEST_NAME,
-				    names[i] + 7, &lsb, "Ollama blobs/",
-				    &fi) == 0) {
-					blobs = xreallocarray(blobs,
-					    nblobs + 1, sizeof(*blobs));
-					snprintf(blobs[nblobs].name,
-					    sizeof(blobs[nblobs].name), "%s",
-					    names[i]);
-					blobs[nblobs].file = fi;
-					blobs[nblobs].path = path;
-					blobs[nblobs].size =
-					    (uint64_t)lsb.st_size;
-					blobs[nblobs].mtime_ns =
-					    osdep_stat_mtime_ns(&lsb);
-					nblobs++;
-					path = NULL;
-				}
-			}
-			free(path);
-		}
-		free_names(names, nnames);
-	}
-	if (nblobs > 1)
-		qsort(blobs, nblobs, sizeof(*blobs), cmp_blobent);
-	refd = xcalloc(nblobs + 1, 1);
-
-	/* manifests/: exactly <host>/<namespace>/<model>/<tag>. */
-	if (list_subdirs(s, mdir, 1, &hosts, &nh) != 0 && is_dir(mdir))
-		manifests_ok = 0;
-	for (a = 0; a < nh && !scan_cancelled(s); a++) {
-		path = xasprintf("%s/%s", mdir, hosts[a]);
-		if (list_subdirs(s, path, 1, &nss, &nn) != 0)
-			manifests_ok = 0;
-		free(path);
-		for (b = 0; b < nn; b++) {
-			path = xasprintf("%s/%s/%s", mdir, hosts[a], nss[b]);
-			if (list_subdirs(s, path, 1, &models, &nm) != 0)
-				manifests_ok = 0;
-			free(path);
-			for (c = 0; c < nm; c++) {
-				path = xasprintf("%s/%s/%s/%s", mdir, hosts[a],
-				    nss[b], models[c]);
-				if (list_subdirs(s, path, 0, &tags, &nt) != 0)
-					manifests_ok = 0;
-				for (d = 0; d < nt; d++) {
-					char *mp = xasprintf("%s/%s", path,
-					    tags[d]);
-
-					if (ollama_manifest(s, mp, hosts[a],
-					    nss[b], models[c], tags[d], blobs,
-					    nblobs, refd) != 0)
-						manifests_ok = 0;
-					free(mp);
-				}
-				free_names(tags, nt);
-				tags = NULL;
-				nt = 0;
-				free(path);
-			}
-			free_names(models, nm);
-			models = NULL;
-			nm = 0;
-		}
-		free_names(nss, nn);
-		nss = NULL;
-		nn = 0;
-	}
-	free_names(hosts, nh);
-
-	/* Like Ollama's own prune: no orphan verdicts if a manifest failed. */
-	if (!manifests_ok || scan_cancelled(s)) {
-		if (nblobs > 0 && !scan_cancelled(s))
-			scan_warn(s, mdir, "a manifest could not be read; "
-			    "orphaned blobs are not reported");
-	} else {
-		for (i = 0; i < nblobs; i++)
-			if (!refd[i])
-				scan_add_cleanup(s,
-				    MODELSTORE_CLEANUP_ORPHAN_BLOB,
-				    blobs[i].path, blobs[i].size,
-				    blobs[i].mtime_ns,
-				    "Ollama blob no manifest references");
-	}
-	free(refd);
-	free_blobents(blobs, nblobs);
-	free(bdir);
-	free(mdir);
+	return strcmp(((const struct modelstore_blob *)a)->name,
+	    ((const struct modelstore_blob *)b)->name);
 }
 
-/* ---- Hugging Face hub cache ---- */
+/* The blobs/ entry with this name in a sorted array, or NULL. */
+struct modelstore_blob *
+modelstore_blob_find(struct modelstore_blob *v, size_t n, const char *name)
+{
+	struct modelstore_blob	key;
 
-struct hfref {
-	char	*name;
-	char	 commit[41];
-};
+	if (n == 0)
+		return NULL;
+	snprintf(key.name, sizeof(key.name), "%s", name);
+	return bsearch(&key, v, n, sizeof(*v), modelstore_blob_cmp);
+}
 
-/* Collect the files under refs/ that hold a 40-hex commit. */
-static void
-hf_refs(struct scan *s, const char *dir, const char *rel, int depth,
-    struct hfref **refsp, size_t *np)
+/* Free an array of blobs/ entries. */
+void
+modelstore_blobs_free(struct modelstore_blob *v, size_t n)
+{
+	size_t	i;
+
+	for (i = 0; i < n; i++)
+		free(v[i].path);
+	free(v);
+}
+
+/*
+ * Read one entry of a blobs/ directory into a file: a regular file is
+ * indexed where it is, a symlink by its real target. Returns 0 or -1.
+ */
+int
+modelstore_scan_blob(struct modelstore_scan *s, const char *path,
+    enum modelstore_digest digest,
+    const char *hex, const struct stat *lsb, const char *what, size_t *fip)
 {
 	struct stat	 sb;
-	char		**names = NULL, *path, *sub, *line;
-	size_t		 n = 0, i;
+	char		*real;
 
-	if (depth > 8 || list_dir(s, dir, 1, &names, &n) != 0)
-		return;
-	for (i = 0; i < n; i++) {
-		path = xasprintf("%s/%s", dir, names[i]);
-		sub = rel[0] == '\0' ? xstrdup(names[i]) :
-		    xasprintf("%s/%s", rel, names[i]);
-		if (stat(path, &sb) != 0)
-			s->idx->vanished++;
-		else if (S_ISDIR(sb.st_mode))
-			hf_refs(s, path, sub, depth + 1, refsp, np);
-		else if (S_ISREG(sb.st_mode) &&
-		    (line = read_line(path)) != NULL) {
-			if (is_hex(line, 40)) {
-				*refsp = xreallocarray(*refsp, *np + 1,
-				    sizeof(**refsp));
-				(*refsp)[*np].name = xstrdup(sub);
-				memcpy((*refsp)[*np].commit, line, 41);
-				(*np)++;
-			} else
-				scan_warn(s, path, "ref is not a commit hash");
-			free(line);
-		}
-		free(sub);
-		free(path);
+	if (S_ISREG(lsb->st_mode)) {
+		*fip = modelstore_add_file(s, path, lsb, digest, hex);
+		return 0;
 	}
-	free_names(names, n);
+	if (!S_ISLNK(lsb->st_mode))
+		return -1;
+	if (stat(path, &sb) != 0 || !S_ISREG(sb.st_mode)) {
+		modelstore_warn(s, path, "broken symlink in %s", what);
+		return -1;
+	}
+	if ((real = realpath(path, NULL)) == NULL) {
+		s->idx->vanished++;
+		return -1;
+	}
+	*fip = modelstore_add_file(s, real, &sb, digest, hex);
+	free(real);
+	return 0;
 }
-
-/* Walk one snapshots/<commit>/ tree, linking its files to model mi. */
-static void
-hf_snapshot(struct scan *s, size_t mi, const char *dir, const char *rel,
-    int depth)
-{
-	struct stat	 sb, lsb;
-	char		**names = NULL, *path, *sub, *real, *hex;
-	char		 link[PATH_MAX];
-	const char	*base;
-	ssize_t		 ll;
-	size_t		 n = 0, i, fi;
-
-	if (depth > MODELSTORE_MAX_DEPTH ||
-	    list_dir(s, dir, 0, &names, &n) != 0)
-		return;
-	for (i = 0; i < n && !scan_cancelled(s); i++) {
-		path = xasprintf("%s/%s", dir, names[i]);
-		sub = rel[0] == '\0' ? xstrdup(names[i]) :
-		    xasprintf("%s/%s", rel, names[i]);
-		if (lstat(path, &lsb) != 0) {
-			s->idx->vanished++;
-			goto next;
-		}
-		if (S_ISDIR(lsb.st_mode)) {
-			hf_snapshot(s, mi, path, sub, depth + 1);
-			goto next;
-		}
-		if (S_ISREG(lsb.st_mode)) {
-			/* A cache written without symlinks: no digest. */
-			fi = scan_add_file(s, path, &lsb,
-			    MODELSTORE_DIGEST_NONE, NULL);
-			model_add_file(s, mi, fi, sub);
-			goto next;
-		}
-		if (!S_ISLNK(lsb.st_mode))
-			goto next;
-		if (stat(path, &sb) != 0) {
-			scan_warn(s, path, "%s", errno == ELOOP ?
-			    "symlink loop" : "broken symlink in snapshot");
-			goto next;
-		}
-		if (!S_ISREG(sb.st_mode))
-			goto next;
-		if ((real = realpath(path, NULL)) == NULL) {
-			s->idx->vanished++;
-			goto next;
-		}
-		/* The link's own target names the blob (etag). */
-		hex = NULL;
-		if ((ll = readlink(path, link, sizeof(link) - 1)) > 0) {
-			link[ll] = '\0';
-			base = strrchr(link, '/');
-			base = base != NULL ? base + 1 : link;
-			if (is_hex(base, 64))
-				hex = xstrdup(base);
-		}
-		fi = scan_add_file(s, real, &sb, MODELSTORE_DIGEST_HF_BLOB, hex);
-		model_add_file(s, mi, fi, sub);
-		free(hex);
-		free(real);
-next:
-		free(sub);
-		free(path);
-	}
-	free_names(names, n);
-}
-
-static void
-hf_repo(struct scan *s, const char *hub, const char *dirname)
-{
-	struct hfref	*refs = NULL;
-	struct blobent	*blobs = NULL;
-	struct stat	 lsb;
-	unsigned char	*attached = NULL, *seen = NULL;
-	char		*repo, *rdir, *p, **names = NULL, **revs = NULL;
-	size_t		 nrefs = 0, nblobs = 0, nnames = 0, nrevs = 0;
-	size_t		 i, k, first_model, mi, fi;
-	uint64_t	 bytes;
-	struct modelstore_model *m;
-
-	/* models--org--name → org/name (repo ids never contain "--"). */
-	repo = xstrdup(dirname + strlen("models--"));
-	for (p = repo; (p = strstr(p, "--")) != NULL; p++) {
-		memmove(p, p + 1, strlen(p));
-		*p = '/';
-	}
-	rdir = xasprintf("%s/%s", hub, dirname);
-
-	p = xasprintf("%s/refs", rdir);
-	hf_refs(s, p, "", 0, &refs, &nrefs);
-	free(p);
-
-	/* blobs/: finished blobs, and .incomplete downloads. */
-	p = xasprintf("%s/blobs", rdir);
-	if (list_dir(s, p, 0, &names, &nnames) == 0) {
-		for (i = 0; i < nnames && !scan_cancelled(s); i++) {
-			char	*bp = xasprintf("%s/%s", p, names[i]);
-
-			if (lstat(bp, &lsb) != 0) {
-				s->idx->vanished++;
-			} else if (modelstore_is_partial(names[i]) ||
-			    modelstore_is_temp(names[i])) {
-				if (S_ISREG(lsb.st_mode))
-					scan_partial(s, bp, &lsb, repo);
-			} else if (names[i][0] != '.' &&
-			    scan_blob(s, bp, MODELSTORE_DIGEST_HF_BLOB,
-			    is_hex(names[i], 64) ? names[i] : NULL, &lsb,
-			    "HF blobs/", &fi) == 0) {
-				blobs = xreallocarray(blobs, nblobs + 1,
-				    sizeof(*blobs));
-				snprintf(blobs[nblobs].name,
-				    sizeof(blobs[nblobs].name), "%s", names[i]);
-				blobs[nblobs].file = fi;
-				blobs[nblobs].path = bp;
-				blobs[nblobs].size = (uint64_t)lsb.st_size;
-				blobs[nblobs].mtime_ns =
-				    osdep_stat_mtime_ns(&lsb);
-				nblobs++;
-				bp = NULL;
-			}
-			free(bp);
-		}
-		free_names(names, nnames);
-	}
-	free(p);
-
-	/* snapshots/<commit>/: one model per revision. */
-	first_model = s->idx->nmodels;
-	p = xasprintf("%s/snapshots", rdir);
-	if (list_subdirs(s, p, 1, &revs, &nrevs) == 0) {
-		for (i = 0; i < nrevs && !scan_cancelled(s); i++) {
-			char	*sp = xasprintf("%s/%s", p, revs[i]);
-			char	*joined = xstrdup(""), *t;
-
-			mi = scan_add_model(s, repo, revs[i], sp);
-			for (k = 0; k < nrefs; k++) {
-				if (strcmp(refs[k].commit, revs[i]) != 0)
-					continue;
-				t = xasprintf("%s%s%s", joined,
-				    joined[0] != '\0' ? "," : "", refs[k].name);
-				free(joined);
-				joined = t;
-			}
-			m = &s->idx->models[mi];
-			free(m->refs);
-			m->refs = joined;
-			m->detached = joined[0] == '\0';
-			hf_snapshot(s, mi, sp, "", 0);
-			free(sp);
-		}
-		free_names(revs, nrevs);
-	}
-	free(p);
-	for (k = 0; k < nrefs; k++) {
-		for (i = first_model; i < s->idx->nmodels; i++)
-			if (strcmp(s->idx->models[i].revision,
-			    refs[k].commit) == 0)
-				break;
-		if (i == s->idx->nmodels)
-			scan_warn(s, rdir, "ref %s points to missing "
-			    "snapshot %s", refs[k].name, refs[k].commit);
-	}
-
-	/*
-	 * Detached revisions free the blobs no attached revision uses; blobs
-	 * no revision uses at all are orphans.
-	 */
-	if (!scan_cancelled(s)) {
-		attached = xcalloc(s->idx->nfiles + 1, 1);
-		seen = xcalloc(s->idx->nfiles + 1, 1);
-		for (i = first_model; i < s->idx->nmodels; i++) {
-			m = &s->idx->models[i];
-			for (k = 0; k < m->nfiles; k++) {
-				seen[m->files[k].file] = 1;
-				if (!m->detached)
-					attached[m->files[k].file] = 1;
-			}
-		}
-		for (i = first_model; i < s->idx->nmodels; i++) {
-			m = &s->idx->models[i];
-			if (!m->detached)
-				continue;
-			bytes = 0;
-			for (k = 0; k < m->nfiles; k++) {
-				fi = m->files[k].file;
-				if (attached[fi] == 0) {
-					bytes += s->idx->files[fi].size;
-					attached[fi] = 2;	/* count once */
-				}
-			}
-			for (k = 0; k < m->nfiles; k++)
-				if (attached[m->files[k].file] == 2)
-					attached[m->files[k].file] = 0;
-			scan_add_cleanup(s, MODELSTORE_CLEANUP_DETACHED_REVISION,
-			    m->path, bytes, 0, repo);
-		}
-		for (i = 0; i < nblobs; i++)
-			if (!seen[blobs[i].file])
-				scan_add_cleanup(s,
-				    MODELSTORE_CLEANUP_ORPHAN_BLOB,
-				    blobs[i].path, blobs[i].size,
-				    blobs[i].mtime_ns, repo);
-	}
-	free(attached);
-	free(seen);
-	for (k = 0; k < nrefs; k++)
-		free(refs[k].name);
-	free(refs);
-	free_blobents(blobs, nblobs);
-	free(rdir);
-	free(repo);
-}
-
-static void
-scan_hf(struct scan *s, const char *hub)
-{
-	char	**names = NULL;
-	size_t	  n = 0, i;
-
-	if (list_dir(s, hub, 1, &names, &n) != 0)
-		return;
-	for (i = 0; i < n && !scan_cancelled(s); i++) {
-		if (strncmp(names[i], "models--", 8) != 0 ||
-		    names[i][8] == '\0')
-			continue;
-		hf_repo(s, hub, names[i]);
-	}
-	free_names(names, n);
-}
-
-/* ---- LM Studio and local folders ---- */
-
-/* The model a relative path belongs to: its first ncomp directories. */
-static void
-tree_file(struct scan *s, const char *path, const char *rel,
-    const struct stat *sb, size_t ncomp)
-{
-	struct modelstore_model	*m;
-	const char		*p = rel, *slash;
-	char			*key, *mpath;
-	size_t			 c = 0, fi;
-	long			 mi = -1, i;
-
-	/* Key = up to ncomp leading directories; a loose file is its own. */
-	while (c < ncomp && (slash = strchr(p, '/')) != NULL) {
-		p = slash + 1;
-		c++;
-	}
-	key = c == 0 ? xstrdup(rel) : xstrndup(rel, (size_t)(p - rel - 1));
-	if (s->last_model >= 0 &&
-	    strcmp(s->idx->models[s->last_model].name, key) == 0 &&
-	    s->idx->models[s->last_model].store == s->store)
-		mi = s->last_model;
-	for (i = (long)s->idx->nmodels - 1; mi < 0 && i >= 0; i--) {
-		m = &s->idx->models[i];
-		if (m->store != s->store)
-			break;
-		if (strcmp(m->name, key) == 0)
-			mi = i;
-	}
-	if (mi < 0) {
-		mpath = xasprintf("%s/%s", s->canon[s->store], key);
-		mi = (long)scan_add_model(s, key, "", mpath);
-		free(mpath);
-	}
-	s->last_model = mi;
-	fi = scan_add_file(s, path, sb, MODELSTORE_DIGEST_NONE, NULL);
-	model_add_file(s, (size_t)mi, fi, c == 0 ? rel : p);
-	free(key);
-}
-
-static void
-lmstudio_file(struct scan *s, const char *path, const char *rel,
-    const struct stat *sb)
-{
-	tree_file(s, path, rel, sb, 2);	/* <publisher>/<model>/... */
-}
-
-static void
-local_file(struct scan *s, const char *path, const char *rel,
-    const struct stat *sb)
-{
-	tree_file(s, path, rel, sb, 1);	/* <model dir>/... or a loose file */
-}
-
-/* ---- driver ---- */
 
 static void
 index_finish(struct modelstore_index *idx)
@@ -1527,7 +700,7 @@ modelstore_scan(const struct modelstore_roots *roots,
     void (*cb)(void *, const struct dedup_progress *), void *arg,
     const volatile int *cancel, struct modelstore_index **idxp)
 {
-	struct scan		 s;
+	struct modelstore_scan		 s;
 	struct modelstore_index	*idx;
 	struct modelstore_store	*ms;
 	struct stat		 sb;
@@ -1558,16 +731,17 @@ modelstore_scan(const struct modelstore_roots *roots,
 		ms = &idx->stores[i];
 		ms->kind = roots->v[i].kind;
 		s.canon[i] = realpath(roots->v[i].path, NULL);
-		ms->present = s.canon[i] != NULL && is_dir(s.canon[i]);
+		ms->present = s.canon[i] != NULL
+		    && modelstore_is_dir(s.canon[i]);
 		ms->path = xstrdup(s.canon[i] != NULL ? s.canon[i] :
 		    roots->v[i].path);
 	}
-	for (i = 0; i < roots->n && !scan_cancelled(&s); i++) {
+	for (i = 0; i < roots->n && !modelstore_cancelled(&s); i++) {
 		ms = &idx->stores[i];
 		s.store = i;
 		s.last_model = -1;
 		if (!ms->present) {
-			scan_warn(&s, ms->path, "store not found");
+			modelstore_warn(&s, ms->path, "store not found");
 			continue;
 		}
 		for (k = 0; k < i; k++)
@@ -1575,34 +749,36 @@ modelstore_scan(const struct modelstore_roots *roots,
 			    strcmp(s.canon[k], s.canon[i]) == 0)
 				break;
 		if (k < i) {
-			scan_warn(&s, ms->path, "listed twice; scanned once "
+			modelstore_warn(&s, ms->path,
+			    "listed twice; scanned once "
 			    "as %s", modelstore_kind_name(idx->stores[k].kind));
 			continue;
 		}
 		if (stat(ms->path, &sb) == 0)
-			(void)dirset_add(&s.dirs, (uint64_t)sb.st_dev,
+			(void)modelstore_dirset_add(&s.dirs,
+			    (uint64_t)sb.st_dev,
 			    (uint64_t)sb.st_ino);
 		switch (ms->kind) {
 		case MODELSTORE_OLLAMA:
-			scan_ollama(&s, ms->path);
+			modelstore_scan_ollama(&s, ms->path);
 			break;
 		case MODELSTORE_HF:
-			scan_hf(&s, ms->path);
+			modelstore_scan_hf(&s, ms->path);
 			break;
 		case MODELSTORE_LMSTUDIO:
-			walk_tree(&s, ms->path, "", 0, lmstudio_file);
+			modelstore_scan_tree(&s, ms->path, ms->kind);
 			break;
 		case MODELSTORE_LOCAL:
-			walk_tree(&s, ms->path, "", 0, local_file);
+			modelstore_scan_tree(&s, ms->path, ms->kind);
 			break;
 		}
 	}
-	if (scan_cancelled(&s))
+	if (modelstore_cancelled(&s))
 		rc = -ECANCELED;
 	else {
 		index_finish(idx);
 		s.prog.phase = DEDUP_PHASE_SCAN;
-		scan_progress(&s, NULL, 1);
+		modelstore_progress(&s, NULL, 1);
 	}
 	for (i = 0; i < roots->n; i++)
 		free(s.canon[i]);

@@ -87,7 +87,8 @@ osdep_dedupe_file(int src_fd, int dst_fd, uint64_t len, int *samep)
 		chunk = len - off;
 		if (chunk > OSDEP_DEDUPE_SLICE)
 			chunk = OSDEP_DEDUPE_SLICE;
-		memset(r, 0, sizeof(*r) + sizeof(struct file_dedupe_range_info));
+		memset(r, 0,
+		    sizeof(*r) + sizeof(struct file_dedupe_range_info));
 		r->src_offset = off;
 		r->src_length = chunk;
 		r->dest_count = 1;

@@ -255,7 +255,8 @@ store_cache_save_index(struct store *st, const struct modelstore_index *idx)
 		const struct modelstore_cleanup *c = &idx->cleanup[i];
 
 		sqlite3_bind_int64(ins_clean, 1, store_ids[c->store]);
-		sqlite3_bind_text(ins_clean, 2, modelstore_cleanup_name(c->kind),
+		sqlite3_bind_text(ins_clean, 2,
+		    modelstore_cleanup_name(c->kind),
 		    -1, SQLITE_STATIC);
 		sqlite3_bind_text(ins_clean, 3, c->path, -1, SQLITE_STATIC);
 		sc_bind_u64(ins_clean, 4, c->size);
