@@ -30,59 +30,76 @@ enum dedup_phase {
 	DEDUP_PHASE_DONE,
 };
 
+/*
+ * Progress of the current phase. Totals are 0 and eta_s is -1 while
+ * unknown; rate is bytes per second over the phase so far. The counters of
+ * samples, hashes, compares and bytes read run over the whole call. path is
+ * valid during the callback only.
+ */
 struct dedup_progress {
 	enum dedup_phase	 phase;
-	uint64_t		 bytes_done;	/* in this phase */
-	uint64_t		 bytes_total;	/* in this phase, 0 if unknown */
+	uint64_t		 bytes_done;
+	uint64_t		 bytes_total;
 	uint64_t		 files_done;
-	uint64_t		 files_total;	/* 0 if unknown */
-	uint64_t		 files_sampled;	/* head+tail samples read so far */
-	uint64_t		 files_hashed;	/* full SHA-256 computations so far */
-	uint64_t		 files_compared; /* full byte compares so far */
-	uint64_t		 bytes_read;	/* every byte read from model files */
-	double			 rate;		/* bytes/s over this phase, 0 if unknown */
-	int64_t			 eta_s;		/* seconds left in this phase, -1 if unknown */
-	const char		*path;		/* current file; valid during the call only */
+	uint64_t		 files_total;
+	uint64_t		 files_sampled;	/* head+tail samples read */
+	uint64_t		 files_hashed;	/* full SHA-256 computations */
+	uint64_t		 files_compared; /* full byte compares */
+	uint64_t		 bytes_read;	/* all reads of model files */
+	double			 rate;
+	int64_t			 eta_s;
+	const char		*path;
 };
 
 typedef void (*dedup_progress_cb)(void *arg, const struct dedup_progress *);
 
 /* Ways to make two names share storage, tried in the caller's order. */
 enum dedup_method {
-	DEDUP_CLONE = 0,	/* copy-on-write: FIDEDUPERANGE / FICLONE / clonefile */
+	DEDUP_CLONE = 0,	/* FIDEDUPERANGE, FICLONE or clonefile(2) */
 	DEDUP_HARDLINK,		/* one inode, two names */
 	DEDUP_SYMLINK,		/* absolute symlink to the kept copy */
 };
 #define DEDUP_NMETHODS	3
 
 struct dedup_options {
-	uint64_t		 min_size;	/* ignore smaller files; default 1 MiB */
-	uint32_t		 sample_size;	/* head and tail sample; default 64 KiB */
+	/* Files smaller than this are ignored; default 1 MiB. */
+	uint64_t		 min_size;
+	/* Bytes read from the head and from the tail; default 64 KiB. */
+	uint32_t		 sample_size;
+	/* Methods to try, in order; default { DEDUP_CLONE }. */
 	enum dedup_method	 methods[DEDUP_NMETHODS];
-	size_t			 nmethods;	/* default 1: clone only */
-	int			 dry_run;	/* default 1: report, change nothing */
-	int			 link_user_files; /* allow hard links on LM Studio/local files; default 0 */
-	unsigned		 test_stop_after; /* tests: simulate a crash after N journal steps; 0 = off */
-	int			 test_no_inplace; /* tests: skip FIDEDUPERANGE, clone through a temp */
+	size_t			 nmethods;
+	/* Default 1: report what would be done, change nothing. */
+	int			 dry_run;
+	/* Allow hard links on LM Studio and local files; default 0. */
+	int			 link_user_files;
+	/* Tests only: simulate a crash after N journal steps (0 = off). */
+	unsigned		 test_stop_after;
+	/* Tests only: skip FIDEDUPERANGE, clone through a temp name. */
+	int			 test_no_inplace;
 };
 
-/* One name in a group of identical files. */
+/*
+ * One name in a group of identical files. Members with equal share already
+ * share storage (one inode, or a clone made earlier that is unchanged).
+ */
 struct dedup_member {
 	char			*path;
 	enum modelstore_role	 role;
-	enum modelstore_digest	 digest;	/* how the group's sha256 is known for it */
+	enum modelstore_digest	 digest;	/* how its sha256 is known */
 	uint64_t		 dev;
 	uint64_t		 ino;
 	uint64_t		 blocks;	/* bytes allocated */
 	uint64_t		 nlink;
 	int64_t			 mtime_ns;
-	size_t			 share;		/* equal values already share storage */
+	size_t			 share;
 };
 
+/* Members are sorted best keeper first. */
 struct dedup_group {
 	char			 sha256[65];
 	uint64_t		 size;		/* of each member */
-	size_t			 nshares;	/* distinct storage among members */
+	size_t			 nshares;	/* distinct storage */
 	uint64_t		 wasted;	/* size * (nshares - 1) */
 	struct dedup_member	*members;
 	size_t			 nmembers;
@@ -92,34 +109,40 @@ struct dedup_report {
 	struct dedup_group	*groups;
 	size_t			 ngroups;
 	uint64_t		 wasted;	/* sum over groups */
-	uint64_t		 files_considered; /* indexed files >= min_size */
+	uint64_t		 files_considered; /* indexed, >= min_size */
 	uint64_t		 files_sampled;
 	uint64_t		 files_hashed;
 	uint64_t		 bytes_hashed;
 	uint64_t		 bytes_read;
-	double			 hash_rate;	/* bytes/s while hashing; 0 if nothing hashed */
+	double			 hash_rate;	/* bytes/s; 0 if none hashed */
 	char			**warnings;
 	size_t			 nwarnings;
 };
 
 enum dedup_outcome {
-	DEDUP_OUTCOME_PLANNED = 0,	/* dry run: would try .method first */
+	DEDUP_OUTCOME_PLANNED = 0,	/* dry run: would try .method */
 	DEDUP_OUTCOME_DONE,		/* replaced, verified, journaled */
-	DEDUP_OUTCOME_SKIPPED,		/* changed, in use, or no method allowed */
-	DEDUP_OUTCOME_UNSUPPORTED,	/* no allowed method works on this filesystem */
-	DEDUP_OUTCOME_DIFFERS,		/* bytes differ from the keeper: untouched */
-	DEDUP_OUTCOME_FAILED,		/* an error; the file is unchanged */
+	DEDUP_OUTCOME_SKIPPED,		/* changed, busy, or not allowed */
+	DEDUP_OUTCOME_UNSUPPORTED,	/* no allowed method works here */
+	DEDUP_OUTCOME_DIFFERS,		/* bytes differ: left alone */
+	DEDUP_OUTCOME_FAILED,		/* an error; file unchanged */
 };
 
+/*
+ * What happened to one duplicate. method is the one used (DONE) or that
+ * would be tried first (PLANNED); err is the negative errno behind FAILED
+ * or UNSUPPORTED, else 0; bytes were reclaimed (DONE) or would be
+ * (PLANNED); op_id is the journal row of the last attempt, 0 if none.
+ */
 struct dedup_action {
-	char			*target;	/* the duplicate to replace */
+	char			*target;	/* the duplicate */
 	char			*keeper;	/* the copy that stays */
 	enum dedup_outcome	 outcome;
-	enum dedup_method	 method;	/* used (DONE) or first to try (PLANNED) */
-	int			 err;		/* negative errno behind FAILED/UNSUPPORTED, else 0 */
+	enum dedup_method	 method;
+	int			 err;
 	char			*reason;	/* human text, never NULL */
-	uint64_t		 bytes;		/* reclaimed (DONE) or reclaimable (PLANNED) */
-	int64_t			 op_id;		/* journal row of the last attempt, 0 if none */
+	uint64_t		 bytes;
+	int64_t			 op_id;
 };
 
 struct dedup_result {
@@ -149,6 +172,11 @@ enum dedup_op_state {
 	DEDUP_OP_ROLLED_BACK,	/* abandoned; target untouched */
 };
 
+/*
+ * A journal row: the target's identity and content before (expected_*),
+ * the keeper, and once DONE the target's new identity (result_*), which
+ * dedup_find() uses to recognise clones still in place.
+ */
 struct dedup_op {
 	int64_t			 id;
 	enum dedup_op_kind	 kind;
@@ -160,30 +188,37 @@ struct dedup_op {
 	uint64_t		 target_ino;
 	uint64_t		 size;		/* expected target size */
 	int64_t			 mtime_ns;	/* expected target mtime */
-	char			 sha256[65];	/* expected content, "" if unknown */
+	char			 sha256[65];	/* expected content or "" */
 	uint64_t		 source_dev;
 	uint64_t		 source_ino;
-	uint64_t		 result_dev;	/* the target's identity once DONE */
+	uint64_t		 result_dev;
 	uint64_t		 result_ino;
 	int64_t			 result_mtime_ns;
 	uint64_t		 bytes;		/* reclaimed once DONE */
-	char			*error;		/* why it was rolled back, or NULL */
+	char			*error;		/* why rolled back, or NULL */
 };
 
+/*
+ * Storage figures (docs/cache.md "Stats"). physical counts every inode's
+ * allocated blocks once, so a reflink clone still counts in full (Linux has
+ * no cheap per-file measure of shared extents); clone_shared is what the
+ * journal says clones and in-place dedupes still in place saved, and
+ * physical_est = physical - clone_shared.
+ */
 struct dedup_stats {
 	uint64_t		 files;		/* indexed paths */
 	uint64_t		 inodes;	/* distinct (dev, inode) */
 	uint64_t		 logical;	/* sum of st_size over paths */
-	uint64_t		 unique;	/* sum of st_size over distinct inodes */
-	uint64_t		 physical;	/* sum of st_blocks*512 over distinct inodes */
-	uint64_t		 clone_shared;	/* clone/dedupe savings still in place (journal) */
-	uint64_t		 physical_est;	/* physical - clone_shared */
+	uint64_t		 unique;	/* st_size, distinct inodes */
+	uint64_t		 physical;	/* st_blocks*512, distinct */
+	uint64_t		 clone_shared;
+	uint64_t		 physical_est;
 	uint64_t		 reclaimed;	/* every DONE op */
 	uint64_t		 reclaimed_by[DEDUP_NMETHODS];
 	uint64_t		 ops_done;
 	uint64_t		 ops_rolled_back;
-	uint64_t		 ops_pending;	/* unfinished: dedup_recover() not run */
-	uint64_t		 cleanup_bytes;	/* sum over cleanup candidates */
+	uint64_t		 ops_pending;	/* dedup_recover() not run */
+	uint64_t		 cleanup_bytes;	/* cleanup candidates' sizes */
 	uint64_t		 ncleanup;
 };
 
@@ -233,7 +268,9 @@ int	dedup_recover(struct store *st);
 /* Storage figures from the index and the journal (docs/cache.md "Stats"). */
 int	dedup_stats(struct store *st, struct dedup_stats *statsp);
 
-/* SHA-256 of a whole file as lowercase hex; 0, -ENOTSUP without libcrypto, or -errno. */
+/* SHA-256 of a whole file as lowercase hex; 0, -ENOTSUP without libcrypto,
+ * or -errno.
+ */
 int	dedup_sha256_path(const char *path, char hex[65]);
 
 const char *dedup_method_name(enum dedup_method method);

@@ -7,12 +7,15 @@
 #ifndef MLXD_DEDUP_INT_H
 #define MLXD_DEDUP_INT_H
 
+#include <sys/types.h>
+#include <sys/stat.h>
+#include <errno.h>
 #include <stdint.h>
 
 #include "dedup.h"
 #include "modelstore.h"
 
-#define DEDUP_IO_SIZE	(1024 * 1024)	/* read chunk for hashing and compares */
+#define DEDUP_IO_SIZE	(1024 * 1024)	/* read chunk: hashing, compares */
 
 /* Progress state behind the public struct dedup_progress. */
 struct dedup_prog {
@@ -42,7 +45,74 @@ int	dedup_cancelled(const struct dedup_prog *pr);
 int	dedup_hash_fd(struct dedup_prog *pr, int fd, uint64_t expect,
 	    char hex[65]);
 
+/*
+ * Key of a file's size and its first and last ss bytes (size > 2 * ss);
+ * counts the bytes read in pr. -ESTALE if the file is shorter than size.
+ */
+int	dedup_sample_fd(struct dedup_prog *pr, int fd, uint64_t size,
+	    uint32_t ss, unsigned char key[32]);
+
 /* Keeper preference: lower is better (Ollama blob, HF, LM Studio, local). */
 int	dedup_role_rank(enum modelstore_role role);
+
+#define DEDUP_EDIFFERS	(-EILSEQ)	/* internal: bytes differ */
+
+struct dedup_unsup;
+struct dedup_busydir;
+struct store;
+
+/* One dedup_apply() run. */
+struct dedup_applier {
+	struct store			*st;
+	const struct dedup_options	*o;
+	struct dedup_prog		 pr;
+	struct dedup_result		*res;
+	unsigned			 steps;
+	int				 crashed;
+	int				 no_inplace;	/* no FIDEDUPERANGE */
+	int				 dberr;		/* journal failed */
+	long				 pid;
+	struct dedup_unsup		*unsup;
+	size_t				 nunsup;
+	struct dedup_busydir		*busy;
+	size_t				 nbusy;
+	uint64_t			*deduped;	/* (dev, ino) pairs */
+	size_t				 ndeduped;
+	unsigned char			*buf[2];
+};
+
+/* The copy that stays: open, identity checked against the index. */
+struct dedup_keeper {
+	const struct dedup_member	*m;
+	int				 fd;
+	struct stat			 sb;
+};
+
+/* A duplicate being replaced. */
+struct dedup_target {
+	const struct dedup_group	*g;
+	const struct dedup_member	*m;
+	struct dedup_action		*act;
+	struct stat			 sb;	/* lstat when we started */
+	char				*dir;
+	const char			*base;
+	int				 dirfd;
+	int				 lockfd;
+	int				 verified;
+	uint64_t			 bytes;	/* freed by replacing it */
+};
+
+/* 1 if sb is the indexed file m with this size (dev, inode, size, mtime). */
+int	dedup_same_identity(const struct stat *sb, const struct dedup_member *m,
+	    uint64_t size);
+/* Full compare of keeper and target; 0, DEDUP_EDIFFERS, -ESTALE, -errno. */
+int	dedup_verify_bytes(struct dedup_applier *a, struct dedup_keeper *k,
+	    struct dedup_target *t);
+/* Share storage in place with FIDEDUPERANGE; -ENOSYS if unavailable. */
+int	dedup_replace_inplace(struct dedup_applier *a, struct dedup_keeper *k,
+	    struct dedup_target *t);
+/* Replace through a temp name and rename (clone, hard link or symlink). */
+int	dedup_replace_temp(struct dedup_applier *a, struct dedup_keeper *k,
+	    struct dedup_target *t, enum dedup_method method);
 
 #endif

@@ -14,8 +14,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bench.h"
 #include "events.h"
 #include "http.h"
+#include "jobs.h"
 #include "httpc.h"
 #include "log.h"
 #include "mlxd.h"
@@ -40,12 +42,16 @@ loop_shutdown(struct mlxd *md)
 		return;
 	md->stopping = 1;
 	log_info("mlxd: stopping");
+	bench_stop(md->bench);
+	md->bench = NULL;
 	proxy_stop(md->proxy);
 	md->proxy = NULL;
 	sampler_stop(md->sampler);
 	md->sampler = NULL;
 	events_stop(md->events);
 	md->events = NULL;
+	jobs_stop(md->jobs);
+	md->jobs = NULL;
 	http_stop(md->http);
 	md->http = NULL;
 	ollama_stop(md->ollama);

@@ -19,8 +19,10 @@
 
 #include <curl/curl.h>
 
+#include "bench.h"
 #include "events.h"
 #include "http.h"
+#include "jobs.h"
 #include "httpc.h"
 #include "log.h"
 #include "mlxd.h"
@@ -270,6 +272,8 @@ main(int argc, char **argv)
 		goto out_run;
 	}
 	if ((rc = events_start(&md, &md.events)) != 0 ||
+	    (rc = jobs_start(&md, &md.jobs)) != 0 ||
+	    (rc = bench_start(&md, &md.bench)) != 0 ||
 	    (rc = proxy_start(&md, &md.proxy)) != 0 ||
 	    (rc = ollama_start(&md, &md.ollama)) != 0 ||
 	    (rc = loop_signals_start(&md)) != 0) {

@@ -25,6 +25,8 @@ struct ollama;
 struct events;
 struct sampler;
 struct proxy;
+struct jobs;
+struct bench;
 
 struct mlxd {
 	uv_loop_t		*loop;
@@ -42,6 +44,8 @@ struct mlxd {
 	struct events		*events;
 	struct sampler		*sampler;
 	struct proxy		*proxy;
+	struct jobs		*jobs;
+	struct bench		*bench;
 
 	uint64_t		 started_mono_ms;	/* uv_hrtime() / 1e6 */
 	time_t			 started_at;		/* wall clock */

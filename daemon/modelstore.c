@@ -731,8 +731,8 @@ modelstore_scan(const struct modelstore_roots *roots,
 		ms = &idx->stores[i];
 		ms->kind = roots->v[i].kind;
 		s.canon[i] = realpath(roots->v[i].path, NULL);
-		ms->present = s.canon[i] != NULL
-		    && modelstore_is_dir(s.canon[i]);
+		ms->present = s.canon[i] != NULL &&
+		    modelstore_is_dir(s.canon[i]);
 		ms->path = xstrdup(s.canon[i] != NULL ? s.canon[i] :
 		    roots->v[i].path);
 	}

@@ -32,12 +32,13 @@ enum modelstore_kind {
  * HF_SHARED and EXTERNAL files are never replaced, only kept.
  */
 enum modelstore_role {
-	MODELSTORE_ROLE_OLLAMA_BLOB = 0,	/* <ollama>/blobs/sha256-<hex> */
-	MODELSTORE_ROLE_HF_BLOB,	/* a repo's blobs/<etag>, or a file in snapshots/ */
+	MODELSTORE_ROLE_OLLAMA_BLOB = 0, /* <ollama>/blobs/sha256-<hex> */
+	/* repo blobs/<etag>, or snapshot file */
+	MODELSTORE_ROLE_HF_BLOB,
 	MODELSTORE_ROLE_HF_SHARED,	/* HF's cross-repo store <hub>/blobs/ */
 	MODELSTORE_ROLE_LMSTUDIO,	/* under an LM Studio models folder */
 	MODELSTORE_ROLE_LOCAL,		/* under a registered local folder */
-	MODELSTORE_ROLE_EXTERNAL,	/* reached by a symlink, outside every root */
+	MODELSTORE_ROLE_EXTERNAL,	/* via a symlink, outside every root */
 };
 
 /* How the file's sha256 is known. */
@@ -49,10 +50,10 @@ enum modelstore_digest {
 };
 
 enum modelstore_cleanup_kind {
-	MODELSTORE_CLEANUP_ORPHAN_BLOB = 0,	/* blob no manifest/snapshot uses */
-	MODELSTORE_CLEANUP_DETACHED_REVISION,	/* HF snapshot no ref points to */
-	MODELSTORE_CLEANUP_STALE_PARTIAL,	/* -partial / .incomplete, old */
-	MODELSTORE_CLEANUP_STALE_TEMP,		/* our own .mlxd-tmp- leftover */
+	MODELSTORE_CLEANUP_ORPHAN_BLOB = 0, /* no manifest/snapshot uses it */
+	MODELSTORE_CLEANUP_DETACHED_REVISION, /* HF snapshot with no ref */
+	MODELSTORE_CLEANUP_STALE_PARTIAL, /* old -partial / .incomplete */
+	MODELSTORE_CLEANUP_STALE_TEMP,	/* our own .mlxd-tmp- leftover */
 };
 
 struct modelstore_root {
@@ -60,60 +61,77 @@ struct modelstore_root {
 	char			*path;
 };
 
-/* What to scan. Owns its strings; initialise with modelstore_roots_init(). */
+/*
+ * What to scan. Owns its strings; initialise with modelstore_roots_init().
+ * Partial downloads older than stale_age_s (default 86400) are cleanup
+ * candidates; now is the Unix time ages are measured from (0: time(NULL)).
+ */
 struct modelstore_roots {
 	struct modelstore_root	*v;
 	size_t			 n;
-	int64_t			 stale_age_s;	/* partial files older than this are stale; default 86400 */
-	int64_t			 now;		/* Unix seconds used for ages; 0 = time(NULL) */
+	int64_t			 stale_age_s;
+	int64_t			 now;
 };
 
 struct modelstore_store {
 	enum modelstore_kind	 kind;
 	char			*path;		/* canonical (realpath) */
-	int			 present;	/* 0 when the root could not be opened */
+	int			 present;	/* 0: cannot be opened */
 };
 
+/*
+ * One real file, by canonical path. store is the first store that saw it;
+ * sha256 is lowercase hex or "" when unknown; model is the first model
+ * using it, or -1.
+ */
 struct modelstore_file {
-	char			*path;		/* canonical path of the real file */
-	size_t			 store;		/* index into stores: first store that saw it */
+	char			*path;
+	size_t			 store;
 	enum modelstore_role	 role;
 	uint64_t		 size;		/* st_size */
-	uint64_t		 blocks;	/* st_blocks * 512: bytes allocated */
+	uint64_t		 blocks;	/* st_blocks * 512 */
 	uint64_t		 dev;
 	uint64_t		 ino;
 	uint64_t		 nlink;
 	int64_t			 mtime_ns;
-	char			 sha256[65];	/* lowercase hex, "" when unknown */
+	char			 sha256[65];
 	enum modelstore_digest	 digest;
-	long			 model;		/* first model using it, or -1 */
+	long			 model;
 };
 
-/* One entry of a model's file list: the file and the model's name for it. */
+/* One entry of a model's file list: relative path or Ollama media type. */
 struct modelstore_ref {
 	size_t			 file;
-	char			*name;		/* relative path, or Ollama media type */
+	char			*name;
 };
 
+/*
+ * A model: an Ollama name (display form), an HF repo id at one revision
+ * (commit; refs lists the refs pointing there, comma separated, and
+ * detached says there are none), an LM Studio publisher/model or a local
+ * folder. path is the manifest, snapshot or model directory; size sums the
+ * distinct files.
+ */
 struct modelstore_model {
 	size_t			 store;
-	char			*name;		/* Ollama display name, HF repo id, publisher/model, ... */
-	char			*revision;	/* HF commit; "" elsewhere */
-	char			*refs;		/* HF refs pointing here, comma separated; "" if none */
-	char			*path;		/* manifest file, snapshot dir or model dir */
-	uint64_t		 size;		/* sum of the distinct files' sizes */
-	int			 detached;	/* HF revision no ref points to */
+	char			*name;
+	char			*revision;	/* "" outside HF */
+	char			*refs;
+	char			*path;
+	uint64_t		 size;
+	int			 detached;
 	struct modelstore_ref	*files;
 	size_t			 nfiles;
 };
 
+/* Something deleting would free size bytes (report only). */
 struct modelstore_cleanup {
 	enum modelstore_cleanup_kind kind;
 	size_t			 store;
 	char			*path;
-	uint64_t		 size;		/* bytes deleting it would free (apparent size) */
+	uint64_t		 size;
 	int64_t			 mtime_ns;
-	char			*detail;	/* human text, e.g. the model name */
+	char			*detail;	/* human text, e.g. the model */
 };
 
 struct modelstore_warning {
@@ -133,14 +151,15 @@ struct modelstore_index {
 	size_t				 ncleanup;
 	struct modelstore_warning	*warnings;
 	size_t				 nwarnings;
-	uint64_t			 vanished;	/* entries gone between readdir and stat */
-	void				*pathmap;	/* private lookup table */
+	uint64_t			 vanished;	/* gone before stat */
+	/* private lookup table */
+	void				*pathmap;
 };
 
 /* Empty root list with the default stale age. */
 void	modelstore_roots_init(struct modelstore_roots *roots);
 
-/* Append a root (path copied). Duplicates are harmless: files are keyed by path. */
+/* Append a root (path copied); a root listed twice is scanned once. */
 void	modelstore_roots_add(struct modelstore_roots *roots,
 	    enum modelstore_kind kind, const char *path);
 
@@ -155,7 +174,7 @@ void	modelstore_roots_add(struct modelstore_roots *roots,
  */
 int	modelstore_roots_detect(struct modelstore_roots *roots);
 
-/* Free the roots' contents (not the struct); safe on an initialised empty one. */
+/* Free the roots' contents (not the struct); fine on an empty list. */
 void	modelstore_roots_free(struct modelstore_roots *roots);
 
 /*
@@ -185,13 +204,13 @@ long	modelstore_index_find(const struct modelstore_index *idx,
 char	*modelstore_ollama_name(const char *host, const char *ns,
 	    const char *model, const char *tag);
 
-/* 1 if name is an unfinished download: *.incomplete, *-partial*, *.part, *.download. */
+/* 1 for unfinished downloads: *.incomplete, *-partial*, *.part, *.download. */
 int	modelstore_is_partial(const char *name);
 
-/* 1 if name is one of dedup's temporary names (".<name>.mlxd-tmp-<pid>-<n>"). */
+/* 1 for dedup's temporary names (".<name>.mlxd-tmp-<pid>-<n>"). */
 int	modelstore_is_temp(const char *name);
 
-/* Text forms used in the database and the API, and their parsers (0/-EINVAL). */
+/* Text forms for the database and the API; parsers return 0 or -EINVAL. */
 const char *modelstore_kind_name(enum modelstore_kind kind);
 int	modelstore_kind_parse(const char *s, enum modelstore_kind *kindp);
 const char *modelstore_role_name(enum modelstore_role role);

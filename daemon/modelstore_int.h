@@ -15,7 +15,7 @@
 #include "dedup.h"
 #include "modelstore.h"
 
-#define MODELSTORE_MAX_DEPTH		24	/* directory levels we descend */
+#define MODELSTORE_MAX_DEPTH	24	/* directory levels we descend */
 
 /* Directories already entered, by (dev, inode): stops loops and rewalks. */
 struct modelstore_dirset {
@@ -35,10 +35,11 @@ struct modelstore_blob {
 	int64_t		 mtime_ns;
 };
 
+/* The state of one modelstore_scan() call. */
 struct modelstore_scan {
 	const struct modelstore_roots	*roots;
 	struct modelstore_index		*idx;
-	char				**canon;	/* per root, NULL if absent */
+	char				**canon;	/* per root or NULL */
 	dedup_progress_cb		 cb;
 	void				*arg;
 	const volatile int		*cancel;
@@ -46,9 +47,9 @@ struct modelstore_scan {
 	int64_t				 last_cb_ns;
 	int64_t				 now;
 	int64_t				 stale_age;
-	struct modelstore_dirset			 dirs;
+	struct modelstore_dirset	 dirs;
 	size_t				 store;
-	long				 last_model;	/* lookup cache for tree walks */
+	long				 last_model;	/* tree walk cache */
 };
 
 /* 1 if s is exactly n lowercase hex digits. */
@@ -102,10 +103,10 @@ int	modelstore_scan_blob(struct modelstore_scan *s, const char *path,
 	    enum modelstore_digest digest, const char *hex,
 	    const struct stat *lsb, const char *what, size_t *fip);
 
-/* The store walkers. */
-void	modelstore_scan_ollama(struct modelstore_scan *s, const char *root);	/* modelstore_ollama.c */
-void	modelstore_scan_hf(struct modelstore_scan *s, const char *hub);		/* modelstore_hf.c */
+/* The store walkers, in modelstore_ollama.c, _hf.c and _tree.c. */
+void	modelstore_scan_ollama(struct modelstore_scan *s, const char *root);
+void	modelstore_scan_hf(struct modelstore_scan *s, const char *hub);
 void	modelstore_scan_tree(struct modelstore_scan *s, const char *root,
-	    enum modelstore_kind kind);						/* modelstore_tree.c */
+	    enum modelstore_kind kind);
 
 #endif

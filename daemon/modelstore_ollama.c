@@ -201,8 +201,8 @@ modelstore_scan_ollama(struct modelstore_scan *s, const char *root)
 	refd = xcalloc(nblobs + 1, 1);
 
 	/* manifests/: exactly <host>/<namespace>/<model>/<tag>. */
-	if (modelstore_list_subdirs(s, mdir, 1, &hosts, &nh) != 0
-	    && modelstore_is_dir(mdir))
+	if (modelstore_list_subdirs(s, mdir, 1, &hosts, &nh) != 0 &&
+	    modelstore_is_dir(mdir))
 		manifests_ok = 0;
 	for (a = 0; a < nh && !modelstore_cancelled(s); a++) {
 		path = xasprintf("%s/%s", mdir, hosts[a]);

@@ -112,6 +112,9 @@ ollama_gen_parse_line(const char *line, size_t len, struct ollama_gen_stats *st,
 		st->load_ns = ollama_gen_int(o, "load_duration");
 		st->prompt_eval_count = ollama_gen_int(o, "prompt_eval_count");
 		st->prompt_eval_ns = ollama_gen_int(o, "prompt_eval_duration");
+		st->prompt_cached_count = json_is_integer(json_object_get(o,
+		    "prompt_eval_cached_count")) ? ollama_gen_int(o,
+		    "prompt_eval_cached_count") : -1;
 		st->eval_count = ollama_gen_int(o, "eval_count");
 		st->eval_ns = ollama_gen_int(o, "eval_duration");
 		dr = json_string_value(json_object_get(o, "done_reason"));
@@ -268,6 +271,7 @@ ollama_gen_start(struct mlxd *md, const char *path, const char *body,
 	g->st.ttft_ns = g->st.last_token_ns = g->st.e2e_ns = -1;
 	g->st.total_ns = g->st.load_ns = -1;
 	g->st.prompt_eval_count = g->st.prompt_eval_ns = -1;
+	g->st.prompt_cached_count = -1;
 	g->st.eval_count = g->st.eval_ns = -1;
 	url = xasprintf("%s%s", ollama_url(md->ollama), path);
 	memset(&o, 0, sizeof(o));

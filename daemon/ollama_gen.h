@@ -29,6 +29,7 @@ struct ollama_gen_stats {
 	/* From the final chunk (Ollama's counters, ns and tokens). */
 	int64_t		 total_ns, load_ns;
 	int64_t		 prompt_eval_count, prompt_eval_ns;
+	int64_t		 prompt_cached_count;	/* -1 unless Ollama says */
 	int64_t		 eval_count, eval_ns;
 	char		 done_reason[32];
 };

@@ -32,6 +32,8 @@ static const struct route *const router_tables[] = {
 	api_events_routes,
 	api_metrics_routes,
 	api_generate_routes,
+	api_jobs_routes,
+	api_bench_routes,
 };
 
 /*

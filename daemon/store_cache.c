@@ -148,12 +148,12 @@ store_cache_save_index(struct store *st, const struct modelstore_index *idx)
 	    "(kind, path, present, scanned_at) VALUES (?, ?, ?, ?)",
 	    &ins_store)) != 0 ||
 	    (rc = sc_prepare(st, "INSERT INTO cache_models (store_id, name, "
-	    "revision, refs, path, size, detached) VALUES (?, ?, ?, ?, ?, ?, ?)",
-	    &ins_model)) != 0 ||
+	    "revision, refs, path, size, detached) "
+	    "VALUES (?, ?, ?, ?, ?, ?, ?)", &ins_model)) != 0 ||
 	    (rc = sc_prepare(st, "INSERT INTO cache_files (path, store_id, "
 	    "role, size, blocks, dev, ino, nlink, mtime_ns, sha256, "
-	    "digest_source, model_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-	    &ins_file)) != 0 ||
+	    "digest_source, model_id) "
+	    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", &ins_file)) != 0 ||
 	    (rc = sc_prepare(st, "INSERT INTO cache_model_files (model_id, "
 	    "file_id, name) VALUES (?, ?, ?)", &ins_mf)) != 0 ||
 	    (rc = sc_prepare(st, "INSERT OR IGNORE INTO cache_app_models "

@@ -47,7 +47,8 @@ int	store_cache_save_index(struct store *st,
 
 /*
  * Load every indexed file of at least min_size, sorted by size, then dev,
- * then inode, then path, into *filesp and *np (free with store_cache_files_free).
+ * then inode, then path, into *filesp and *np (free them with
+ * store_cache_files_free).
  * A file without a digest gets its learned hash when one is valid.
  */
 int	store_cache_files_load(struct store *st, uint64_t min_size,

@@ -1,0 +1,290 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * dedup_io.c: reading model files for dedup: whole-file SHA-256 through
+ * OpenSSL's EVP interface (SHA-NI / ARMv8 SHA where the CPU has them),
+ * head+tail samples, and progress with throughput and ETA over the bytes
+ * read. Without libcrypto, hashing answers -ENOTSUP.
+ */
+#include "config.h"
+
+#include <sys/types.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#ifdef HAVE_LIBCRYPTO
+#include <openssl/evp.h>
+#endif
+
+#include "dedup.h"
+#include "dedup_int.h"
+#include "xmalloc.h"
+
+/* At most one progress call per 100 ms. */
+#define DEDUP_PROGRESS_NS	100000000LL
+
+/* Monotonic clock in nanoseconds. */
+int64_t
+dedup_mono_ns(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+/* Start progress reporting to cb (may be NULL). */
+void
+dedup_prog_init(struct dedup_prog *pr, dedup_progress_cb cb, void *arg,
+    const volatile int *cancel)
+{
+	memset(pr, 0, sizeof(*pr));
+	pr->cb = cb;
+	pr->arg = arg;
+	pr->cancel = cancel;
+	pr->p.eta_s = -1;
+}
+
+/* Start a phase: reset the per-phase counters and report once. */
+void
+dedup_prog_phase(struct dedup_prog *pr, enum dedup_phase phase,
+    uint64_t files_total, uint64_t bytes_total)
+{
+	pr->p.phase = phase;
+	pr->p.files_done = 0;
+	pr->p.files_total = files_total;
+	pr->p.bytes_done = 0;
+	pr->p.bytes_total = bytes_total;
+	pr->p.rate = 0;
+	pr->p.eta_s = -1;
+	pr->phase_start_ns = dedup_mono_ns();
+	dedup_prog_update(pr, NULL, 1);
+}
+
+/* Recompute rate and ETA; call the callback at most every 100 ms. */
+void
+dedup_prog_update(struct dedup_prog *pr, const char *path, int force)
+{
+	int64_t	now, el;
+
+	if (pr->cb == NULL)
+		return;
+	now = dedup_mono_ns();
+	if (!force && now - pr->last_cb_ns < DEDUP_PROGRESS_NS)
+		return;
+	pr->last_cb_ns = now;
+	el = now - pr->phase_start_ns;
+	if (el > 0 && pr->p.bytes_done > 0) {
+		pr->p.rate = (double)pr->p.bytes_done * 1e9 / (double)el;
+		pr->p.eta_s = pr->p.bytes_total > pr->p.bytes_done ?
+		    (int64_t)((double)(pr->p.bytes_total - pr->p.bytes_done) /
+		    pr->p.rate + 0.5) : 0;
+	}
+	pr->p.path = path;
+	pr->cb(pr->arg, &pr->p);
+	pr->p.path = NULL;
+}
+
+/* 1 once the caller set the cancel flag. */
+int
+dedup_cancelled(const struct dedup_prog *pr)
+{
+	return pr->cancel != NULL && *pr->cancel;
+}
+
+/* ---- SHA-256 ---- */
+
+#ifdef HAVE_LIBCRYPTO
+struct dedup_sha {
+	EVP_MD_CTX	*ctx;
+};
+
+static int
+sha_init(struct dedup_sha *h)
+{
+	if ((h->ctx = EVP_MD_CTX_new()) == NULL)
+		return -ENOMEM;
+	if (EVP_DigestInit_ex(h->ctx, EVP_sha256(), NULL) != 1) {
+		EVP_MD_CTX_free(h->ctx);
+		h->ctx = NULL;
+		return -EIO;
+	}
+	return 0;
+}
+
+static void
+sha_update(struct dedup_sha *h, const void *buf, size_t n)
+{
+	(void)EVP_DigestUpdate(h->ctx, buf, n);
+}
+
+static void
+sha_final(struct dedup_sha *h, unsigned char out[32])
+{
+	unsigned int	len = 32;
+
+	(void)EVP_DigestFinal_ex(h->ctx, out, &len);
+	EVP_MD_CTX_free(h->ctx);
+	h->ctx = NULL;
+}
+
+static void
+sha_abort(struct dedup_sha *h)
+{
+	EVP_MD_CTX_free(h->ctx);
+	h->ctx = NULL;
+}
+#else
+struct dedup_sha {
+	int	unused;
+};
+
+static int
+sha_init(struct dedup_sha *h)
+{
+	(void)h;
+	return -ENOTSUP;
+}
+
+static void
+sha_update(struct dedup_sha *h, const void *buf, size_t n)
+{
+	(void)h;
+	(void)buf;
+	(void)n;
+}
+
+static void
+sha_final(struct dedup_sha *h, unsigned char out[32])
+{
+	(void)h;
+	memset(out, 0, 32);
+}
+
+static void
+sha_abort(struct dedup_sha *h)
+{
+	(void)h;
+}
+#endif
+
+static void
+to_hex(const unsigned char *in, size_t n, char *out)
+{
+	static const char	digits[] = "0123456789abcdef";
+	size_t			i;
+
+	for (i = 0; i < n; i++) {
+		out[2 * i] = digits[in[i] >> 4];
+		out[2 * i + 1] = digits[in[i] & 15];
+	}
+	out[2 * n] = '\0';
+}
+
+/*
+ * Read an open file from the start to EOF into a SHA-256, counting progress
+ * (pr may be NULL). The file must have exactly expect bytes (UINT64_MAX: any);
+ * -ESTALE otherwise, since that means it changed under us.
+ */
+int
+dedup_hash_fd(struct dedup_prog *pr, int fd, uint64_t expect, char hex[65])
+{
+	struct dedup_sha	 h;
+	unsigned char		*buf, md[32];
+	uint64_t		 total = 0;
+	ssize_t			 n;
+	int			 rc;
+
+	if ((rc = sha_init(&h)) != 0)
+		return rc;
+	buf = xmalloc(DEDUP_IO_SIZE);
+#ifdef POSIX_FADV_SEQUENTIAL
+	(void)posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+#endif
+	for (;;) {
+		if (pr != NULL && dedup_cancelled(pr)) {
+			rc = -ECANCELED;
+			break;
+		}
+		n = pread(fd, buf, DEDUP_IO_SIZE, (off_t)total);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			rc = -errno;
+			break;
+		}
+		if (n == 0)
+			break;
+		sha_update(&h, buf, (size_t)n);
+		total += (uint64_t)n;
+		if (pr != NULL) {
+			pr->p.bytes_done += (uint64_t)n;
+			pr->p.bytes_read += (uint64_t)n;
+			dedup_prog_update(pr, NULL, 0);
+		}
+	}
+	free(buf);
+	if (rc == 0 && expect != UINT64_MAX && total != expect)
+		rc = -ESTALE;
+	if (rc != 0) {
+		sha_abort(&h);
+		return rc;
+	}
+	sha_final(&h, md);
+	to_hex(md, sizeof(md), hex);
+	return 0;
+}
+
+/* SHA-256 of a whole file as lowercase hex. */
+int
+dedup_sha256_path(const char *path, char hex[65])
+{
+	int	fd, rc;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		return -errno;
+	rc = dedup_hash_fd(NULL, fd, UINT64_MAX, hex);
+	close(fd);
+	return rc;
+}
+
+/* A 32-byte key from the first and last ss bytes and the size. */
+int
+dedup_sample_fd(struct dedup_prog *pr, int fd, uint64_t size, uint32_t ss,
+    unsigned char key[32])
+{
+	struct dedup_sha	 h;
+	unsigned char		*buf;
+	off_t			 offs[2];
+	ssize_t			 n;
+	size_t			 i;
+	int			 rc;
+
+	if ((rc = sha_init(&h)) != 0)
+		return rc;
+	buf = xmalloc(ss);
+	offs[0] = 0;
+	offs[1] = (off_t)(size - ss);
+	sha_update(&h, &size, sizeof(size));
+	for (i = 0; i < 2; i++) {
+		n = pread(fd, buf, ss, offs[i]);
+		if (n != (ssize_t)ss) {
+			rc = n < 0 ? -errno : -ESTALE;
+			break;
+		}
+		sha_update(&h, buf, ss);
+		pr->p.bytes_read += ss;
+		pr->p.bytes_done += ss;
+	}
+	free(buf);
+	if (rc != 0) {
+		sha_abort(&h);
+		return rc;
+	}
+	sha_final(&h, key);
+	return 0;
+}

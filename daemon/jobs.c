@@ -1,0 +1,352 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * jobs.c: the job registry and its routes (/v1/jobs...). Loop thread only;
+ * handlers reach it through http_loop_call().
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "events.h"
+#include "http.h"
+#include "jobs.h"
+#include "mlxd.h"
+#include "router.h"
+#include "timeutil.h"
+#include "xmalloc.h"
+
+#define JOBS_KEEP_FINISHED	100
+#define JOBS_EMIT_EVERY_NS	250000000LL
+
+struct job {
+	struct jobs	*jobs;
+	char		*id;
+	char		*kind;
+	char		*target;
+	const char	*state;
+	json_t		*progress;
+	json_t		*result;
+	char		*error;
+	int64_t		 created_ns, finished_ns;
+	int64_t		 last_emit_ns;
+	int		 cancel_requested;
+	void		(*cancel)(void *);
+	void		*arg;
+	struct job	*next;		/* newest first */
+};
+
+struct jobs {
+	struct mlxd	*md;
+	struct job	*list;
+	unsigned long	 seq;
+};
+
+static json_t *
+job_iso(int64_t ns)
+{
+	char	buf[TIMEUTIL_ISO_LEN];
+
+	if (ns <= 0)
+		return json_null();
+	timeutil_format_utc(ns, buf, sizeof(buf));
+	return json_string(buf);
+}
+
+static json_t *
+job_json(const struct job *job)
+{
+	json_t	*o;
+
+	o = json_pack("{s:s, s:s, s:s?, s:s, s:b, s:O?, s:O?, s:s?, s:o, s:o}",
+	    "id", job->id,
+	    "kind", job->kind,
+	    "target", job->target,
+	    "state", job->state,
+	    "cancel_requested", job->cancel_requested,
+	    "progress", job->progress,
+	    "result", job->result,
+	    "error", job->error,
+	    "created_at", job_iso(job->created_ns),
+	    "finished_at", job_iso(job->finished_ns));
+	if (json_object_get(o, "progress") == NULL)
+		json_object_set_new(o, "progress", json_null());
+	if (json_object_get(o, "result") == NULL)
+		json_object_set_new(o, "result", json_null());
+	if (json_object_get(o, "error") == NULL)
+		json_object_set_new(o, "error", json_null());
+	return o;
+}
+
+static void
+job_emit(struct job *job)
+{
+	json_t	*o = job_json(job);
+
+	job->last_emit_ns = timeutil_mono_ns();
+	events_emit(job->jobs->md->events, "job", o);
+	json_decref(o);
+}
+
+static void
+job_free(struct job *job)
+{
+	free(job->id);
+	free(job->kind);
+	free(job->target);
+	json_decref(job->progress);
+	json_decref(job->result);
+	free(job->error);
+	free(job);
+}
+
+/* Drop the oldest finished jobs beyond the limit. */
+static void
+jobs_trim(struct jobs *j)
+{
+	struct job	**jp, *job;
+	int		  nfinished = 0;
+
+	for (jp = &j->list; (job = *jp) != NULL;) {
+		if (job->finished_ns > 0 && ++nfinished > JOBS_KEEP_FINISHED) {
+			*jp = job->next;
+			job_free(job);
+			continue;
+		}
+		jp = &job->next;
+	}
+}
+
+/* Create a running job. */
+struct job *
+jobs_create(struct jobs *j, const char *kind, const char *target,
+    void (*cancel)(void *), void *arg)
+{
+	struct job	*job;
+
+	job = xcalloc(1, sizeof(*job));
+	job->jobs = j;
+	job->id = xasprintf("%s-%lu", kind, ++j->seq);
+	job->kind = xstrdup(kind);
+	job->target = target != NULL ? xstrdup(target) : NULL;
+	job->state = JOB_RUNNING;
+	job->created_ns = timeutil_now_ns();
+	job->cancel = cancel;
+	job->arg = arg;
+	job->next = j->list;
+	j->list = job;
+	job_emit(job);
+	return job;
+}
+
+/* The job's id. */
+const char *
+job_id(const struct job *job)
+{
+	return job->id;
+}
+
+/* New progress; emitted at most every 250 ms. */
+void
+job_progress(struct job *job, json_t *progress)
+{
+	json_decref(job->progress);
+	job->progress = progress;
+	if ((int64_t)timeutil_mono_ns() - job->last_emit_ns >=
+	    JOBS_EMIT_EVERY_NS)
+		job_emit(job);
+}
+
+/* End a job. */
+void
+job_finish(struct job *job, const char *state, json_t *result,
+    const char *error)
+{
+	job->state = state;
+	json_decref(job->result);
+	job->result = result;
+	free(job->error);
+	job->error = error != NULL ? xstrdup(error) : NULL;
+	job->finished_ns = timeutil_now_ns();
+	job->cancel = NULL;
+	job_emit(job);
+	jobs_trim(job->jobs);
+}
+
+static struct job *
+jobs_find(struct jobs *j, const char *id)
+{
+	struct job	*job;
+
+	for (job = j->list; job != NULL; job = job->next)
+		if (strcmp(job->id, id) == 0)
+			return job;
+	return NULL;
+}
+
+/* One job as JSON. */
+json_t *
+jobs_get_json(struct jobs *j, const char *id)
+{
+	struct job	*job = jobs_find(j, id);
+
+	return job != NULL ? job_json(job) : NULL;
+}
+
+/* Ask a job to cancel. */
+int
+jobs_cancel(struct jobs *j, const char *id)
+{
+	struct job	*job = jobs_find(j, id);
+
+	if (job == NULL)
+		return -ENOENT;
+	if (job->finished_ns > 0)
+		return -EALREADY;
+	if (!job->cancel_requested) {
+		job->cancel_requested = 1;
+		job_emit(job);
+		if (job->cancel != NULL)
+			job->cancel(job->arg);
+	}
+	return 0;
+}
+
+/* All jobs (of kind, if given), newest first. */
+json_t *
+jobs_list_json(struct jobs *j, const char *kind)
+{
+	struct job	*job;
+	json_t		*a = json_array();
+
+	for (job = j->list; job != NULL; job = job->next)
+		if (kind == NULL || strcmp(job->kind, kind) == 0)
+			json_array_append_new(a, job_json(job));
+	return a;
+}
+
+/* Start the registry. */
+int
+jobs_start(struct mlxd *md, struct jobs **jp)
+{
+	struct jobs	*j;
+
+	j = xcalloc(1, sizeof(*j));
+	j->md = md;
+	*jp = j;
+	return 0;
+}
+
+/* Free every job record. Owners must have stopped their work. */
+void
+jobs_stop(struct jobs *j)
+{
+	struct job	*job;
+
+	if (j == NULL)
+		return;
+	while ((job = j->list) != NULL) {
+		j->list = job->next;
+		job_free(job);
+	}
+	free(j);
+}
+
+/* ---- routes ------------------------------------------------------------- */
+
+struct jobs_call {
+	struct mlxd	*md;
+	const char	*id;
+	const char	*kind;
+	json_t		*out;
+	int		 rc;
+};
+
+static void
+jobs_get_run(void *arg)
+{
+	struct jobs_call	*c = arg;
+
+	c->out = jobs_get_json(c->md->jobs, c->id);
+}
+
+static void
+jobs_list_run(void *arg)
+{
+	struct jobs_call	*c = arg;
+
+	c->out = jobs_list_json(c->md->jobs, c->kind);
+}
+
+static void
+jobs_cancel_run(void *arg)
+{
+	struct jobs_call	*c = arg;
+
+	c->rc = jobs_cancel(c->md->jobs, c->id);
+	c->out = jobs_get_json(c->md->jobs, c->id);
+}
+
+static void
+api_jobs_list(struct router_req *req)
+{
+	struct jobs_call	c = { req->md, NULL, NULL, NULL, 0 };
+	int			rc;
+
+	c.kind = router_query(req, "kind");
+	if ((rc = http_loop_call(req->md->http, jobs_list_run, &c)) != 0) {
+		router_reply_errno(req, rc, "jobs");
+		return;
+	}
+	router_reply_json(req, 200, json_pack("{s:o}", "jobs", c.out));
+}
+
+static void
+api_jobs_get(struct router_req *req)
+{
+	struct jobs_call	c = { req->md, req->params[0], NULL, NULL, 0 };
+	int			rc;
+
+	if ((rc = http_loop_call(req->md->http, jobs_get_run, &c)) != 0) {
+		router_reply_errno(req, rc, "jobs");
+		return;
+	}
+	if (c.out == NULL) {
+		router_reply_error(req, 404, "not_found", "no job %s",
+		    req->params[0]);
+		return;
+	}
+	router_reply_json(req, 200, c.out);
+}
+
+static void
+api_jobs_cancel(struct router_req *req)
+{
+	struct jobs_call	c = { req->md, req->params[0], NULL, NULL, 0 };
+	int			rc;
+
+	if ((rc = http_loop_call(req->md->http, jobs_cancel_run, &c)) != 0) {
+		router_reply_errno(req, rc, "jobs");
+		return;
+	}
+	if (c.rc == -ENOENT) {
+		router_reply_error(req, 404, "not_found", "no job %s",
+		    req->params[0]);
+		return;
+	}
+	if (c.rc == -EALREADY) {
+		json_decref(c.out);
+		router_reply_error(req, 409, "finished", "job %s has already "
+		    "ended", req->params[0]);
+		return;
+	}
+	router_reply_json(req, 202, c.out);
+}
+
+const struct route api_jobs_routes[] = {
+	{ "GET", "/v1/jobs", api_jobs_list, 0 },
+	{ "GET", "/v1/jobs/{id}", api_jobs_get, 0 },
+	{ "DELETE", "/v1/jobs/{id}", api_jobs_cancel, 0 },
+	{ NULL, NULL, NULL, 0 }
+};
