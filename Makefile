@@ -26,7 +26,7 @@ endif
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: all deps build run test test-plain test-asan bench clean
+.PHONY: all deps build run test test-plain test-asan bench clean config-doc
 
 all: build
 
@@ -80,3 +80,7 @@ bench: build
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD)
+
+# Regenerate the option table in docs/configuration.md from daemon/config.c.
+config-doc: build
+	@python3 -c 'import sys,subprocess; d=open("docs/configuration.md").read(); b="<!-- BEGIN OPTIONS -->\n"; e="<!-- END OPTIONS -->"; t=subprocess.run(["$(BUILD)/daemon/mlxd","--config-doc"],capture_output=True,check=True,text=True).stdout; open("docs/configuration.md","w").write(d.split(b)[0]+b+t+e+d.split(e)[1])'

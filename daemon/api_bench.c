@@ -210,6 +210,30 @@ api_bench_compare_run(void *arg)
 	}
 }
 
+/* One word for the whole comparison: any test regressed wins. */
+static const char *
+api_bench_overall(const json_t *tests)
+{
+	const json_t	*t;
+	const char	*v;
+	size_t		 i;
+	int		 better = 0, ok = 0;
+
+	json_array_foreach(tests, i, t) {
+		v = json_string_value(json_object_get(t, "verdict"));
+		if (v == NULL)
+			continue;
+		if (strcmp(v, "regression") == 0)
+			return "regression";
+		if (strcmp(v, "improvement") == 0)
+			better = 1;
+		if (strcmp(v, "insufficient data") != 0)
+			ok = 1;
+	}
+	return better ? "improvement" : ok ? "no change" :
+	    "insufficient data";
+}
+
 static void
 api_bench_compare(struct router_req *req)
 {
@@ -234,6 +258,12 @@ api_bench_compare(struct router_req *req)
 	cmp = bench_stats_compare_runs(c.out, c.out2);
 	json_decref(c.out);
 	json_decref(c.out2);
+	if (cmp == NULL) {
+		router_reply_error(req, 500, "internal", "cannot compare");
+		return;
+	}
+	json_object_set_new(cmp, "verdict", json_string(
+	    api_bench_overall(json_object_get(cmp, "tests"))));
 	router_reply_json(req, 200, cmp);
 }
 

@@ -384,7 +384,7 @@ do_samples(struct finder *f, uint64_t nsample)
 static void
 plan_hashes(struct finder *f)
 {
-	size_t	lo, hi, a, b, i, n, unknown;
+	size_t	 lo, hi, a, b, i, n, unknown;
 	size_t	*v = f->order;
 
 	for (lo = 0; lo < f->nin; lo = hi) {
@@ -607,7 +607,7 @@ emit_group(struct finder *f, const size_t *v, size_t n)
 static void
 make_groups(struct finder *f)
 {
-	size_t	lo, hi, a, b, n, i;
+	size_t	 lo, hi, a, b, n, i;
 	size_t	*v = f->order;
 
 	for (lo = 0; lo < f->nin; lo = hi) {
@@ -636,10 +636,10 @@ dedup_find(struct store *st, const struct dedup_options *opts,
     dedup_progress_cb cb, void *arg, const volatile int *cancel,
     struct dedup_report **reportp)
 {
-	struct dedup_options	 defaults;
-	struct finder		 f;
-	uint64_t		 nsample;
-	int			 rc;
+	struct dedup_options	defaults;
+	struct finder		f;
+	uint64_t		nsample;
+	int			rc;
 
 	if (opts == NULL) {
 		dedup_options_init(&defaults);

@@ -293,7 +293,7 @@ try_methods(struct dedup_applier *a, struct dedup_keeper *k,
     struct dedup_target *t)
 {
 	const struct dedup_options	*o = a->o;
-	const struct dedup_unsup		*u;
+	const struct dedup_unsup	*u;
 	enum dedup_method		 method;
 	const char			*why;
 	char				 reasons[1024] = "";
@@ -347,8 +347,8 @@ try_methods(struct dedup_applier *a, struct dedup_keeper *k,
 				unsup_add(a, t->m->dev, method, rc);
 				goto unsupported;
 			} else if (rc != -EACCES && rc != -EPERM &&
-			    rc != -ETXTBSY && rc != -EROFS)
-				goto result;
+			    rc != -ETXTBSY && rc != -EROFS && rc != -EBADF)
+				goto result;	/* else clone through a temp */
 		}
 		if (!t->verified && (rc = dedup_verify_bytes(a, k, t)) != 0)
 			goto result;
@@ -413,9 +413,9 @@ static int
 process_target(struct dedup_applier *a, const struct dedup_group *g,
     struct dedup_keeper *k, const struct dedup_member *m, uint64_t bytes)
 {
-	struct dedup_target	t;
-	const char	*slash;
-	int		rc = 0;
+	struct dedup_target	 t;
+	const char		*slash;
+	int			 rc = 0;
 
 	memset(&t, 0, sizeof(t));
 	t.g = g;
@@ -520,7 +520,7 @@ open_keeper(const struct dedup_group *g, struct dedup_keeper *k)
 static int
 apply_group(struct dedup_applier *a, const struct dedup_group *g)
 {
-	struct dedup_keeper			 k;
+	struct dedup_keeper		 k;
 	const struct dedup_member	*m;
 	struct dedup_action		*act;
 	uint64_t			 bytes;
@@ -569,7 +569,7 @@ dedup_apply(struct store *st, const struct dedup_report *report,
     const struct dedup_options *opts, dedup_progress_cb cb, void *arg,
     const volatile int *cancel, struct dedup_result **resultp)
 {
-	struct dedup_applier		 a;
+	struct dedup_applier	 a;
 	struct dedup_result	*r;
 	size_t			 i, ntargets = 0;
 	int			 rc = 0, prev_sync = 1, durable = 0;

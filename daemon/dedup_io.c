@@ -175,8 +175,8 @@ sha_abort(struct dedup_sha *h)
 static void
 to_hex(const unsigned char *in, size_t n, char *out)
 {
-	static const char	digits[] = "0123456789abcdef";
-	size_t			i;
+	static const	char	digits[] = "0123456789abcdef";
+	size_t		i;
 
 	for (i = 0; i < n; i++) {
 		out[2 * i] = digits[in[i] >> 4];

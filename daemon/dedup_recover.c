@@ -55,8 +55,8 @@ sync_parent(const char *path)
 static int
 recover_one(struct store *st, struct dedup_op *op)
 {
-	struct stat	tl, tg;
-	int		have_temp, have_target;
+	struct stat	 tl, tg;
+	int		 have_temp, have_target;
 	const char	*why = NULL;
 
 	if (op->kind == DEDUP_OP_DEDUPE) {

@@ -343,10 +343,10 @@ void
 modelstore_warn(struct modelstore_scan *s, const char *path, const char *fmt,
     ...)
 {
-	struct modelstore_index	*idx = s->idx;
-	struct modelstore_warning *w;
-	char			 buf[512];
-	va_list			 ap;
+	struct modelstore_index		*idx = s->idx;
+	struct modelstore_warning	*w;
+	char				 buf[512];
+	va_list				 ap;
 
 	va_start(ap, fmt);
 	vsnprintf(buf, sizeof(buf), fmt, ap);
@@ -700,7 +700,7 @@ modelstore_scan(const struct modelstore_roots *roots,
     void (*cb)(void *, const struct dedup_progress *), void *arg,
     const volatile int *cancel, struct modelstore_index **idxp)
 {
-	struct modelstore_scan		 s;
+	struct modelstore_scan	 s;
 	struct modelstore_index	*idx;
 	struct modelstore_store	*ms;
 	struct stat		 sb;

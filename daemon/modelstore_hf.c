@@ -141,15 +141,15 @@ next:
 static void
 hf_repo(struct modelstore_scan *s, const char *hub, const char *dirname)
 {
-	struct hfref	*refs = NULL;
+	struct hfref		*refs = NULL;
 	struct modelstore_blob	*blobs = NULL;
-	struct stat	 lsb;
-	unsigned char	*attached = NULL, *seen = NULL;
-	char		*repo, *rdir, *p, **names = NULL, **revs = NULL;
-	size_t		 nrefs = 0, nblobs = 0, nnames = 0, nrevs = 0;
-	size_t		 i, k, first_model, mi, fi;
-	uint64_t	 bytes;
-	struct modelstore_model *m;
+	struct stat		 lsb;
+	unsigned char		*attached = NULL, *seen = NULL;
+	char			*repo, *rdir, *p, **names = NULL, **revs = NULL;
+	size_t			 nrefs = 0, nblobs = 0, nnames = 0, nrevs = 0;
+	size_t			 i, k, first_model, mi, fi;
+	uint64_t		 bytes;
+	struct modelstore_model	*m;
 
 	/* models--org--name → org/name (repo ids never contain "--"). */
 	repo = xstrdup(dirname + strlen("models--"));
@@ -292,7 +292,7 @@ void
 modelstore_scan_hf(struct modelstore_scan *s, const char *hub)
 {
 	char	**names = NULL;
-	size_t	  n = 0, i;
+	size_t	 n = 0, i;
 
 	if (modelstore_list_dir(s, hub, 1, &names, &n) != 0)
 		return;

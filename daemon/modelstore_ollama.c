@@ -51,10 +51,10 @@ ollama_layer(struct modelstore_scan *s, size_t mi, const json_t *layer,
     struct modelstore_blob *blobs, size_t nblobs, unsigned char *refd,
     const char *mpath, const char *fallback_type)
 {
-	const char	*digest, *type;
+	const char		*digest, *type;
 	struct modelstore_blob	*b;
-	char		 name[80];
-	size_t		 i;
+	char			 name[80];
+	size_t			 i;
 
 	if (!json_is_object(layer))
 		return;
@@ -141,14 +141,15 @@ void
 modelstore_scan_ollama(struct modelstore_scan *s, const char *root)
 {
 	struct modelstore_blob	*blobs = NULL;
-	struct stat	 lsb;
-	unsigned char	*refd = NULL;
-	char		*bdir, *mdir, *path, **names = NULL;
-	char		**hosts = NULL, **nss = NULL, **models = NULL,
+	struct stat		 lsb;
+	unsigned char		*refd = NULL;
+	char			*bdir, *mdir, *path, **names = NULL;
+	char			**hosts = NULL, **nss = NULL, **models = NULL,
 	    **tags = NULL;
-	size_t		 nnames = 0, nblobs = 0, nh = 0, nn = 0, nm = 0, nt = 0;
-	size_t		 i, a, b, c, d, fi;
-	int		 manifests_ok = 1;
+	size_t			 nnames = 0, nblobs = 0;
+	size_t			 nh = 0, nn = 0, nm = 0, nt = 0;
+	size_t			 i, a, b, c, d, fi;
+	int			 manifests_ok = 1;
 
 	bdir = xasprintf("%s/blobs", root);
 	mdir = xasprintf("%s/manifests", root);

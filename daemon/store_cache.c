@@ -611,12 +611,12 @@ sc_query3(struct store *st, const char *sql, int64_t *a, int64_t *b,
 int
 store_cache_stats(struct store *st, struct dedup_stats *sp)
 {
-	sqlite3_stmt	*stmt = NULL;
-	int64_t		 a = 0, b = 0, c = 0;
-	enum dedup_op_kind kind;
-	enum dedup_op_state state;
-	uint64_t	 bytes, count;
-	int		 rc;
+	sqlite3_stmt		*stmt = NULL;
+	int64_t			 a = 0, b = 0, c = 0;
+	enum dedup_op_kind	 kind;
+	enum dedup_op_state	 state;
+	uint64_t		 bytes, count;
+	int			 rc;
 
 	memset(sp, 0, sizeof(*sp));
 	if ((rc = sc_query3(st, "SELECT COUNT(*), COALESCE(SUM(size), 0), 0 "

@@ -88,6 +88,7 @@ struct sim_config {
 	int64_t		 tokens;
 	int64_t		 ps_delay_ms;
 	int64_t		 fault_after;
+	int64_t		 eos_after;	/* end with "stop" after this many; 0 never */
 	bool		 ps_wait_load;
 	int		 tz_offset;	/* minutes east of UTC */
 	char		 version[64];
@@ -1880,6 +1881,11 @@ api_gen(struct MHD_Connection *c, struct sim_req *rq,
 	g->cfg = *cfg;
 	g->length_limited = num_predict >= 0;
 	g->n = num_predict >= 0 ? num_predict : cfg->tokens;
+	/* The model's end-of-sequence token, before num_predict. */
+	if (cfg->eos_after > 0 && cfg->eos_after < g->n) {
+		g->n = cfg->eos_after;
+		g->length_limited = false;
+	}
 	g->n_think = thinking && !raw && g->n >= 2 ? g->n / 4 : 0;
 	g->fault_at = -1;
 	if (cfg->mode == SIM_MODE_MIDSTREAM_ERROR || cfg->mode == SIM_MODE_DROP)
@@ -1956,12 +1962,13 @@ api_root(struct MHD_Connection *c, struct sim_req *rq,
 static json_t *
 config_json(const struct sim_config *c)
 {
-	return json_pack("{s:s,s:f,s:I,s:I,s:I,s:s,s:I,s:I,s:b,s:i}",
+	return json_pack("{s:s,s:f,s:I,s:I,s:I,s:s,s:I,s:I,s:I,s:b,s:i}",
 	    "mode", sim_mode_names[c->mode], "tps", c->tps,
 	    "ttft_ms", (json_int_t)c->ttft_ms, "load_ms", (json_int_t)c->load_ms,
 	    "tokens", (json_int_t)c->tokens, "version", c->version,
 	    "ps_delay_ms", (json_int_t)c->ps_delay_ms,
 	    "fault_after", (json_int_t)c->fault_after,
+	    "eos_after", (json_int_t)c->eos_after,
 	    "ps_wait_load", c->ps_wait_load, "tz_offset", c->tz_offset);
 }
 
@@ -2011,6 +2018,8 @@ config_apply(struct sim_config *c, json_t *obj, char *msg, size_t len)
 			ip = &c->ps_delay_ms;
 		else if (strcmp(k, "fault_after") == 0)
 			ip = &c->fault_after;
+		else if (strcmp(k, "eos_after") == 0)
+			ip = &c->eos_after;
 		else {
 			snprintf(msg, len, "unknown config key '%s'", k);
 			return -EINVAL;

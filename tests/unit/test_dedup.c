@@ -70,7 +70,8 @@ unbuild(void)
 {
 	store_close(st);
 	st = NULL;
-	fx_free(&fx);
+	if (fx.root[0] != '\0')
+		fx_free(&fx);
 }
 
 static int
@@ -851,6 +852,8 @@ test_crash_recovery(void **state)
 static char	xfs_img[256];
 static char	xfs_mnt[256];
 
+static int	xfs_mounted;
+
 static int
 xfs_up(void)
 {
@@ -871,6 +874,7 @@ xfs_up(void)
 		rmdir(xfs_mnt);
 		return 0;
 	}
+	xfs_mounted = 1;
 	return 1;
 }
 
@@ -879,11 +883,32 @@ xfs_down(void)
 {
 	char	cmd[1024];
 
+	if (!xfs_mounted)
+		return;
+	xfs_mounted = 0;
 	fx_fmt(cmd, sizeof(cmd), "umount %s", xfs_mnt);
 	if (system(cmd) != 0)
 		fprintf(stderr, "cannot unmount %s\n", xfs_mnt);
 	rmdir(xfs_mnt);
 	unlink(xfs_img);
+}
+
+/* Mount the image before the test; unmount after it, even on failure. */
+static int
+xfs_setup(void **state)
+{
+	(void)state;
+	(void)xfs_up();
+	return 0;
+}
+
+static int
+xfs_teardown(void **state)
+{
+	(void)state;
+	unbuild();
+	xfs_down();
+	return 0;
 }
 
 static void
@@ -899,17 +924,14 @@ test_xfs_clone(void **state)
 	size_t				 i;
 
 	(void)state;
-	if (!xfs_up()) {
+	if (!xfs_mounted) {
 		print_message("skipped: needs root, mkfs.xfs and loop mounts "
 		    "for a reflink XFS image\n");
 		skip();
 	}
 	build(xfs_mnt, MIB);
-	if (!can_clone(fx.root)) {
-		unbuild();
-		xfs_down();
+	if (!can_clone(fx.root))
 		fail_msg("the XFS image cannot clone");
-	}
 	snap_take(&s);
 	options(&o, 0, DEDUP_CLONE, 1);
 	rep = scan_find(&o);
@@ -945,7 +967,6 @@ test_xfs_clone(void **state)
 	options(&o, 0, DEDUP_CLONE, 1);
 	o.test_no_inplace = 1;
 	crash_loop(xfs_mnt, &o, 32);
-	xfs_down();
 }
 
 int
@@ -967,8 +988,9 @@ main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_hf_shared, setup,
 		    teardown),
-		cmocka_unit_test(test_crash_recovery),
-		cmocka_unit_test(test_xfs_clone),
+		cmocka_unit_test_teardown(test_crash_recovery, teardown),
+		cmocka_unit_test_setup_teardown(test_xfs_clone, xfs_setup,
+		    xfs_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
