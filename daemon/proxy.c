@@ -248,6 +248,10 @@ proxy_finish(struct proxy_gen *g, const char *error)
 	if (g->next != NULL)
 		g->next->prev = g->prev;
 	g->finished = 1;
+	/* Drop our stream reference: the stream holds one on us. */
+	http_stream_close(g->stream);
+	http_stream_unref(g->stream);
+	g->stream = NULL;
 	proxy_publish(p);
 	/* A generation may have loaded or unloaded a model. */
 	ollama_poke(p->md->ollama);
@@ -304,7 +308,6 @@ proxy_done_cb(void *arg, const struct ollama_gen_result *res)
 		pthread_cond_broadcast(&g->cond);
 	}
 	pthread_mutex_unlock(&g->mtx);
-	http_stream_close(g->stream);
 	proxy_finish(g, res->error);
 	proxy_gen_unref(g);		/* the loop's reference */
 }
@@ -356,7 +359,6 @@ proxy_abort(void *arg)
 	g->og = NULL;
 	log_debug("proxy: client left generation %llu; cancelled upstream",
 	    (unsigned long long)g->id);
-	http_stream_close(g->stream);
 	proxy_finish(g, "client disconnected");
 	proxy_gen_unref(g);		/* the loop's reference */
 }
@@ -387,6 +389,7 @@ void
 proxy_handle(struct router_req *req, const char *path, int ollama_errors)
 {
 	struct proxy_gen	*g;
+	struct http_stream	*hs;
 	struct timespec		 ts;
 	json_t			*body;
 	const char		*ua, *model;
@@ -418,6 +421,9 @@ proxy_handle(struct router_req *req, const char *path, int ollama_errors)
 	json_decref(body);
 	g->stream = http_stream_new("application/x-ndjson",
 	    PROXY_STREAM_LIMIT);
+	/* Our own reference: the loop drops g's as soon as it finishes. */
+	hs = g->stream;
+	http_stream_ref(hs);
 
 	if ((rc = http_loop_call(req->md->http, proxy_begin, g)) != 0) {
 		proxy_reply_error(req, ollama_errors, 503, "stopping",
@@ -452,12 +458,14 @@ proxy_handle(struct router_req *req, const char *path, int ollama_errors)
 		    down ? "ollama_unavailable" : "ollama_error", g->fail_msg);
 		goto out;
 	}
-	http_stream_set_type(g->stream, g->ctype);
+	http_stream_set_type(hs, g->ctype);
 	proxy_gen_ref(g);	/* held by the stream until it is freed */
-	http_stream_on_gone(g->stream, proxy_gone_cb, proxy_gen_unref, g);
-	http_stream_ref(g->stream);
-	router_reply_stream(req, (int)g->status, g->stream);
+	http_stream_on_gone(hs, proxy_gone_cb, proxy_gen_unref, g);
+	router_reply_stream(req, (int)g->status, hs);
+	hs = NULL;		/* the reply owns it now */
 out:
+	if (hs != NULL)
+		http_stream_unref(hs);
 	proxy_gen_unref(g);
 }
 
@@ -595,7 +603,6 @@ proxy_stop(struct proxy *p)
 	while ((g = p->active) != NULL) {
 		ollama_gen_cancel(g->og);
 		g->og = NULL;
-		http_stream_close(g->stream);
 		proxy_finish(g, "mlxd stopped");
 		proxy_gen_unref(g);
 	}

@@ -261,7 +261,10 @@ router_reply_data(struct router_req *req, int status, const char *ctype,
 
 	memcpy(b, data, len);
 	b[len] = '\0';
-	router_set(req, status, ctype, b, len);
+	router_set(req, status, NULL, b, len);
+	/* The caller's content type may not outlive the call. */
+	req->reply.ctype = xstrdup(ctype);
+	req->reply.content_type = req->reply.ctype;
 }
 
 /* Reply with a stream. */
@@ -306,7 +309,9 @@ router_reply_clear(struct router_reply *reply)
 {
 	free(reply->body);
 	free(reply->allow);
+	free(reply->ctype);
 	reply->body = NULL;
 	reply->allow = NULL;
+	reply->ctype = NULL;
 	reply->len = 0;
 }

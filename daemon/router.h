@@ -36,7 +36,8 @@ struct router_reply {
 	int		 status;
 	char		*body;		/* owned; NULL for a stream */
 	size_t		 len;
-	const char	*content_type;
+	const char	*content_type;	/* points at ctype or a literal */
+	char		*ctype;		/* owned copy, or NULL */
 	char		*allow;		/* Allow header for 405, owned */
 	struct http_stream *stream;	/* set by router_reply_stream() */
 };
