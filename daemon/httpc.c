@@ -129,8 +129,9 @@ httpc_timer_set(CURLM *multi, long timeout_ms, void *userp)
 	if (timeout_ms < 0)
 		uv_timer_stop(&h->timer);
 	else
-		uv_timer_start(&h->timer, httpc_timer_cb,
-		    (uint64_t)(timeout_ms == 0 ? 1 : timeout_ms), 0);
+		/* 0 runs on the next loop iteration, without recursing. */
+		uv_timer_start(&h->timer, httpc_timer_cb, (uint64_t)timeout_ms,
+		    0);
 	return 0;
 }
 

@@ -7,10 +7,19 @@ timing. Usage: tests/bench/run.py BUILD_DIR [bench ...]
   idle     mlxd RSS and CPU over MLXD_BENCH_IDLE_S (default 60) seconds,
            Ollama polled at 1 Hz, metrics sampled at 1 Hz
   status   GET /v1/status with 32 keep-alive clients for 10 s (loadgen)
+  metrics  CPU per system sample; memory of a full hour of history
+  sse      CPU mlxd spends on 64 connected /v1/events clients at 1 Hz
+  proxy    8 concurrent streams through mlxd vs straight to the simulator:
+           added TTFT and throughput
 """
+import http.client
+import json
 import os
+import socket
+import statistics
 import subprocess
 import sys
+import threading
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -97,7 +106,149 @@ def bench_status(env):
                             kv["errors"], os.cpu_count()))
 
 
-BENCHES = {"idle": bench_idle, "status": bench_status}
+def bench_metrics(env):
+    out = subprocess.run([os.path.join(BUILD, "tests", "bench",
+                                       "metrics_cost")],
+                         capture_output=True, check=True).stdout.decode()
+    kv = {}
+    for line in out.splitlines():
+        f = line.split()
+        kv.update(zip(f[0::2], f[1::2]))
+    print("metrics: one sample costs %s us of CPU (target <= 1000 us); a "
+          "full hour of 1 Hz history adds %s KB resident (%s samples of %s "
+          "bytes)" % (kv.get("sample_cpu_us"), kv.get("history_hour_kb"),
+                      kv.get("capacity"), kv.get("sample_bytes")))
+    # The daemon itself at idle, plus that hour, against the 12 MB target.
+    d = env.daemon()
+    time.sleep(3)
+    m = proc_mem_kb(d.proc.pid)
+    hour = int(kv.get("history_hour_kb", "0"))
+    print("metrics: mlxd RSS now %.1f MB, with a full hour of history "
+          "%.1f MB (target <= 12 MB); private %.1f MB + %.1f MB"
+          % (m["Rss"] / 1024, (m["Rss"] + hour) / 1024,
+             (m["Private_Clean"] + m["Private_Dirty"]) / 1024, hour / 1024))
+
+
+def sse_client(path, stop, counts, i):
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.connect(path)
+    s.sendall(b"GET /v1/events HTTP/1.1\r\nHost: mlxd\r\n\r\n")
+    s.settimeout(0.5)
+    n = 0
+    while not stop.is_set():
+        try:
+            data = s.recv(65536)
+        except socket.timeout:
+            continue
+        if not data:
+            break
+        n += data.count(b"event: metrics")
+    counts[i] = n
+    s.close()
+
+
+def bench_sse(env):
+    secs = float(os.environ.get("MLXD_BENCH_SSE_S", "30"))
+    d = env.daemon()
+    time.sleep(2)
+    pid = d.proc.pid
+    c0, t0 = proc_cpu_s(pid), time.monotonic()
+    time.sleep(secs)
+    base = (proc_cpu_s(pid) - c0) / (time.monotonic() - t0) * 100
+    stop = threading.Event()
+    counts = [0] * 64
+    threads = [threading.Thread(target=sse_client, args=(env.sock, stop,
+                                                         counts, i))
+               for i in range(64)]
+    for t in threads:
+        t.start()
+    time.sleep(2)
+    c0, t0 = proc_cpu_s(pid), time.monotonic()
+    time.sleep(secs)
+    loaded = (proc_cpu_s(pid) - c0) / (time.monotonic() - t0) * 100
+    stop.set()
+    for t in threads:
+        t.join()
+    print("sse: mlxd CPU %.2f %% with no clients, %.2f %% with 64 SSE "
+          "clients: +%.2f %% of one core (target <= 1 %%); each client got "
+          "%d-%d metrics events in %.0f s" % (base, loaded, loaded - base,
+                                             min(counts), max(counts),
+                                             secs + 2))
+
+
+def stream_once(connect, path, body, out):
+    c = connect()
+    t0 = time.monotonic()
+    c.request("POST", path, body=body,
+              headers={"Content-Type": "application/json"})
+    r = c.getresponse()
+    first = last = None
+    n = 0
+    buf = b""
+    while True:
+        data = r.read1(65536)
+        if not data:
+            break
+        buf += data
+        while b"\n" in buf:
+            line, buf = buf.split(b"\n", 1)
+            o = json.loads(line)
+            if o.get("response"):
+                now = time.monotonic()
+                first = first or now
+                last = now
+                n += 1
+    c.close()
+    out.append((first - t0, (n - 1) / (last - first) if n > 1 else 0))
+
+
+def bench_proxy(env):
+    rounds = int(os.environ.get("MLXD_BENCH_PROXY_ROUNDS", "5"))
+    sim = env.sim(["--tps", "100", "--ttft-ms", "50"])
+    env.daemon(sim)
+    sim.load("llama3.2:latest")
+    body = json.dumps({"model": "llama3.2", "prompt": "bench",
+                       "options": {"num_predict": 200}})
+
+    class Unix(http.client.HTTPConnection):
+        def __init__(self):
+            super().__init__("mlxd", timeout=60)
+
+        def connect(self):
+            self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            self.sock.connect(env.sock)
+
+    def direct():
+        return http.client.HTTPConnection("127.0.0.1", sim.port, timeout=60)
+
+    results = {"direct": [], "mlxd": []}
+    for _ in range(rounds):
+        for name, conn, path in (("direct", direct, "/api/generate"),
+                                 ("mlxd", Unix, "/v1/generate")):
+            out = []
+            ts = [threading.Thread(target=stream_once,
+                                   args=(conn, path, body, out))
+                  for _ in range(8)]
+            for t in ts:
+                t.start()
+            for t in ts:
+                t.join()
+            results[name].extend(out)
+    d_ttft = statistics.median(x[0] for x in results["direct"]) * 1000
+    m_ttft = statistics.median(x[0] for x in results["mlxd"]) * 1000
+    d_tps = statistics.mean(x[1] for x in results["direct"])
+    m_tps = statistics.mean(x[1] for x in results["mlxd"])
+    print("proxy: 8 concurrent streams x %d rounds at 100 tok/s: TTFT "
+          "median direct %.2f ms, through mlxd %.2f ms, added %.2f ms "
+          "(target <= 1 ms); throughput direct %.2f tok/s, through mlxd "
+          "%.2f tok/s = %.2f %% of direct (target >= 99 %%)"
+          % (rounds, d_ttft, m_ttft, m_ttft - d_ttft, d_tps, m_tps,
+             m_tps / d_tps * 100))
+
+
+BENCHES = {"idle": bench_idle, "status": bench_status,
+           "metrics": bench_metrics, "sse": bench_sse,
+           "proxy": bench_proxy}
 
 
 def main():
