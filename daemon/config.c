@@ -688,8 +688,8 @@ config_doc_markdown(void)
 		    out, o->name,
 		    o->type == CONFIG_STRING ? "string" : o->type == CONFIG_INT ?
 		    "integer" : o->type == CONFIG_BOOL ? "boolean" : "list",
-		    range, o->def ? "`" : "", o->def ? o->def : "see below",
-		    o->def ? "`" : "", o->env ? "`" : "", o->env ? o->env : "—",
+		    range, o->def ? "`" : "", o->def == NULL ? "see below" :
+		    *o->def == '\0' ? "\"\"" : o->def, o->def ? "`" : "", o->env ? "`" : "", o->env ? o->env : "—",
 		    o->env ? "`" : "", (o->flags & CONFIG_F_RELOAD) ? "yes" : "restart",
 		    o->help);
 		free(out);
