@@ -65,10 +65,32 @@ api_metrics_latest(struct router_req *req)
 	router_reply_json(req, 200, j);
 }
 
+struct api_system_call {
+	struct mlxd	*md;
+	json_t		*out;
+};
+
+static void
+api_system_run(void *arg)
+{
+	struct api_system_call	*c = arg;
+
+	c->out = c->md->sampler != NULL ? sampler_system_json(c->md->sampler) :
+	    NULL;
+}
+
 static void
 api_metrics_system(struct router_req *req)
 {
-	router_reply_json(req, 200, sampler_system_json(req->md->sampler));
+	struct api_system_call	c = { req->md, NULL };
+	int			rc;
+
+	if ((rc = http_loop_call(req->md->http, api_system_run, &c)) != 0 ||
+	    c.out == NULL) {
+		router_reply_errno(req, rc != 0 ? rc : -ECANCELED, "system");
+		return;
+	}
+	router_reply_json(req, 200, c.out);
 }
 
 struct api_history_call {

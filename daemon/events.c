@@ -146,7 +146,7 @@ events_heartbeat_cb(uv_timer_t *t)
 }
 
 struct events_add {
-	struct events		*ev;
+	struct mlxd		*md;
 	struct http_stream	*stream;
 };
 
@@ -155,22 +155,28 @@ static void
 events_add_cb(void *arg)
 {
 	struct events_add	*a = arg;
+	struct events		*ev = a->md->events;
 	struct events_sub	*s;
 	json_t			*snap;
 	char			*text;
 
+	if (ev == NULL) {
+		/* Stopping: the stream ends at once. */
+		http_stream_close(a->stream);
+		return;
+	}
 	s = xcalloc(1, sizeof(*s));
 	s->stream = a->stream;
 	http_stream_ref(a->stream);
-	snap = api_status_snapshot(a->ev->md);
+	snap = api_status_snapshot(ev->md);
 	text = events_format("status", snap);
 	json_decref(snap);
 	(void)http_stream_write(s->stream, "retry: 2000\n\n", 13);
 	(void)http_stream_write(s->stream, text, strlen(text));
 	free(text);
-	s->next = a->ev->subs;
-	a->ev->subs = s;
-	a->ev->nsubs++;
+	s->next = ev->subs;
+	ev->subs = s;
+	ev->nsubs++;
 }
 
 static void
@@ -179,7 +185,7 @@ api_events_get(struct router_req *req)
 	struct events_add	 a;
 	int			 rc;
 
-	a.ev = req->md->events;
+	a.md = req->md;
 	a.stream = http_stream_new("text/event-stream", EVENTS_STREAM_LIMIT);
 	if ((rc = http_loop_call(req->md->http, events_add_cb, &a)) != 0) {
 		http_stream_unref(a.stream);

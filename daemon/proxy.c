@@ -603,6 +603,15 @@ proxy_stop(struct proxy *p)
 	while ((g = p->active) != NULL) {
 		ollama_gen_cancel(g->og);
 		g->og = NULL;
+		/* A handler still waiting for Ollama's head must not wait on. */
+		pthread_mutex_lock(&g->mtx);
+		if (!g->head) {
+			g->failed = 1;
+			g->fail_err = -ECANCELED;
+			g->fail_msg = xstrdup("mlxd is stopping");
+			pthread_cond_broadcast(&g->cond);
+		}
+		pthread_mutex_unlock(&g->mtx);
 		proxy_finish(g, "mlxd stopped");
 		proxy_gen_unref(g);
 	}

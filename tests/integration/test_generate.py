@@ -259,7 +259,42 @@ def test_proxy_listener(env):
     eq(s[1]["route"], "/api/generate", "route")
 
 
+def test_sigterm_mid_generation(env):
+    """SIGTERM while a request waits for Ollama, another streams, an SSE
+    client listens and a benchmark runs: mlxd still exits 0, promptly."""
+    sim = env.sim(["--tps", "20", "--ttft-ms", "20"])
+    d = env.daemon(sim)
+    threads = []
+    for body in ({"model": MODEL, "prompt": "a",
+                  "options": {"num_predict": 400}},):
+        t = threading.Thread(target=lambda b=body: stream_lines(
+            env, "/v1/generate", b))
+        t.start()
+        threads.append(t)
+    ev = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    ev.connect(env.sock)
+    ev.sendall(b"GET /v1/events HTTP/1.1\r\nHost: mlxd\r\n\r\n")
+    st, _, _ = env.request("POST", "/v1/benchmarks", body={"model": MODEL})
+    eq(st, 202, "benchmark started")
+    wait_for(lambda: env.get("/v1/status")["generation"]["active"], 5,
+             "streams running")
+    sim.config(mode="stall")
+    t = threading.Thread(target=lambda: stream_lines(
+        env, "/v1/generate", {"model": MODEL, "prompt": "b"}))
+    t.start()
+    threads.append(t)
+    time.sleep(0.5)
+    t0 = time.monotonic()
+    eq(d.stop(), 0, "exit status")
+    check(time.monotonic() - t0 < 5, "stopped within 5 s")
+    ev.close()
+    sim.config(mode="ok")
+    for t in threads:
+        t.join(10)
+
+
 if __name__ == "__main__":
     run([test_stream_equals_upstream, test_status_and_session,
          test_client_disconnect_cancels_upstream, test_faults,
-         test_concurrent_streams_independent, test_proxy_listener])
+         test_concurrent_streams_independent, test_proxy_listener,
+         test_sigterm_mid_generation])
