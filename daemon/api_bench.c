@@ -75,22 +75,13 @@ static void
 api_bench_list(struct router_req *req)
 {
 	struct api_bench_call	 c;
-	const char		*limit;
-	char			*end;
 	int			 rc;
 
 	memset(&c, 0, sizeof(c));
 	c.md = req->md;
 	c.model = router_query(req, "model");
-	c.limit = 50;
-	if ((limit = router_query(req, "limit")) != NULL) {
-		c.limit = (int)strtol(limit, &end, 10);
-		if (*end != '\0' || c.limit < 1 || c.limit > 10000) {
-			router_reply_error(req, 400, "bad_request", "limit: "
-			    "'%s' is not a number from 1 to 10000", limit);
-			return;
-		}
-	}
+	if (router_query_int(req, "limit", 50, 1, 10000, &c.limit) != 0)
+		return;
 	if ((rc = http_loop_call(req->md->http, api_bench_list_run, &c)) != 0 ||
 	    (rc = c.rc) != 0) {
 		router_reply_errno(req, rc, "benchmarks");

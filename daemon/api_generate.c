@@ -71,8 +71,7 @@ static void
 api_sessions_list(struct router_req *req)
 {
 	struct api_sessions_call	 c = { req->md, NULL, 0, 50, NULL, 0 };
-	const char			*since, *limit;
-	char				*end;
+	const char			*since;
 	int64_t				 ms;
 	int				 rc;
 
@@ -85,14 +84,8 @@ api_sessions_list(struct router_req *req)
 	}
 	if (since != NULL)
 		c.since_ns = ms * 1000000LL;
-	if ((limit = router_query(req, "limit")) != NULL) {
-		c.limit = (int)strtol(limit, &end, 10);
-		if (*end != '\0' || c.limit < 1 || c.limit > 10000) {
-			router_reply_error(req, 400, "bad_request", "limit: "
-			    "'%s' is not a number from 1 to 10000", limit);
-			return;
-		}
-	}
+	if (router_query_int(req, "limit", 50, 1, 10000, &c.limit) != 0)
+		return;
 	if ((rc = http_loop_call(req->md->http, api_sessions_run, &c)) != 0 ||
 	    (rc = c.rc) != 0) {
 		router_reply_errno(req, rc, "sessions");

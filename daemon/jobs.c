@@ -44,17 +44,6 @@ struct jobs {
 };
 
 static json_t *
-job_iso(int64_t ns)
-{
-	char	buf[TIMEUTIL_ISO_LEN];
-
-	if (ns <= 0)
-		return json_null();
-	timeutil_format_utc(ns, buf, sizeof(buf));
-	return json_string(buf);
-}
-
-static json_t *
 job_json(const struct job *job)
 {
 	json_t	*o;
@@ -68,8 +57,8 @@ job_json(const struct job *job)
 	    "progress", job->progress,
 	    "result", job->result,
 	    "error", job->error,
-	    "created_at", job_iso(job->created_ns),
-	    "finished_at", job_iso(job->finished_ns));
+	    "created_at", timeutil_iso_json(job->created_ns),
+	    "finished_at", timeutil_iso_json(job->finished_ns));
 	if (json_object_get(o, "progress") == NULL)
 		json_object_set_new(o, "progress", json_null());
 	if (json_object_get(o, "result") == NULL)

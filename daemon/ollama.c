@@ -57,17 +57,6 @@ static void	ollama_send_ps(struct ollama *o);
 static void	ollama_send_tags(struct ollama *o);
 static void	ollama_send_version(struct ollama *o);
 
-static json_t *
-ollama_time_or_null(int64_t ns)
-{
-	char	buf[TIMEUTIL_ISO_LEN];
-
-	if (ns == 0)
-		return json_null();
-	timeutil_format_utc(ns, buf, sizeof(buf));
-	return json_string(buf);
-}
-
 /* Publish the "ollama" status section and the model lists. */
 static void
 ollama_publish(struct ollama *o)
@@ -79,7 +68,7 @@ ollama_publish(struct ollama *o)
 	    "connected", o->connected,
 	    "version", o->version,
 	    "last_error", o->last_error,
-	    "last_ok_at", ollama_time_or_null(o->last_ok_ns),
+	    "last_ok_at", timeutil_iso_json(o->last_ok_ns),
 	    "running", o->running);
 	if (json_object_get(sec, "version") == NULL)
 		json_object_set_new(sec, "version", json_null());
@@ -88,11 +77,11 @@ ollama_publish(struct ollama *o)
 	state_publish(STATE_OLLAMA, sec);
 	if (o->running_ns != 0)
 		state_publish(STATE_RUNNING, json_pack("{s:o, s:O}",
-		    "fetched_at", ollama_time_or_null(o->running_ns),
+		    "fetched_at", timeutil_iso_json(o->running_ns),
 		    "models", o->running));
 	if (o->models_ns != 0)
 		state_publish(STATE_MODELS, json_pack("{s:o, s:O}",
-		    "fetched_at", ollama_time_or_null(o->models_ns),
+		    "fetched_at", timeutil_iso_json(o->models_ns),
 		    "models", o->models));
 }
 

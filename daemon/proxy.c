@@ -117,17 +117,6 @@ proxy_gen_unref(void *arg)
 }
 
 static json_t *
-proxy_iso(int64_t ns)
-{
-	char	buf[TIMEUTIL_ISO_LEN];
-
-	if (ns <= 0)
-		return json_null();
-	timeutil_format_utc(ns, buf, sizeof(buf));
-	return json_string(buf);
-}
-
-static json_t *
 proxy_ms(int64_t ns)
 {
 	return ns >= 0 ? json_real((double)ns / 1e6) : json_null();
@@ -163,7 +152,7 @@ proxy_publish(struct proxy *p)
 		    "model", g->model,
 		    "route", g->route,
 		    "client", g->client,
-		    "started_at", proxy_iso(g->started_ns),
+		    "started_at", timeutil_iso_json(g->started_ns),
 		    "chunks", (json_int_t)g->st.chunks,
 		    "tokens_per_s", proxy_live_rate(&g->st),
 		    "ttft_ms", proxy_ms(g->st.ttft_ns)));
@@ -220,8 +209,8 @@ proxy_finish(struct proxy_gen *g, const char *error)
 	    "model", g->model,
 	    "route", g->route,
 	    "client", g->client,
-	    "started_at", proxy_iso(g->started_ns),
-	    "ended_at", proxy_iso(end),
+	    "started_at", timeutil_iso_json(g->started_ns),
+	    "ended_at", timeutil_iso_json(end),
 	    "ttft_ms", proxy_ms(g->st.ttft_ns),
 	    "prompt_tokens", g->st.done ? json_integer(g->st.prompt_eval_count)
 	    : json_null(),

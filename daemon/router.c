@@ -195,6 +195,30 @@ router_query(struct router_req *req, const char *key)
 	    key);
 }
 
+/* An integer query parameter, replying 400 on a bad one. */
+int
+router_query_int(struct router_req *req, const char *key, int def, int min,
+    int max, int *vp)
+{
+	const char	*s = router_query(req, key);
+	char		*end;
+	long		 v;
+
+	if (s == NULL) {
+		*vp = def;
+		return 0;
+	}
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno != 0 || end == s || *end != '\0' || v < min || v > max) {
+		router_reply_error(req, 400, "bad_request", "%s: '%s' is not a "
+		    "number from %d to %d", key, s, min, max);
+		return -EINVAL;
+	}
+	*vp = (int)v;
+	return 0;
+}
+
 /* Header value. */
 const char *
 router_header(struct router_req *req, const char *name)

@@ -96,6 +96,13 @@ void	router_foreach(void (*fn)(const struct route *, void *), void *arg);
 /* Query-string value of key, or NULL; borrowed from the connection. */
 const char *router_query(struct router_req *req, const char *key);
 
+/*
+ * The integer query parameter key in [min, max], or def when absent. On a
+ * bad value it replies 400 itself and returns -EINVAL.
+ */
+int	router_query_int(struct router_req *req, const char *key, int def,
+	    int min, int max, int *vp);
+
 /* Request header value, or NULL; borrowed from the connection. */
 const char *router_header(struct router_req *req, const char *name);
 

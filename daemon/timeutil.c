@@ -126,6 +126,18 @@ timeutil_format_utc_ms(int64_t msecs, char *buf, size_t len)
 	    tm.tm_min, tm.tm_sec, (int)ms);
 }
 
+/* An ISO time as JSON, or null when unknown (ns <= 0). */
+json_t *
+timeutil_iso_json(int64_t ns)
+{
+	char	buf[TIMEUTIL_ISO_LEN];
+
+	if (ns <= 0)
+		return json_null();
+	timeutil_format_utc(ns, buf, sizeof(buf));
+	return json_string(buf);
+}
+
 /* Wall clock, ns since the epoch. */
 int64_t
 timeutil_now_ns(void)

@@ -32,4 +32,9 @@ uint64_t timeutil_mono_ns(void);
 
 #define TIMEUTIL_ISO_LEN 32
 
+#include <jansson.h>
+
+/* ns since the epoch as an ISO string, or JSON null for ns <= 0. */
+json_t	*timeutil_iso_json(int64_t ns);
+
 #endif
