@@ -259,6 +259,24 @@ http_peer_closed(int fd)
 	return 0;
 }
 
+/* A query parameter of the request on conn. */
+const char *
+http_conn_query(void *conn, const char *key)
+{
+	if (conn == NULL)
+		return NULL;
+	return MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, key);
+}
+
+/* A header of the request on conn. */
+const char *
+http_conn_header(void *conn, const char *name)
+{
+	if (conn == NULL)
+		return NULL;
+	return MHD_lookup_connection_value(conn, MHD_HEADER_KIND, name);
+}
+
 /* Whether the client of a request has hung up. */
 int
 http_conn_gone(void *conn)

@@ -83,6 +83,10 @@ void	http_stream_on_gone(struct http_stream *s, void (*cb)(void *),
 /* Change the content type; only before the stream is the reply. */
 void	http_stream_set_type(struct http_stream *s, const char *content_type);
 
+/* A query parameter or header of a request's connection, or NULL. */
+const char *http_conn_query(void *conn, const char *key);
+const char *http_conn_header(void *conn, const char *name);
+
 /* Whether the client of a request (router_req.conn) has hung up. */
 int	http_conn_gone(void *conn);
 

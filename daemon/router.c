@@ -17,8 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <microhttpd.h>
-
+#include "http.h"
 #include "log.h"
 #include "router.h"
 #include "xmalloc.h"
@@ -189,10 +188,7 @@ out:
 const char *
 router_query(struct router_req *req, const char *key)
 {
-	if (req->conn == NULL)
-		return NULL;
-	return MHD_lookup_connection_value(req->conn, MHD_GET_ARGUMENT_KIND,
-	    key);
+	return http_conn_query(req->conn, key);
 }
 
 /* An integer query parameter, replying 400 on a bad one. */
@@ -223,9 +219,7 @@ router_query_int(struct router_req *req, const char *key, int def, int min,
 const char *
 router_header(struct router_req *req, const char *name)
 {
-	if (req->conn == NULL)
-		return NULL;
-	return MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, name);
+	return http_conn_header(req->conn, name);
 }
 
 static void

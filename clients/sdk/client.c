@@ -8,11 +8,15 @@
  * into negative errno or MLXD_E* codes here, and the daemon's error message
  * and code are kept on the client for mlxd_client_last_error()/_code().
  * The first call on a client checks the daemon's API version (GET
- * /v1/health) against MLXD_API_VERSION.
+ * /v1/health) against MLXD_API_VERSION. Streams run through a curl multi
+ * handle of their own so that mlxd_client_interrupt() can wake them from
+ * another thread (curl_multi_wakeup()).
  */
 #include "config.h"
 
 #include <errno.h>
+#include <stdatomic.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,6 +39,8 @@
 struct mlxd_client {
 	char		*socket_path;
 	CURL		*curl;
+	CURLM		*multi;		/* runs streams, so they can be woken */
+	atomic_bool	 interrupted;	/* mlxd_client_interrupt() was called */
 	long		 timeout_ms;
 	bool		 checked;	/* API version handshake done */
 	int		 last_status;
@@ -63,6 +69,7 @@ struct client_xfer {
 	int			 cb_rc;	/* what cb returned when it stopped */
 	bool			 stopped;
 	bool			 timed_out;
+	bool			 interrupted;
 };
 
 static int
@@ -357,6 +364,51 @@ client_setup(struct mlxd_client *c, const char *method, const char *url,
 }
 
 /*
+ * Run the transfer set up on c's easy handle through c's multi handle,
+ * checking for mlxd_client_interrupt() between waits. Returns what
+ * curl_easy_perform() would.
+ */
+static CURLcode
+client_run_multi(struct mlxd_client *c, struct client_xfer *x)
+{
+	CURLMsg		*msg;
+	CURLMcode	 mc;
+	CURLcode	 cc = CURLE_OK;
+	int		 running = 1, left;
+
+	if (curl_multi_add_handle(c->multi, c->curl) != CURLM_OK)
+		return CURLE_OUT_OF_MEMORY;
+	for (;;) {
+		if (atomic_exchange(&c->interrupted, false)) {
+			x->interrupted = true;
+			cc = CURLE_ABORTED_BY_CALLBACK;
+			break;
+		}
+		if ((mc = curl_multi_perform(c->multi, &running)) != CURLM_OK) {
+			cc = mc == CURLM_OUT_OF_MEMORY ? CURLE_OUT_OF_MEMORY :
+			    CURLE_RECV_ERROR;
+			break;
+		}
+		if ((msg = curl_multi_info_read(c->multi, &left)) != NULL &&
+		    msg->msg == CURLMSG_DONE) {
+			cc = msg->data.result;
+			break;
+		}
+		if (running == 0)
+			break;
+		/* A wakeup from mlxd_client_interrupt() ends the wait early. */
+		if ((mc = curl_multi_poll(c->multi, NULL, 0, 1000, NULL)) !=
+		    CURLM_OK) {
+			cc = mc == CURLM_OUT_OF_MEMORY ? CURLE_OUT_OF_MEMORY :
+			    CURLE_RECV_ERROR;
+			break;
+		}
+	}
+	curl_multi_remove_handle(c->multi, c->curl);
+	return cc;
+}
+
+/*
  * Run one request. Returns 0 when a reply arrived (whatever its status, in
  * x->status) or a stream's callback stopped it, else the transport error.
  */
@@ -393,11 +445,16 @@ client_perform(struct mlxd_client *c, const char *method, const char *path,
 	c->errbuf[0] = '\0';
 	if ((rc = client_setup(c, method, url, body, body_len, hdrs, x)) != 0)
 		goto out;
-	cc = curl_easy_perform(c->curl);
+	if (x->cb != NULL)
+		cc = client_run_multi(c, x);
+	else
+		cc = curl_easy_perform(c->curl);
 	curl_easy_getinfo(c->curl, CURLINFO_RESPONSE_CODE, &status);
 	c->last_status = (int)status;
 	x->status = status;
-	if (x->stopped)
+	if (x->interrupted)
+		rc = -EINTR;
+	else if (x->stopped)
 		rc = 0;
 	else if (cc != CURLE_OK) {
 		if (x->err != 0)
@@ -570,7 +627,9 @@ mlxd_client_new(const char *socket_path, struct mlxd_client **cp)
 	}
 	c->socket_path = path;
 	c->timeout_ms = MLXD_DEFAULT_TIMEOUT_MS;
-	if ((c->curl = curl_easy_init()) == NULL) {
+	atomic_init(&c->interrupted, false);
+	if ((c->curl = curl_easy_init()) == NULL ||
+	    (c->multi = curl_multi_init()) == NULL) {
 		mlxd_client_free(c);
 		return -ENOMEM;
 	}
@@ -584,6 +643,8 @@ mlxd_client_free(struct mlxd_client *c)
 {
 	if (c == NULL)
 		return;
+	if (c->multi != NULL)
+		curl_multi_cleanup(c->multi);
 	if (c->curl != NULL)
 		curl_easy_cleanup(c->curl);
 	free(c->socket_path);
@@ -604,6 +665,16 @@ void
 mlxd_client_set_timeout_ms(struct mlxd_client *c, long ms)
 {
 	c->timeout_ms = ms > 0 ? ms : 0;
+}
+
+/* Wake and end the stream running on c (from any thread). */
+void
+mlxd_client_interrupt(struct mlxd_client *c)
+{
+	if (c == NULL)
+		return;
+	atomic_store(&c->interrupted, true);
+	curl_multi_wakeup(c->multi);
 }
 
 /* The message of the last failed call on c, or NULL. */

@@ -11,6 +11,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -42,6 +43,56 @@ reply_int(const json_t *obj, const char *key)
 			return (int64_t)d;
 	}
 	return MLXD_NULL_INT64;
+}
+
+/* The number at key as a double, or NAN when absent or not a number. */
+double
+reply_double(const json_t *obj, const char *key)
+{
+	const json_t	*v = json_object_get(obj, key);
+
+	return json_is_number(v) ? json_number_value(v) : NAN;
+}
+
+/* A small non-negative level (0-100) at key, or -1 when unknown. */
+int
+reply_level(const json_t *obj, const char *key)
+{
+	int64_t	 v = reply_int(obj, key);
+
+	return v == MLXD_NULL_INT64 || v < 0 || v > 100 ? -1 : (int)v;
+}
+
+/*
+ * Parse len bytes of JSON text that must be an object into *rootp (a new
+ * reference) and a NUL-terminated copy of the text into *rawp. Returns 0,
+ * -EINVAL, -ENOMEM or MLXD_EPROTO.
+ */
+int
+reply_load(const char *json, size_t len, json_t **rootp, char **rawp)
+{
+	json_error_t	 jerr;
+	json_t		*root;
+	char		*raw;
+
+	if (json == NULL || rootp == NULL || rawp == NULL)
+		return -EINVAL;
+	if ((root = json_loadb(json, len, 0, &jerr)) == NULL)
+		return json_error_code(&jerr) == json_error_out_of_memory ?
+		    -ENOMEM : MLXD_EPROTO;
+	if (!json_is_object(root)) {
+		json_decref(root);
+		return MLXD_EPROTO;
+	}
+	if ((raw = malloc(len + 1)) == NULL) {
+		json_decref(root);
+		return -ENOMEM;
+	}
+	memcpy(raw, json, len);
+	raw[len] = '\0';
+	*rootp = root;
+	*rawp = raw;
+	return 0;
 }
 
 /* The boolean at key; anything but true is false. */

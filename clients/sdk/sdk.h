@@ -4,9 +4,10 @@
  *
  * client.c owns libcurl and the error state of a client; reply.c reads
  * fields out of parsed replies (jansson values stay inside the library);
- * health.c, status.c, models.c and config.c turn one API resource each into
- * the public structs of <mlxd/mlxd.h>. Nothing here is exported from the
- * shared library.
+ * health.c, status.c, models.c, config.c and metrics.c turn one API
+ * resource each into the public structs of <mlxd/mlxd.h>; events.c reads
+ * the Server-Sent Events stream. Nothing here is exported from the shared
+ * library.
  */
 #ifndef MLXD_SDK_H
 #define MLXD_SDK_H
@@ -29,11 +30,19 @@ void	 client_set_error(struct mlxd_client *c, const char *msg);
 /* reply.c */
 const char	*reply_string(const json_t *obj, const char *key);
 int64_t		 reply_int(const json_t *obj, const char *key);
+double		 reply_double(const json_t *obj, const char *key);
+int		 reply_level(const json_t *obj, const char *key);
+int		 reply_load(const char *json, size_t len, json_t **rootp,
+		     char **rawp);
 bool		 reply_bool(const json_t *obj, const char *key);
 int64_t		 reply_time(const json_t *obj, const char *key);
 int		 reply_strings(const json_t *obj, const char *key,
 		     const char ***arrp, size_t *np);
 int		 reply_dump(const json_t *value, char **textp);
+
+/* metrics.c */
+void	 metrics_fill(const json_t *obj, const char *raw,
+	     struct mlxd_metrics *m);
 
 /* models.c */
 int	 models_running_parse(const json_t *arr,

@@ -183,7 +183,8 @@ typedef int (*mlxd_line_cb)(void *arg, const char *line, size_t len);
  * delivered at the end of the reply. For a non-2xx status cb is never
  * called and the call fails with MLXD_EAPI. Returns 0 when the reply ended
  * or cb returned a positive value to stop, cb's value when it returned a
- * negative one, or the errors of mlxd_request().
+ * negative one, -EINTR after mlxd_client_interrupt(), or the errors of
+ * mlxd_request().
  */
 MLXD_EXPORT int mlxd_stream(struct mlxd_client *c, const char *method,
 		    const char *path, const void *body, size_t body_len,
@@ -252,22 +253,96 @@ struct mlxd_status_ollama {
 	size_t		 nrunning;
 };
 
+/* A generation running now (the "generation.active" list of GET /v1/status). */
+struct mlxd_generation {
+	const char	*id;
+	const char	*model;		/* "llama3.2:latest" */
+	const char	*route;		/* "/api/generate", "/api/chat" */
+	const char	*client;	/* who asked, or NULL */
+	const char	*started_at;	/* ISO 8601, or NULL */
+	int64_t		 started_at_ms;	/* or MLXD_NULL_INT64 */
+	int64_t		 chunks;	/* stream chunks so far, or MLXD_NULL_INT64 */
+	double		 tokens_per_s;	/* live estimate, NAN before the first tokens */
+	double		 ttft_ms;	/* time to first token, NAN until it came */
+};
+
+/* The last finished generation ("generation.last"), from Ollama's counters. */
+struct mlxd_generation_last {
+	const char	*id;
+	const char	*model;
+	const char	*route;
+	const char	*started_at;	/* ISO 8601, or NULL */
+	int64_t		 started_at_ms;	/* or MLXD_NULL_INT64 */
+	const char	*ended_at;	/* ISO 8601, or NULL */
+	int64_t		 ended_at_ms;	/* or MLXD_NULL_INT64 */
+	double		 ttft_ms;	/* NAN when unknown, as all doubles here */
+	int64_t		 prompt_tokens;	/* or MLXD_NULL_INT64, as all integers here */
+	double		 prompt_tokens_per_s;
+	int64_t		 tokens;	/* generated tokens */
+	double		 tokens_per_s;	/* eval_count / eval_duration */
+	double		 load_ms;
+	double		 total_ms;
+	const char	*done_reason;	/* "stop", "length", ..., or NULL */
+	const char	*error;		/* why it failed, or NULL */
+};
+
+/* The "generation" section of GET /v1/status. */
+struct mlxd_status_generation {
+	bool				 present; /* the daemon sent the section */
+	struct mlxd_generation		*active;  /* nactive running generations */
+	size_t				 nactive;
+	const struct mlxd_generation_last *last; /* NULL when none finished yet */
+};
+
+/* A benchmark in progress ("benchmark.active"). */
+struct mlxd_benchmark_progress {
+	const char	*id;
+	const char	*model;
+	const char	*state;		/* "running", ... */
+	double		 percent;	/* 0-100, or NAN */
+	double		 eta_s;		/* seconds left, or NAN */
+	const char	*test;		/* the test running now, or NULL */
+	int64_t		 repetition;	/* or MLXD_NULL_INT64 */
+};
+
+/* The "benchmark" section of GET /v1/status. */
+struct mlxd_status_benchmark {
+	bool				 present; /* the daemon sent the section */
+	const struct mlxd_benchmark_progress *active; /* NULL when none runs */
+};
+
+struct mlxd_metrics;
+
 /*
- * GET /v1/status. Sections this struct does not describe (system,
- * generation, benchmark, cache, ...) are in raw_json.
+ * GET /v1/status. Sections this struct does not describe (cache, ...) are
+ * in raw_json. The generation and benchmark sections are read leniently:
+ * an absent or null section gives present = false and nothing else.
  */
 struct mlxd_status {
 	int				 api_version;
 	struct mlxd_status_daemon	 daemon;
 	struct mlxd_status_ollama	 ollama;
 	const char			*raw_json; /* the reply body as received */
+	/* The latest metrics sample ("system"), or NULL before the first. */
+	const struct mlxd_metrics	*system;
+	struct mlxd_status_generation	 generation;
+	struct mlxd_status_benchmark	 benchmark;
 };
 
 /* Fetch the daemon's state; on success *stp, freed with mlxd_status_free(). */
 MLXD_EXPORT int mlxd_status(struct mlxd_client *c, struct mlxd_status **stp);
 
-/* Free a reply of mlxd_status(). Accepts NULL. */
+/* Free a reply of mlxd_status() or mlxd_status_parse(). Accepts NULL. */
 MLXD_EXPORT void mlxd_status_free(struct mlxd_status *st);
+
+/*
+ * Parse len bytes of JSON text shaped like a GET /v1/status reply (e.g. the
+ * data of a `status` event) into *stp, freed with mlxd_status_free(); the
+ * text is copied into raw_json. Returns 0, -EINVAL, -ENOMEM, or MLXD_EPROTO
+ * when the text is not a JSON object.
+ */
+MLXD_EXPORT int mlxd_status_parse(const char *json, size_t len,
+		    struct mlxd_status **stp);
 
 /* A model installed in Ollama's store (GET /v1/models). */
 struct mlxd_model {
@@ -354,6 +429,213 @@ MLXD_EXPORT int mlxd_config_get(struct mlxd_client *c,
 
 /* Free a reply of mlxd_config_get(). Accepts NULL. */
 MLXD_EXPORT void mlxd_config_free(struct mlxd_config *cfg);
+
+/*
+ * Live monitoring: GET /v1/metrics, /v1/system, /v1/metrics/history and the
+ * /v1/events stream. Figures the daemon could not measure (JSON null) are
+ * NAN in double fields (test with isnan() from <math.h>), MLXD_NULL_INT64 in
+ * integer fields, -1 in level fields and NULL in strings; never 0.
+ */
+
+/* At most this many CPU clusters (tiers: E, P, S, ...) are kept per sample. */
+#define MLXD_MAX_CLUSTERS	4
+
+/* Busy share of one CPU cluster. */
+struct mlxd_cpu_cluster {
+	const char	*label;		/* "E", "P", "S" */
+	double		 utilization_pct; /* 0-100, or NAN */
+};
+
+/* The "memory" part of a sample; bytes. */
+struct mlxd_metrics_memory {
+	int64_t		 total_bytes;
+	int64_t		 used_bytes;	/* macOS app+wired+compressed; Linux total-available */
+	int64_t		 available_bytes;
+	int64_t		 wired_bytes;
+	int64_t		 compressed_bytes;
+	int64_t		 swap_total_bytes;
+	int64_t		 swap_used_bytes;
+	int		 pressure_level; /* 0 normal, 1 warning, 2 critical, -1 unknown */
+	const char	*pressure;	/* "normal", "warning", "critical", or NULL */
+	double		 psi_some_pct;	/* Linux pressure stall, avg10, % */
+	double		 psi_full_pct;
+};
+
+/* The "cpu" part of a sample. */
+struct mlxd_metrics_cpu {
+	double			 utilization_pct; /* all CPUs, 0-100 */
+	struct mlxd_cpu_cluster	 clusters[MLXD_MAX_CLUSTERS]; /* nclusters of them */
+	size_t			 nclusters;	/* 0 when the machine has one tier */
+	double			 psi_some_pct;
+	double			 load_1m;	/* load averages */
+	double			 load_5m;
+	double			 load_15m;
+};
+
+/* The "gpu" part of a sample. */
+struct mlxd_metrics_gpu {
+	double		 utilization_pct;
+	int64_t		 memory_used_bytes;
+	int64_t		 memory_total_bytes;
+	double		 frequency_mhz;
+};
+
+/* The "power_watts" part of a sample: watts per rail. */
+struct mlxd_metrics_power {
+	double		 cpu_w;
+	double		 gpu_w;
+	double		 ane_w;		/* Apple Neural Engine */
+	double		 dram_w;
+	double		 system_w;	/* the whole machine, where measured */
+};
+
+/* The "thermal" part of a sample. */
+struct mlxd_metrics_thermal {
+	int		 pressure_level; /* 0 nominal, 1 moderate, 2 heavy, 3 trapping, 4 sleeping, -1 unknown */
+	const char	*pressure;	/* "nominal", "moderate", ..., or NULL */
+	double		 cpu_celsius;
+	double		 gpu_celsius;
+};
+
+/* One metrics sample (GET /v1/metrics, `metrics` events, status "system"). */
+struct mlxd_metrics {
+	const char			*t;	/* when it was taken, ISO 8601 */
+	int64_t				 t_ms;	/* the same in ms, or MLXD_NULL_INT64 */
+	struct mlxd_metrics_memory	 memory;
+	struct mlxd_metrics_cpu		 cpu;
+	struct mlxd_metrics_gpu		 gpu;
+	struct mlxd_metrics_power	 power;
+	struct mlxd_metrics_thermal	 thermal;
+	const char			*raw_json; /* the sample as received */
+};
+
+/*
+ * Fetch the latest sample into *mp, freed with mlxd_metrics_free(). Fails
+ * with MLXD_EAPI, code "not_ready", before the daemon's first sample.
+ */
+MLXD_EXPORT int mlxd_metrics(struct mlxd_client *c, struct mlxd_metrics **mp);
+
+/*
+ * Parse len bytes of JSON text shaped like a GET /v1/metrics reply (e.g. the
+ * data of a `metrics` event) into *mp, freed with mlxd_metrics_free().
+ * Returns 0, -EINVAL, -ENOMEM, or MLXD_EPROTO when it is not a JSON object.
+ */
+MLXD_EXPORT int mlxd_metrics_parse(const char *json, size_t len,
+		    struct mlxd_metrics **mp);
+
+/* Free a reply of mlxd_metrics() or mlxd_metrics_parse(). Accepts NULL. */
+MLXD_EXPORT void mlxd_metrics_free(struct mlxd_metrics *m);
+
+/*
+ * Power drawn now, in watts: the system rail when it is measured, else the
+ * sum of the measured cpu, gpu, ane and dram rails, else NAN.
+ */
+MLXD_EXPORT double mlxd_metrics_power_w(const struct mlxd_metrics *m);
+
+/* Memory in use as a share of the total, 0-100, or NAN when unknown. */
+MLXD_EXPORT double mlxd_metrics_memory_pct(const struct mlxd_metrics *m);
+
+/* One CPU tier of the machine. */
+struct mlxd_system_cluster {
+	const char	*label;		/* "E", "P", "S" */
+	const char	*name;		/* "Efficiency", "Performance", ... */
+	int64_t		 cpus;		/* logical CPUs in it */
+};
+
+/* GET /v1/system: what the machine is. */
+struct mlxd_system {
+	const char			*chip;		/* "Apple M3 Pro", CPU model */
+	const char			*model;		/* "Mac15,6", board, or NULL */
+	int64_t				 cpus_logical;
+	int64_t				 cpus_physical;
+	struct mlxd_system_cluster	*clusters;	/* nclusters tiers */
+	size_t				 nclusters;
+	const char			*gpu_name;
+	int64_t				 gpu_cores;
+	int64_t				 memory_total_bytes;
+	const char			*os_name;	/* "macOS", "Debian GNU/Linux" */
+	const char			*os_version;	/* "15.1", "12" */
+	const char			*kernel;
+	const char			*hostname;
+	const char			*arch;		/* "arm64", "x86_64" */
+	const char			*raw_json;
+};
+
+/* Describe the machine; on success *sysp, freed with mlxd_system_free(). */
+MLXD_EXPORT int mlxd_system(struct mlxd_client *c, struct mlxd_system **sysp);
+
+/* Free a reply of mlxd_system(). Accepts NULL. */
+MLXD_EXPORT void mlxd_system_free(struct mlxd_system *sys);
+
+/* One field of the history: its key and one value per point. */
+struct mlxd_history_series {
+	const char	*key;		/* "cpu_pct", "mem_used_bytes", "cpu_P_pct", ... */
+	double		*values;	/* npoints values, NAN where null */
+};
+
+/* GET /v1/metrics/history, one array per field (keys in docs/metrics.md). */
+struct mlxd_metrics_history {
+	int64_t				 interval_ms;	/* the daemon's sampling interval */
+	int64_t				 step_ms;	/* spacing of the points */
+	size_t				 npoints;
+	int64_t				*t_ms;		/* npoints times, oldest first */
+	struct mlxd_history_series	*series;	/* nseries fields */
+	size_t				 nseries;
+	const char			*raw_json;
+};
+
+/*
+ * Fetch the samples of the last window_ms milliseconds (at most one hour),
+ * averaged into buckets of step_ms (0: one point per sample), into *hp,
+ * freed with mlxd_metrics_history_free(). Returns the errors of the typed
+ * calls; -EINVAL when window_ms <= 0 or step_ms < 0, MLXD_EAPI when the
+ * daemon refuses the window or step.
+ */
+MLXD_EXPORT int mlxd_metrics_history(struct mlxd_client *c, int64_t window_ms,
+		    int64_t step_ms, struct mlxd_metrics_history **hp);
+
+/*
+ * The npoints values of the field named key, or NULL when no point has it.
+ * Lives as long as h.
+ */
+MLXD_EXPORT const double *mlxd_metrics_history_values(
+		    const struct mlxd_metrics_history *h, const char *key);
+
+/* Free a reply of mlxd_metrics_history(). Accepts NULL. */
+MLXD_EXPORT void mlxd_metrics_history_free(struct mlxd_metrics_history *h);
+
+/*
+ * Called by mlxd_events() once per Server-Sent Event: name is the event
+ * type ("status", "metrics", or "message" when the event had none), data
+ * its data lines joined by "\n" (len bytes, data[len] is NUL). Both are
+ * valid only during the call. Return 0 to go on; anything else stops.
+ */
+typedef int (*mlxd_event_cb)(void *arg, const char *name, const char *data,
+		    size_t len);
+
+/*
+ * Follow GET /v1/events until it ends, the callback stops it, or
+ * mlxd_client_interrupt() is called: assemble `event:` and `data:` lines
+ * into events and pass each to cb. Comment lines (": heartbeat"), `id:`
+ * and `retry:` fields and events without data are skipped. The first
+ * events are a `status` snapshot, then `metrics` each sample and `status`
+ * on each change; mlxd_status_parse() and mlxd_metrics_parse() read their
+ * data. Returns 0 when the daemon ended the stream (e.g. it is stopping) or
+ * cb returned a positive value, cb's value when negative, -EINTR when
+ * interrupted, or the errors of mlxd_stream() (-ECONNRESET when the daemon
+ * went away mid-stream).
+ */
+MLXD_EXPORT int mlxd_events(struct mlxd_client *c, mlxd_event_cb cb,
+		    void *arg);
+
+/*
+ * Make the mlxd_stream() or mlxd_events() running on c in another thread
+ * return -EINTR promptly (within milliseconds, even while no data
+ * arrives); when none is running, the next one on c returns -EINTR at once.
+ * The only function that may be called on a client from another thread
+ * while it is in use.
+ */
+MLXD_EXPORT void mlxd_client_interrupt(struct mlxd_client *c);
 
 #ifdef __cplusplus
 }
