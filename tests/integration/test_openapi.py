@@ -70,6 +70,18 @@ def test_routes_match(env):
     eq(sorted(spec - router), [], "described but not routed")
 
 
+def test_docs_mention_every_route(env):
+    """docs/api.md (or docs/cache.md for /v1/cache) names every route."""
+    api = open(os.path.join(ROOT, "docs", "api.md")).read()
+    cache = open(os.path.join(ROOT, "docs", "cache.md")).read()
+    missing = []
+    for method, path in sorted(router_routes()):
+        doc = cache if path.startswith("/v1/cache") else api
+        if path not in doc:
+            missing.append("%s %s" % (method, path))
+    eq(missing, [], "routes missing from the docs")
+
+
 def test_replies_match(env):
     sim = env.sim()
     env.daemon(sim)
@@ -94,4 +106,5 @@ def test_replies_match(env):
 
 
 if __name__ == "__main__":
-    run([test_routes_match, test_replies_match])
+    run([test_routes_match, test_docs_mention_every_route,
+         test_replies_match])
