@@ -16,7 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#ifdef HAVE_LIBCRYPTO
+#if HAVE_LIBCRYPTO
 #include <openssl/evp.h>
 #endif
 
@@ -98,7 +98,7 @@ dedup_cancelled(const struct dedup_prog *pr)
 
 /* ---- SHA-256 ---- */
 
-#ifdef HAVE_LIBCRYPTO
+#if HAVE_LIBCRYPTO
 struct dedup_sha {
 	EVP_MD_CTX	*ctx;
 };
