@@ -109,6 +109,12 @@ events_status_key(json_t *snap)
 
 	json_object_del(copy, "daemon");
 	json_object_del(copy, "system");
+	/* Every successful poll moves last_ok_at; that alone is no change. */
+	if (json_is_object(json_object_get(copy, "ollama"))) {
+		json_t *ol = json_copy(json_object_get(copy, "ollama"));
+		json_object_del(ol, "last_ok_at");
+		json_object_set_new(copy, "ollama", ol);
+	}
 	key = json_dumps(copy, JSON_COMPACT | JSON_SORT_KEYS);
 	json_decref(copy);
 	return key;

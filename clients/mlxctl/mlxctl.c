@@ -30,6 +30,15 @@ static const struct cmd_entry *const mlxctl_cmds[] = {
 	&cmd_ps_entry,
 	&cmd_health_entry,
 	&cmd_config_entry,
+	&cmd_metrics_entry,
+	&cmd_system_entry,
+	&cmd_top_entry,
+	/* generation and benchmarks */
+	&cmd_run_entry,
+	&cmd_chat_entry,
+	&cmd_sessions_entry,
+	&cmd_bench_entry,
+	/* end of generation and benchmarks */
 };
 
 #define MLXCTL_NCMDS	(sizeof mlxctl_cmds / sizeof mlxctl_cmds[0])

@@ -39,6 +39,10 @@ struct cmd_entry {
 /* cmd_config.c */
 extern const struct cmd_entry	cmd_config_entry;
 
+/* cmd_metrics.c */
+extern const struct cmd_entry	cmd_metrics_entry;
+extern const struct cmd_entry	cmd_system_entry;
+
 /* cmd_models.c */
 extern const struct cmd_entry	cmd_models_entry;
 extern const struct cmd_entry	cmd_ps_entry;
@@ -47,9 +51,54 @@ extern const struct cmd_entry	cmd_ps_entry;
 extern const struct cmd_entry	cmd_health_entry;
 extern const struct cmd_entry	cmd_status_entry;
 
+/* cmd_top.c */
+extern const struct cmd_entry	cmd_top_entry;
+
 /* mlxctl.c */
 int	 mlxctl_fail(struct mlxctl *m, int rc);
 int	 mlxctl_usage_error(const struct cmd_entry *ce);
 int	 mlxctl_print_json(struct mlxctl *m, const char *path);
+
+/* ---- generation and benchmarks ---- */
+
+/* cmd_bench.c; `bench compare` exits with this when B regressed. */
+#define CMD_BENCH_EXIT_REGRESSION	3
+extern const struct cmd_entry	cmd_bench_entry;
+
+/* cmd_run.c */
+extern const struct cmd_entry	cmd_run_entry;
+extern const struct cmd_entry	cmd_chat_entry;
+
+/*
+ * An option of a command: --name VALUE, --name=VALUE or -x VALUE when
+ * has_arg (the value goes to *valuep, or is appended to listp[*nlistp]
+ * when listp is set), else the flag --name / -x (sets *flagp).
+ */
+struct cmd_run_opt {
+	const char	 *name;
+	char		  short_name;	/* or 0 */
+	bool		  has_arg;
+	const char	**valuep;
+	bool		 *flagp;
+	const char	**listp;
+	size_t		 *nlistp;
+};
+
+/*
+ * Parse argv[1..argc-1] against opts (ended by a NULL name); options may
+ * come anywhere, "--" ends them. Positional arguments go to pos (argc
+ * entries) and their count to *nposp. Returns MLXCTL_EXIT_OK, or
+ * MLXCTL_EXIT_USAGE after printing the error and ce's usage.
+ */
+int	 cmd_run_args(const struct cmd_entry *ce, const struct cmd_run_opt *opts,
+	     int argc, char **argv, char **pos, int *nposp);
+/* The integer s of option opt, from min to max, into *vp; as cmd_run_args(). */
+int	 cmd_run_number(const struct cmd_entry *ce, const char *opt,
+	     const char *s, long long min, long long max, long long *vp);
+
+/* cmd_sessions.c */
+extern const struct cmd_entry	cmd_sessions_entry;
+
+/* ---- end of generation and benchmarks ---- */
 
 #endif /* MLXCTL_MLXCTL_H */

@@ -55,12 +55,17 @@ output_color_init(bool disable)
 	    isatty(STDOUT_FILENO);
 }
 
-/* The SGR sequence for s, or "" without colors. */
-const char *
-output_style(enum output_style s)
+/* Whether stdout gets colors. */
+bool
+output_color_on(void)
 {
-	if (!output_colors)
-		return "";
+	return output_colors;
+}
+
+/* The SGR sequence for s. */
+const char *
+output_sgr(enum output_style s)
+{
 	switch (s) {
 	case OUTPUT_BOLD:
 		return "\033[1m";
@@ -68,10 +73,23 @@ output_style(enum output_style s)
 		return "\033[32m";
 	case OUTPUT_RED:
 		return "\033[31m";
+	case OUTPUT_YELLOW:
+		return "\033[33m";
+	case OUTPUT_DIM:
+		return "\033[2m";
 	case OUTPUT_RESET:
 	default:
 		return "\033[0m";
 	}
+}
+
+/* The SGR sequence for s, or "" without colors. */
+const char *
+output_style(enum output_style s)
+{
+	if (!output_colors)
+		return "";
+	return output_sgr(s);
 }
 
 /* Wall-clock time in ms since the epoch. */

@@ -27,6 +27,8 @@ enum output_style {
 	OUTPUT_BOLD,
 	OUTPUT_GREEN,
 	OUTPUT_RED,
+	OUTPUT_YELLOW,
+	OUTPUT_DIM,
 };
 
 struct output_table;
@@ -38,6 +40,10 @@ _Noreturn void	 output_oom(void);
 void		 output_color_init(bool disable);
 /* The escape sequence for s, or "" when colors are off. */
 const char	*output_style(enum output_style s);
+/* Whether output_color_init() turned colors on. */
+bool		 output_color_on(void);
+/* The escape sequence for s whether or not colors are on. */
+const char	*output_sgr(enum output_style s);
 
 /* The current time in ms since the epoch. */
 int64_t		 output_now_ms(void);

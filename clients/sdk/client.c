@@ -129,6 +129,9 @@ client_api_error(struct mlxd_client *c, long status, const char *body,
 	    (err = json_object_get(root, "error")) != NULL) {
 		code = reply_string(err, "code");
 		msg = reply_string(err, "message");
+		/* Generation routes relay Ollama's {"error":"..."} as is. */
+		if (json_is_string(err))
+			msg = json_string_value(err);
 	}
 	if (msg == NULL || *msg == '\0') {
 		snprintf(fallback, sizeof fallback, "mlxd answered HTTP %ld",

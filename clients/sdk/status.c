@@ -2,9 +2,11 @@
 /*
  * status.c: GET /v1/status, the daemon's whole state in one reply.
  *
- * Only the "daemon" and "ollama" sections are turned into structs; later
- * sections (system, generation, benchmark, cache) reach callers through
- * raw_json until they get structs of their own.
+ * The "daemon", "ollama", "system", "generation" and "benchmark" sections
+ * are turned into structs; others (cache, ...) reach callers through
+ * raw_json until they get structs of their own. Sections may be absent or
+ * null (an older daemon, or nothing to report): they are read leniently.
+ * mlxd_status_parse() reads the same shape from the `status` events.
  */
 #include "config.h"
 
@@ -18,9 +20,12 @@
 #include "sdk.h"
 
 struct status_reply {
-	struct mlxd_status	 pub;
-	json_t			*root;
-	char			*raw;
+	struct mlxd_status		 pub;
+	json_t				*root;
+	char				*raw;
+	struct mlxd_metrics		 system;
+	struct mlxd_generation_last	 last;
+	struct mlxd_benchmark_progress	 bench;
 };
 
 static int
@@ -58,42 +63,85 @@ status_ollama(const json_t *o, struct mlxd_status_ollama *so)
 	    &so->running, &so->nrunning);
 }
 
-/* Fetch the daemon's state. */
-int
-mlxd_status(struct mlxd_client *c, struct mlxd_status **stp)
+static void
+status_last(const json_t *o, struct mlxd_generation_last *g)
 {
-	struct status_reply	*r = NULL;
-	json_t			*root = NULL;
-	char			*raw = NULL;
-	int			 rc;
+	g->id = reply_int(o, "id");
+	g->model = reply_string(o, "model");
+	g->route = reply_string(o, "route");
+	g->started_at = reply_string(o, "started_at");
+	g->started_at_ms = reply_time(o, "started_at");
+	g->ended_at = reply_string(o, "ended_at");
+	g->ended_at_ms = reply_time(o, "ended_at");
+	g->ttft_ms = reply_double(o, "ttft_ms");
+	g->prompt_tokens = reply_int(o, "prompt_tokens");
+	g->prompt_tokens_per_s = reply_double(o, "prompt_tokens_per_s");
+	g->tokens = reply_int(o, "tokens");
+	g->tokens_per_s = reply_double(o, "tokens_per_s");
+	g->load_ms = reply_double(o, "load_ms");
+	g->total_ms = reply_double(o, "total_ms");
+	g->done_reason = reply_string(o, "done_reason");
+	g->error = reply_string(o, "error");
+}
 
-	if (c == NULL || stp == NULL)
-		return -EINVAL;
-	if ((rc = client_begin(c, true)) != 0)
-		return rc;
-	if ((rc = client_get(c, "/v1/status", &root, &raw)) != 0)
-		goto out;
-	if ((r = calloc(1, sizeof *r)) == NULL) {
-		rc = -ENOMEM;
-		goto out;
+static int
+status_generation(const json_t *gen, struct status_reply *r)
+{
+	struct mlxd_status_generation	*sg = &r->pub.generation;
+	struct mlxd_generation		*a;
+	const json_t			*arr, *o;
+	size_t				 i;
+
+	if (!json_is_object(gen))
+		return 0;
+	sg->present = true;
+	if (json_is_object(o = json_object_get(gen, "last"))) {
+		status_last(o, &r->last);
+		sg->last = &r->last;
 	}
-	if ((rc = status_ollama(json_object_get(root, "ollama"),
-	    &r->pub.ollama)) != 0)
-		goto out;
-	status_daemon(json_object_get(root, "daemon"), &r->pub.daemon);
-	r->pub.api_version = status_small_int(root, "api_version");
-	r->pub.raw_json = raw;
-	r->root = root;
-	r->raw = raw;
-	*stp = &r->pub;
-	r = NULL;
-	root = NULL;
-	raw = NULL;
-out:
-	free(r);
-	json_decref(root);
-	free(raw);
-	return rc;
+	if (!json_is_array(arr = json_object_get(gen, "active")))
+		return 0;
+	if ((sg->active = calloc(json_array_size(arr) + 1,
+	    sizeof *sg->active)) == NULL)
+		return -ENOMEM;
+	for (i = 0; i < json_array_size(arr); i++) {
+		if (!json_is_object(o = json_array_get(arr, i)))
+			continue;
+		a = &sg->active[sg->nactive++];
+		a->id = reply_int(o, "id");
+		a->model = reply_string(o, "model");
+		a->route = reply_string(o, "route");
+		a->client = reply_string(o, "client");
+		a->started_at = reply_string(o, "started_at");
+		a->started_at_ms = reply_time(o, "started_at");
+		a->chunks = reply_int(o, "chunks");
+		a->tokens_per_s = reply_double(o, "tokens_per_s");
+		a->ttft_ms = reply_double(o, "ttft_ms");
+	}
+	return 0;
+}
+
+static void
+status_benchmark(const json_t *bench, struct status_reply *r)
+{
+	struct mlxd_benchmark_progress	*b = &r->bench;
+	const json_t			*o;
+
+	if (!json_is_object(bench))
+		return;
+	r->pub.benchmark.present = true;
+	if (!json_is_object(o = json_object_get(bench, "active")))
+		return;
+	b->id = reply_string(o, "id");
+	b->model = reply_string(o, "model");
+	b->suite = reply_string(o, "suite");
+	b->state = reply_string(o, "state");
+	b->step = reply_string(o, "step");
+	b->percent = reply_double(o, "percent");
+	b->eta_s = reply_double(o, "eta_s");
+	b->test = reply_string(o, "test");
+	b->repetition = reply_int(o, "repetition");
+	r->pub.benchmark.active = b;
 }
 
 /* Free a reply of mlxd_status(). */
@@ -105,7 +153,74 @@ mlxd_status_free(struct mlxd_status *st)
 	if (r == NULL)
 		return;
 	models_running_free(r->pub.ollama.running, r->pub.ollama.nrunning);
+	free(r->pub.generation.active);
 	json_decref(r->root);
 	free(r->raw);
 	free(r);
+}
+
+/* Build a status struct from a parsed reply; takes root and raw always. */
+static int
+status_build(json_t *root, char *raw, struct mlxd_status **stp)
+{
+	struct status_reply	*r;
+	const json_t		*sys;
+	int			 rc;
+
+	if ((r = calloc(1, sizeof *r)) == NULL) {
+		json_decref(root);
+		free(raw);
+		return -ENOMEM;
+	}
+	r->root = root;
+	r->raw = raw;
+	r->pub.raw_json = raw;
+	if ((rc = status_ollama(json_object_get(root, "ollama"),
+	    &r->pub.ollama)) != 0 ||
+	    (rc = status_generation(json_object_get(root, "generation"),
+	    r)) != 0) {
+		mlxd_status_free(&r->pub);
+		return rc;
+	}
+	status_daemon(json_object_get(root, "daemon"), &r->pub.daemon);
+	r->pub.api_version = status_small_int(root, "api_version");
+	if (json_is_object(sys = json_object_get(root, "system"))) {
+		metrics_fill(sys, NULL, &r->system);
+		r->pub.system = &r->system;
+	}
+	status_benchmark(json_object_get(root, "benchmark"), r);
+	*stp = &r->pub;
+	return 0;
+}
+
+/* Fetch the daemon's state. */
+int
+mlxd_status(struct mlxd_client *c, struct mlxd_status **stp)
+{
+	json_t	*root = NULL;
+	char	*raw = NULL;
+	int	 rc;
+
+	if (c == NULL || stp == NULL)
+		return -EINVAL;
+	if ((rc = client_begin(c, true)) != 0)
+		return rc;
+	if ((rc = client_get(c, "/v1/status", &root, &raw)) != 0)
+		return rc;
+	return status_build(root, raw, stp);
+}
+
+/* Parse a status snapshot from JSON text. */
+int
+mlxd_status_parse(const char *json, size_t len, struct mlxd_status **stp)
+{
+	json_t	*root = NULL;
+	char	*raw = NULL;
+	int	 rc;
+
+	if (stp == NULL)
+		return -EINVAL;
+	if ((rc = reply_load(json, len, &root, &raw)) != 0)
+		return rc;
+	return status_build(root, raw, stp);
 }

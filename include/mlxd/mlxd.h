@@ -255,7 +255,7 @@ struct mlxd_status_ollama {
 
 /* A generation running now (the "generation.active" list of GET /v1/status). */
 struct mlxd_generation {
-	const char	*id;
+	int64_t		 id;		/* or MLXD_NULL_INT64 */
 	const char	*model;		/* "llama3.2:latest" */
 	const char	*route;		/* "/api/generate", "/api/chat" */
 	const char	*client;	/* who asked, or NULL */
@@ -268,7 +268,7 @@ struct mlxd_generation {
 
 /* The last finished generation ("generation.last"), from Ollama's counters. */
 struct mlxd_generation_last {
-	const char	*id;
+	int64_t		 id;		/* the stored session's id, or MLXD_NULL_INT64 */
 	const char	*model;
 	const char	*route;
 	const char	*started_at;	/* ISO 8601, or NULL */
@@ -298,9 +298,11 @@ struct mlxd_status_generation {
 struct mlxd_benchmark_progress {
 	const char	*id;
 	const char	*model;
-	const char	*state;		/* "running", ... */
+	const char	*suite;		/* the suite's name, or NULL */
+	const char	*state;		/* "running", "cancelling", ... */
 	double		 percent;	/* 0-100, or NAN */
 	double		 eta_s;		/* seconds left, or NAN */
+	const char	*step;		/* label of the step running now, or NULL */
 	const char	*test;		/* the test running now, or NULL */
 	int64_t		 repetition;	/* or MLXD_NULL_INT64 */
 };
@@ -506,7 +508,7 @@ struct mlxd_metrics {
 	struct mlxd_metrics_gpu		 gpu;
 	struct mlxd_metrics_power	 power;
 	struct mlxd_metrics_thermal	 thermal;
-	const char			*raw_json; /* the sample as received */
+	const char			*raw_json; /* the sample as received; NULL in a status */
 };
 
 /*
@@ -636,6 +638,367 @@ MLXD_EXPORT int mlxd_events(struct mlxd_client *c, mlxd_event_cb cb,
  * while it is in use.
  */
 MLXD_EXPORT void mlxd_client_interrupt(struct mlxd_client *c);
+
+/* ---- generation and benchmarks ---- */
+
+/*
+ * Generation through mlxd (POST /v1/generate, /v1/chat), the stored
+ * history of generations (GET /v1/sessions) and benchmarks
+ * (/v1/benchmarks). Doubles the daemon or Ollama did not give are NAN
+ * (test with isnan() from <math.h>), integers MLXD_NULL_INT64, strings
+ * NULL; never 0.
+ */
+
+/* One line of a generation stream, as handed to an mlxd_chunk_cb. */
+struct mlxd_chunk {
+	const char	*content;	/* answer text in this line, "" if none */
+	size_t		 content_len;	/* bytes of content (it may hold NULs) */
+	const char	*thinking;	/* reasoning text in this line, "" if none */
+	size_t		 thinking_len;
+	bool		 done;		/* the final line ("done": true) */
+	int64_t		 elapsed_ns;	/* since the request was sent (monotonic) */
+	const char	*line;		/* the raw NDJSON line, without "\n" */
+	size_t		 line_len;
+};
+
+/*
+ * Called by mlxd_generate() and mlxd_chat() once per line of the stream,
+ * the final one included; chunk and its strings are valid only during the
+ * call. Return 0 to go on, anything else to stop the generation (the
+ * daemon then cancels it upstream).
+ */
+typedef int (*mlxd_chunk_cb)(void *arg, const struct mlxd_chunk *chunk);
+
+/*
+ * The figures of one generation. Counts and durations are Ollama's own
+ * (from its final line, as `ollama run --verbose` prints them), never
+ * counted from chunks; ttft_ns and elapsed_ns are measured by the library
+ * on a monotonic clock from the moment the request is sent.
+ */
+struct mlxd_gen_stats {
+	int64_t		 total_duration_ns;	/* Ollama's total_duration */
+	int64_t		 load_duration_ns;
+	int64_t		 prompt_eval_count;	/* prompt tokens */
+	int64_t		 prompt_eval_cached_count; /* of those, from the cache (newer Ollama) */
+	int64_t		 prompt_eval_duration_ns;
+	int64_t		 eval_count;		/* generated tokens, thinking included */
+	int64_t		 eval_duration_ns;
+	double		 total_ms;
+	double		 load_ms;
+	double		 prompt_eval_ms;
+	double		 eval_ms;
+	double		 prompt_tps;	/* (prompt_eval_count - cached) / prompt eval s */
+	double		 gen_tps;	/* eval_count / eval s: the "eval rate" */
+	int64_t		 ttft_ns;	/* to the first line with content or thinking */
+	double		 ttft_ms;
+	int64_t		 elapsed_ns;	/* to the final line */
+	int64_t		 nchunks;	/* lines received: not a token count */
+	char		 done_reason[32]; /* "stop", "length", "load", ... or "" */
+};
+
+/*
+ * Stream a completion: POST json_body, Ollama's /api/generate request body
+ * ({"model":"llama3.2","prompt":"...","options":{...}}), to /v1/generate.
+ * cb (may be NULL) gets every line as it arrives, with the "response" and
+ * "thinking" text of the line in chunk->content and chunk->thinking. On
+ * success the final line's figures go to *statsp (statsp may be NULL).
+ * Returns 0; MLXD_EAPI when the daemon or Ollama refused the request (an
+ * unknown model, a bad body: mlxd_client_last_error() has Ollama's or
+ * mlxd's message) or when an {"error": "..."} line ended the stream
+ * (last_error has its text); MLXD_EPROTO when the stream ended without its
+ * final line or a line was not JSON; -ECANCELED when cb returned a
+ * positive value, cb's value when it returned a negative one; -EINVAL when
+ * json_body is NULL or empty; or the errors of mlxd_stream(). The client's
+ * timeout (mlxd_client_set_timeout_ms()) limits the wait for the first
+ * reply bytes, which Ollama sends only once the model is loaded: raise it,
+ * or set 0, for large models.
+ */
+MLXD_EXPORT int mlxd_generate(struct mlxd_client *c, const char *json_body,
+		    mlxd_chunk_cb cb, void *arg, struct mlxd_gen_stats *statsp);
+
+/*
+ * Stream a chat answer: as mlxd_generate(), with Ollama's /api/chat body
+ * ({"model":"...","messages":[{"role":"user","content":"..."}]}) sent to
+ * /v1/chat; chunk->content and chunk->thinking come from "message". The
+ * caller keeps the history: append the answer (the concatenated content)
+ * as an "assistant" message to the next request.
+ */
+MLXD_EXPORT int mlxd_chat(struct mlxd_client *c, const char *json_body,
+		    mlxd_chunk_cb cb, void *arg, struct mlxd_gen_stats *statsp);
+
+/* One stored generation (GET /v1/sessions). */
+struct mlxd_session {
+	int64_t		 id;
+	const char	*model;
+	const char	*digest;	/* or NULL */
+	const char	*route;		/* "/v1/generate", "/api/chat", ... */
+	const char	*user_agent;	/* the client's User-Agent, or NULL */
+	const char	*start_at;	/* ISO 8601 */
+	int64_t		 start_at_ms;	/* ms since the epoch, or MLXD_NULL_INT64 */
+	int64_t		 start_ns;	/* ns since the epoch */
+	int64_t		 end_ns;
+	int64_t		 ttft_ns;	/* measured by the daemon */
+	int64_t		 prompt_eval_count;
+	int64_t		 prompt_eval_duration_ns;
+	int64_t		 eval_count;
+	int64_t		 eval_duration_ns;
+	int64_t		 load_ns;
+	int64_t		 peak_memory_bytes;
+	double		 prompt_tps;
+	double		 gen_tps;
+	const char	*done_reason;	/* or NULL */
+	const char	*error;		/* why it failed, or NULL */
+	const char	*prompt_text;	/* only with sessions.store_text, else NULL */
+	const char	*output_text;
+};
+
+/* GET /v1/sessions. */
+struct mlxd_sessions {
+	struct mlxd_session	*sessions;	/* nsessions, newest first */
+	size_t			 nsessions;
+	const char		*raw_json;
+};
+
+/*
+ * List stored generations, newest first: only of model when it is not
+ * NULL, only those started at or after since (RFC 3339) when it is not
+ * NULL, at most limit (1-10000; 0 for the daemon's default, 50). On success
+ * *sp, freed with mlxd_sessions_free(). Returns the errors of the typed
+ * calls; -EINVAL for a bad limit, MLXD_EAPI for a since the daemon cannot
+ * read.
+ */
+MLXD_EXPORT int mlxd_sessions(struct mlxd_client *c, const char *model,
+		    const char *since, int limit, struct mlxd_sessions **sp);
+
+/* Free a reply of mlxd_sessions(). Accepts NULL. */
+MLXD_EXPORT void mlxd_sessions_free(struct mlxd_sessions *s);
+
+/*
+ * What to benchmark (POST /v1/benchmarks). Start from
+ * mlxd_bench_request_init(), which leaves every field to the daemon's
+ * default; see docs/benchmarks.md for the suites and defaults.
+ */
+struct mlxd_bench_request {
+	const char		*model;		/* required */
+	const char		*suite;		/* "quick", "standard", "long", "cold", "custom"; NULL = quick */
+	int64_t			 repetitions;	/* measured requests per test; MLXD_NULL_INT64 = 5 */
+	int64_t			 warmup;	/* warm-ups per test (0 = none); MLXD_NULL_INT64 = 1 */
+	int64_t			 num_predict;	/* custom suite; MLXD_NULL_INT64 = 128 */
+	int64_t			 num_ctx;	/* MLXD_NULL_INT64 = the suite's */
+	int64_t			 seed;		/* MLXD_NULL_INT64 = 42 */
+	const char *const	*prompts;	/* nprompts prompts of the custom suite */
+	size_t			 nprompts;
+};
+
+/* Set every field of req to "daemon default" (NULL, MLXD_NULL_INT64, 0). */
+MLXD_EXPORT void mlxd_bench_request_init(struct mlxd_bench_request *req);
+
+/*
+ * Start a benchmark described by req and put the new run's id in *idp (a
+ * string the caller frees with free()). Only one runs at a time: a second
+ * fails with MLXD_EAPI, code "busy" (HTTP 409). Returns the errors of the
+ * typed calls; -EINVAL when req or req->model is NULL; MLXD_EAPI, code
+ * "bad_request", for a request the daemon refuses.
+ */
+MLXD_EXPORT int mlxd_bench_start(struct mlxd_client *c,
+		    const struct mlxd_bench_request *req, char **idp);
+
+/* As mlxd_bench_start(), with the request body as JSON text. */
+MLXD_EXPORT int mlxd_bench_start_json(struct mlxd_client *c,
+		    const char *json_body, char **idp);
+
+/* Summary of one metric over a test's valid samples; NAN when unknown. */
+struct mlxd_bench_stat {
+	int64_t		 n;		/* values used, or MLXD_NULL_INT64 */
+	double		 mean;
+	double		 sd;		/* sample standard deviation (n - 1) */
+	double		 median;
+	double		 min;
+	double		 max;
+	double		 p95;		/* only when n >= 20 */
+	double		 cv;		/* sd / mean, a fraction */
+};
+
+/* One test of a run (pp512, tg128, ...). */
+struct mlxd_bench_test {
+	const char		*name;		/* "pp512", "tg128", "pp64+tg256", "cold", "custom1" */
+	const char		*kind;		/* "pp", "tg", "pg" (both), "cold", or NULL */
+	int64_t			 n_prompt;	/* target prompt tokens */
+	int64_t			 n_gen;		/* num_predict */
+	int64_t			 n;		/* valid measured samples */
+	int64_t			 n_samples;	/* measured samples */
+	int64_t			 n_flagged;
+	int64_t			 n_errors;
+	double			 avg_prompt_tokens;
+	double			 avg_eval_tokens;
+	struct mlxd_bench_stat	 gen_tps;	/* tokens/s */
+	struct mlxd_bench_stat	 prompt_tps;	/* tokens/s */
+	struct mlxd_bench_stat	 ttft_ms;
+	struct mlxd_bench_stat	 itl_ms;
+	struct mlxd_bench_stat	 load_s;
+	struct mlxd_bench_stat	 e2e_s;
+	const char		*metric;	/* headline: "prompt_tps" for pp tests, else "gen_tps" */
+	const struct mlxd_bench_stat *headline;	/* &prompt_tps or &gen_tps, as metric says */
+};
+
+/* Where a running benchmark is ("progress" of GET /v1/benchmarks/{id}). */
+struct mlxd_bench_progress {
+	const char	*job;		/* its job id ("benchmark-3", /v1/jobs/{id}) */
+	const char	*step;		/* "test 2/5 tg128: rep 3/5" */
+	const char	*test;		/* or NULL */
+	int64_t		 repetition;
+	int64_t		 steps_done;
+	int64_t		 steps_total;
+	double		 percent;	/* 0-100 */
+	double		 eta_s;		/* seconds left, or NAN */
+	double		 elapsed_s;
+};
+
+/* A benchmark run (GET /v1/benchmarks/{id}, one entry of the list). */
+struct mlxd_bench_run {
+	const char		*id;
+	const char		*model;
+	const char		*digest;
+	const char		*quantization;	/* "Q4_K_M" */
+	const char		*family;
+	const char		*parameter_size; /* "3.2B" */
+	int64_t			 n_params;
+	int64_t			 model_size_bytes;
+	int64_t			 ps_size_bytes;	/* memory in use while loaded */
+	int64_t			 ps_vram_bytes;	/* of which in GPU memory */
+	const char		*suite;
+	const char		*state;		/* "queued", "running", "done", "failed", "cancelled" */
+	const char		*error;		/* why it failed, or NULL */
+	const char		*ollama_version;
+	const char		*mlxd_version;
+	const char		*chip;
+	const char		*os;
+	int64_t			 memory_bytes;
+	int64_t			 peak_memory_bytes;
+	const char		*created_at;	/* ISO 8601 */
+	int64_t			 created_at_ms;
+	const char		*finished_at;	/* or NULL */
+	int64_t			 finished_at_ms;
+	struct mlxd_bench_test	*tests;		/* ntests, in run order */
+	size_t			 ntests;
+	const struct mlxd_bench_progress *progress; /* NULL unless running */
+	const char		*raw_json;	/* the run's JSON; NULL inside a list */
+};
+
+/*
+ * Fetch one run, with its tests and, while it runs, its progress, into
+ * *runp, freed with mlxd_bench_run_free(). MLXD_EAPI, code "not_found",
+ * when there is no such run.
+ */
+MLXD_EXPORT int mlxd_bench_get(struct mlxd_client *c, const char *id,
+		    struct mlxd_bench_run **runp);
+
+/* Free a reply of mlxd_bench_get(). Accepts NULL. */
+MLXD_EXPORT void mlxd_bench_run_free(struct mlxd_bench_run *run);
+
+/*
+ * True when run has ended ("done", "failed" or "cancelled"); false while it
+ * is queued or running.
+ */
+MLXD_EXPORT bool mlxd_bench_finished(const struct mlxd_bench_run *run);
+
+/*
+ * Cancel the running benchmark id (through its job, so a run that has just
+ * ended is never deleted instead). Returns 0 once the daemon accepted (the
+ * run ends as "cancelled" within a second), -EALREADY when it is not
+ * running, or the errors of mlxd_bench_get().
+ */
+MLXD_EXPORT int mlxd_bench_cancel(struct mlxd_client *c, const char *id);
+
+/*
+ * Delete the stored run id with its samples. A running run is cancelled
+ * instead, and kept. Returns 0 or the errors of the typed calls.
+ */
+MLXD_EXPORT int mlxd_bench_delete(struct mlxd_client *c, const char *id);
+
+/* GET /v1/benchmarks. */
+struct mlxd_bench_list {
+	struct mlxd_bench_run	*runs;		/* nruns, newest first, raw_json NULL */
+	size_t			 nruns;
+	const char		*raw_json;
+};
+
+/*
+ * List stored runs, newest first: only of model unless it is NULL, at most
+ * limit (1-10000; 0 for the daemon's default, 50). On success *lp, freed
+ * with mlxd_bench_list_free().
+ */
+MLXD_EXPORT int mlxd_bench_list(struct mlxd_client *c, const char *model,
+		    int limit, struct mlxd_bench_list **lp);
+
+/* Free a reply of mlxd_bench_list(). Accepts NULL. */
+MLXD_EXPORT void mlxd_bench_list_free(struct mlxd_bench_list *l);
+
+/*
+ * Export run id as format "json" (llama-bench field names), "csv" (RFC
+ * 4180) or "md" (a llama-bench-style table); NULL means json. On success
+ * the text goes to *textp (NUL-terminated, the caller frees it with
+ * free()) and its length to *lenp (may be NULL). MLXD_EAPI for an unknown
+ * run or format.
+ */
+MLXD_EXPORT int mlxd_bench_export(struct mlxd_client *c, const char *id,
+		    const char *format, char **textp, size_t *lenp);
+
+/* One metric of one test in a comparison. */
+struct mlxd_bench_delta {
+	const char	*metric;	/* "gen_tps", "ttft_ms", ... */
+	bool		 higher_better;	/* rates: true; times: false */
+	double		 a_mean;	/* base */
+	double		 a_sd;
+	int64_t		 a_n;
+	double		 b_mean;	/* candidate */
+	double		 b_sd;
+	int64_t		 b_n;
+	double		 delta_pct;	/* (b - a) / a * 100 */
+	double		 z;		/* Welch's statistic */
+	const char	*verdict;	/* as the test's verdict */
+};
+
+/* One test both runs have. */
+struct mlxd_bench_compare_test {
+	const char		*name;
+	const char		*kind;
+	const char		*metric;	/* the headline metric the verdict is about */
+	const char		*verdict;	/* "no change", "improvement", "regression", "insufficient data" */
+	const struct mlxd_bench_delta *headline; /* the delta of metric, or NULL */
+	struct mlxd_bench_delta	*deltas;	/* ndeltas, every metric */
+	size_t			 ndeltas;
+};
+
+/* GET /v1/benchmarks/compare. */
+struct mlxd_bench_compare {
+	const char			*base;		/* run ids */
+	const char			*candidate;
+	const char			*verdict;	/* the worst: "regression" if any test regressed */
+	bool				 regression;	/* verdict is "regression" */
+	bool				 comparable;	/* same model digest */
+	const char			**changed;	/* nchanged environment fields that differ */
+	size_t				 nchanged;
+	double				 min_pct;	/* the rule: >= min_pct worse ... */
+	double				 min_z;		/* ... and |z| >= min_z */
+	struct mlxd_bench_compare_test	*tests;		/* ntests */
+	size_t				 ntests;
+	const char			*raw_json;
+};
+
+/*
+ * Compare run candidate against run base, test by test, into *cmpp, freed
+ * with mlxd_bench_compare_free(). A test regressed when its headline figure
+ * is at least min_pct worse and |z| >= min_z. MLXD_EAPI when either run is
+ * unknown.
+ */
+MLXD_EXPORT int mlxd_bench_compare(struct mlxd_client *c, const char *base,
+		    const char *candidate, struct mlxd_bench_compare **cmpp);
+
+/* Free a reply of mlxd_bench_compare(). Accepts NULL. */
+MLXD_EXPORT void mlxd_bench_compare_free(struct mlxd_bench_compare *cmp);
+
+/* ---- end of generation and benchmarks ---- */
 
 #ifdef __cplusplus
 }
