@@ -7,12 +7,16 @@
  * watched socket gets a uv_poll_t, and one uv_timer_t serves the timeouts.
  * Completed transfers are reported through their done callback on the loop.
  * CURLcode values and transport errors are translated here and nowhere else.
+ * On request, response headers are kept (every response of a followed
+ * redirect chain) so callers can read metadata such as ETag or Location.
  */
 #include "config.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <curl/curl.h>
 
@@ -39,6 +43,9 @@ struct httpc_req {
 	size_t			 len, cap;
 	int			 head_sent;
 	int			 aborted;	/* data_cb asked to stop */
+	struct httpc_header	*hdrs;		/* kept response headers */
+	size_t			 nhdrs, hdrcap;
+	int			 nresp;		/* status lines seen */
 	char			 errbuf[CURL_ERROR_SIZE];
 	struct httpc_opts	 o;
 	struct httpc_req	*next, *prev;
@@ -163,6 +170,18 @@ httpc_new(uv_loop_t *loop, struct httpc **hp)
 }
 
 static void
+httpc_hdrs_free(struct httpc_req *r)
+{
+	size_t	i;
+
+	for (i = 0; i < r->nhdrs; i++) {
+		free((char *)(uintptr_t)r->hdrs[i].name);
+		free((char *)(uintptr_t)r->hdrs[i].value);
+	}
+	free(r->hdrs);
+}
+
+static void
 httpc_req_free(struct httpc_req *r)
 {
 	struct httpc	*h = r->h;
@@ -176,6 +195,7 @@ httpc_req_free(struct httpc_req *r)
 	curl_multi_remove_handle(h->multi, r->easy);
 	curl_easy_cleanup(r->easy);
 	curl_slist_free_all(r->headers);
+	httpc_hdrs_free(r);
 	free(r->url);
 	free(r->body);
 	free(r->buf);
@@ -205,20 +225,80 @@ httpc_free(struct httpc *h)
 	uv_close((uv_handle_t *)&h->timer, httpc_timer_closed);
 }
 
+/* Put the kept headers (and an unfollowed redirect's target) into res. */
+static void
+httpc_fill_headers(struct httpc_req *r, struct httpc_result *res)
+{
+	char	*loc = NULL;
+
+	if (!r->o.want_headers)
+		return;
+	res->headers = r->hdrs;
+	res->nheaders = r->nhdrs;
+	res->nresponses = r->nresp;
+	curl_easy_getinfo(r->easy, CURLINFO_REDIRECT_URL, &loc);
+	res->redirect_url = loc;
+}
+
 static void
 httpc_send_head(struct httpc_req *r)
 {
-	long		 status = 0;
-	char		*ct = NULL;
+	struct httpc_result	 res;
+	long			 status = 0;
+	char			*ct = NULL;
 
 	if (r->head_sent)
 		return;
 	r->head_sent = 1;
-	if (r->o.head_cb == NULL)
+	if (r->o.head_cb == NULL && r->o.headers_cb == NULL)
 		return;
 	curl_easy_getinfo(r->easy, CURLINFO_RESPONSE_CODE, &status);
 	curl_easy_getinfo(r->easy, CURLINFO_CONTENT_TYPE, &ct);
-	r->o.head_cb(r->o.arg, status, ct);
+	if (r->o.head_cb != NULL)
+		r->o.head_cb(r->o.arg, status, ct);
+	if (r->o.headers_cb != NULL) {
+		memset(&res, 0, sizeof(res));
+		res.status = status;
+		res.content_type = ct;
+		res.body = "";
+		httpc_fill_headers(r, &res);
+		r->o.headers_cb(r->o.arg, &res);
+	}
+}
+
+/* Keep one response header line; a status line starts a new response. */
+static size_t
+httpc_header_cb(char *ptr, size_t size, size_t nmemb, void *userdata)
+{
+	struct httpc_req	*r = userdata;
+	size_t			 n = size * nmemb, k, e, v;
+
+	if (n >= 5 && strncmp(ptr, "HTTP/", 5) == 0) {
+		r->nresp++;
+		return n;
+	}
+	if (r->nresp == 0)
+		return n;
+	for (k = 0; k < n && ptr[k] != ':'; k++)
+		;
+	if (k == 0 || k == n || ptr[0] == ' ' || ptr[0] == '\t')
+		return n;
+	for (e = k; e > 0 && (ptr[e - 1] == ' ' || ptr[e - 1] == '\t'); e--)
+		;
+	for (v = k + 1; v < n && (ptr[v] == ' ' || ptr[v] == '\t'); v++)
+		;
+	while (n > v && (ptr[n - 1] == '\r' || ptr[n - 1] == '\n' ||
+	    ptr[n - 1] == ' ' || ptr[n - 1] == '\t'))
+		n--;
+	if (r->nhdrs == r->hdrcap) {
+		r->hdrcap = r->hdrcap ? r->hdrcap * 2 : 16;
+		r->hdrs = xreallocarray(r->hdrs, r->hdrcap, sizeof(*r->hdrs));
+	}
+	r->hdrs[r->nhdrs].name = xstrndup(ptr, e);
+	r->hdrs[r->nhdrs].value = xstrndup(ptr + v, n - v);
+	r->hdrs[r->nhdrs].response = r->nresp - 1;
+	r->nhdrs++;
+	return size * nmemb;
 }
 
 static size_t
@@ -251,12 +331,15 @@ httpc_start(struct httpc *h, const struct httpc_opts *o)
 {
 	struct httpc_req	*r;
 	const char		*method = o->method ? o->method : "GET";
+	size_t			 i;
 
 	if (h->closing)
 		return NULL;
 	r = xcalloc(1, sizeof(*r));
 	r->h = h;
 	r->o = *o;
+	if (o->headers_cb != NULL)
+		r->o.want_headers = 1;
 	if ((r->easy = curl_easy_init()) == NULL) {
 		free(r);
 		return NULL;
@@ -286,6 +369,20 @@ httpc_start(struct httpc *h, const struct httpc_opts *o)
 		curl_easy_setopt(r->easy, CURLOPT_CUSTOMREQUEST, method);
 	if (strcmp(method, "HEAD") == 0)
 		curl_easy_setopt(r->easy, CURLOPT_NOBODY, 1L);
+	if (o->follow) {
+		/*
+		 * libcurl sends a custom Authorization header only to the
+		 * host and port of the first request (CURLOPT_UNRESTRICTED_AUTH
+		 * stays off), so a token never reaches a redirect's CDN host.
+		 */
+		curl_easy_setopt(r->easy, CURLOPT_FOLLOWLOCATION, 1L);
+		curl_easy_setopt(r->easy, CURLOPT_MAXREDIRS, 10L);
+	}
+	if (r->o.want_headers) {
+		curl_easy_setopt(r->easy, CURLOPT_HEADERFUNCTION,
+		    httpc_header_cb);
+		curl_easy_setopt(r->easy, CURLOPT_HEADERDATA, r);
+	}
 	if (o->body != NULL) {
 		r->body = xmalloc(o->body_len + 1);
 		memcpy(r->body, o->body, o->body_len);
@@ -298,8 +395,11 @@ httpc_start(struct httpc *h, const struct httpc_opts *o)
 	}
 	/* Don't let curl wait for 100-continue on larger bodies. */
 	r->headers = curl_slist_append(r->headers, "Expect:");
+	for (i = 0; o->headers != NULL && o->headers[i] != NULL; i++)
+		r->headers = curl_slist_append(r->headers, o->headers[i]);
 	curl_easy_setopt(r->easy, CURLOPT_HTTPHEADER, r->headers);
 	r->o.body = NULL;
+	r->o.headers = NULL;
 	if (curl_multi_add_handle(h->multi, r->easy) != CURLM_OK) {
 		curl_easy_cleanup(r->easy);
 		curl_slist_free_all(r->headers);
@@ -329,6 +429,21 @@ int
 httpc_active(const struct httpc *h)
 {
 	return h->active;
+}
+
+/* First header called name in one response of res, or NULL. */
+const char *
+httpc_header(const struct httpc_result *res, const char *name, int response)
+{
+	size_t	i;
+
+	if (response < 0)
+		response = res->nresponses - 1;
+	for (i = 0; i < res->nheaders; i++)
+		if (res->headers[i].response == response &&
+		    strcasecmp(res->headers[i].name, name) == 0)
+			return res->headers[i].value;
+	return NULL;
 }
 
 static int
@@ -388,6 +503,7 @@ httpc_check_done(struct httpc *h)
 		ct = NULL;
 		curl_easy_getinfo(r->easy, CURLINFO_CONTENT_TYPE, &ct);
 		res.content_type = ct;
+		httpc_fill_headers(r, &res);
 		if (res.err == 0)
 			httpc_send_head(r);
 		res.body = r->buf != NULL ? r->buf : "";

@@ -13,6 +13,17 @@
 struct httpc;
 struct httpc_req;
 
+/* One response header line, split and trimmed. */
+struct httpc_header {
+	const char	*name;
+	const char	*value;
+	int		 response;	/* 0 = first response of the transfer */
+};
+
+/*
+ * What a transfer produced. Every pointer is borrowed from the transfer and
+ * valid only during the callback that receives the result.
+ */
 struct httpc_result {
 	int		 err;		/* 0, or -errno for transport failure */
 	const char	*errmsg;	/* transport failure text, or NULL */
@@ -20,6 +31,13 @@ struct httpc_result {
 	const char	*body;		/* buffered body (not with a data_cb) */
 	size_t		 len;
 	const char	*content_type;	/* or NULL */
+	/* Only with opts.want_headers or opts.headers_cb: */
+	const struct httpc_header *headers; /* every response's, in order */
+	size_t		 nheaders;
+	int		 nresponses;	/* > 1 after followed redirects */
+	const char	*redirect_url;	/* absolute target of an unfollowed
+					   3xx Location (relative resolved),
+					   or NULL */
 };
 
 /* Streamed body bytes; return non-zero to abort the transfer. */
@@ -28,6 +46,11 @@ typedef int (*httpc_data_cb)(void *arg, const char *buf, size_t len);
 typedef void (*httpc_head_cb)(void *arg, long status, const char *ctype);
 /* The end: called exactly once unless httpc_cancel() was called first. */
 typedef void (*httpc_done_cb)(void *arg, const struct httpc_result *res);
+/*
+ * The final response's head, at the same point as head_cb (after it), with
+ * the headers collected so far; body is "" and err 0.
+ */
+typedef void (*httpc_headers_cb)(void *arg, const struct httpc_result *res);
 
 struct httpc_opts {
 	const char	*method;	/* "GET" by default */
@@ -42,6 +65,15 @@ struct httpc_opts {
 	httpc_data_cb	 data_cb;	/* NULL = buffer the body */
 	httpc_done_cb	 done_cb;
 	void		*arg;
+	/* Optional additions; zero keeps the behaviour above. */
+	const char *const *headers;	/* "Name: value" lines, NULL-ended;
+					   copied */
+	int		 follow;	/* follow up to 10 redirects; an
+					   Authorization header is never sent
+					   to another host or port */
+	int		 want_headers;	/* collect response headers into the
+					   result */
+	httpc_headers_cb headers_cb;	/* implies want_headers */
 };
 
 int	httpc_new(uv_loop_t *loop, struct httpc **hp);
@@ -57,5 +89,12 @@ void	httpc_cancel(struct httpc_req *r);
 
 /* Number of transfers in flight. */
 int	httpc_active(const struct httpc *h);
+
+/*
+ * Value of the first header called name (any case) in the given response of
+ * res (0 = first, -1 = last), or NULL. Borrowed from res.
+ */
+const char *httpc_header(const struct httpc_result *res, const char *name,
+	    int response);
 
 #endif

@@ -1,0 +1,1540 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * hf.c: the hf://org/repo[@rev] downloader.
+ *
+ * Writes the Hugging Face hub cache as huggingface_hub does (blobs named by
+ * etag, relative snapshot symlinks, refs/<rev>, .locks/ flocks and
+ * .incomplete partial files) so other tools share what we fetch. The steps
+ * form a chain of callbacks on the loop: model info, one HEAD per file,
+ * then per file reuse or download, verify, commit and link. A download is
+ * hashed while it streams (SHA-256 for LFS etags, git's blob SHA-1 for
+ * regular files); the bytes of a file being resumed are hashed on the
+ * threadpool first, and fsync + rename run there too.
+ *
+ * Lifetime: d->busy counts the callbacks of ours on the stack. Cancel and
+ * completion only mark the download; it is freed by hf_leave() once no
+ * callback, transfer or threadpool job can still reach it.
+ */
+#include "config.h"
+
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include <jansson.h>
+#include <uv.h>
+#if HAVE_LIBCRYPTO
+#include <openssl/evp.h>
+#endif
+
+#include "hf.h"
+#include "httpc.h"
+#include "log.h"
+#include "mlxd.h"
+#include "paths.h"
+#include "xmalloc.h"
+
+#define HF_DEFAULT_ENDPOINT	"https://huggingface.co"
+#define HF_PROGRESS_NS		200000000ULL	/* 200 ms between reports */
+#define HF_RATE_NS		500000000ULL	/* rate sample window */
+#define HF_META_TIMEOUT_MS	30000L
+#define HF_CONNECT_TIMEOUT_MS	10000L
+#define HF_STALL_S		30L		/* abort a silent transfer */
+#define HF_MAX_HOPS		5
+#define HF_IO_CHUNK		(1024 * 1024)
+
+enum hf_hash_kind {
+	HF_HASH_NONE = 0,	/* etag is neither: size check only */
+	HF_HASH_SHA256,		/* LFS/Xet: etag = sha256 of the bytes */
+	HF_HASH_GITSHA1,	/* regular: etag = sha1("blob <n>\0" + bytes) */
+};
+
+struct hf_hash {
+	enum hf_hash_kind	 kind;
+#if HAVE_LIBCRYPTO
+	EVP_MD_CTX		*ctx;
+#endif
+};
+
+struct hf_file {
+	char		*path;		/* in the repo */
+	int64_t		 list_size;	/* from the model info, -1 unknown */
+	int64_t		 size;		/* from the HEAD */
+	char		*etag;
+};
+
+enum hf_work_kind {
+	HF_WORK_PREFIX,			/* hash the bytes already on disk */
+	HF_WORK_COMMIT,			/* fsync, rename into blobs/ */
+};
+
+struct hf_work {
+	uv_work_t		 req;
+	struct hf_download	*d;
+	enum hf_work_kind	 kind;
+	int			 err;
+};
+
+struct hf_download {
+	struct mlxd		*md;
+	char			*repo, *rev, *commit;
+	char			*cache, *endpoint, *auth;
+	char			*repo_dir, *lock_dir, *snapshot_dir;
+	hf_progress_cb		 progress_cb;
+	hf_done_cb		 done_cb;
+	void			*arg;
+
+	struct hf_file		*files;
+	int			 nfiles;
+	int			 cur;		/* file being worked on */
+	int			 hops;		/* redirects followed */
+
+	/* The current file's blob. */
+	struct httpc_req	*req;
+	struct hf_work		*work;
+	int			 fd;		/* .incomplete */
+	int			 lock_fd;
+	char			*tmp_path, *blob_path;
+	int64_t			 have;		/* bytes in the .incomplete */
+	int			 bad_status;	/* discard the body */
+	int			 write_err;	/* stop reason from data_cb */
+	struct hf_hash		 hash;
+
+	/* Progress. */
+	const char		*phase;
+	int			 files_done;
+	int64_t			 bytes_total, bytes_done, net_bytes;
+	uint64_t		 last_report_ns, rate_t0;
+	int64_t			 rate_b0;
+	double			 rate;
+	int			 reused, resumed;
+
+	int			 busy;
+	int			 cancelled;
+	int			 finished;
+};
+
+static void	hf_next_file(struct hf_download *);
+static void	hf_head_start(struct hf_download *, const char *);
+static void	hf_get_start(struct hf_download *);
+static void	hf_verify(struct hf_download *);
+static void	hf_link(struct hf_download *);
+
+/* ---- hashing ---- */
+
+static int
+hf_is_hex(const char *s, size_t n)
+{
+	size_t	i;
+
+	if (strlen(s) != n)
+		return 0;
+	for (i = 0; i < n; i++)
+		if (!isxdigit((unsigned char)s[i]))
+			return 0;
+	return 1;
+}
+
+static int
+hf_hash_init(struct hf_hash *h, const char *etag, int64_t size)
+{
+#if HAVE_LIBCRYPTO
+	char	pre[48];
+	int	n;
+
+	memset(h, 0, sizeof(*h));
+	if (hf_is_hex(etag, 64))
+		h->kind = HF_HASH_SHA256;
+	else if (hf_is_hex(etag, 40))
+		h->kind = HF_HASH_GITSHA1;
+	else
+		return 0;
+	if ((h->ctx = EVP_MD_CTX_new()) == NULL)
+		return -ENOMEM;
+	if (EVP_DigestInit_ex(h->ctx, h->kind == HF_HASH_SHA256 ?
+	    EVP_sha256() : EVP_sha1(), NULL) != 1) {
+		EVP_MD_CTX_free(h->ctx);
+		h->ctx = NULL;
+		return -EIO;
+	}
+	if (h->kind == HF_HASH_GITSHA1) {
+		/* git hashes "blob <size>" and a NUL before the bytes. */
+		n = snprintf(pre, sizeof(pre), "blob %lld", (long long)size);
+		(void)EVP_DigestUpdate(h->ctx, pre, (size_t)n + 1);
+	}
+	return 0;
+#else
+	(void)etag;
+	(void)size;
+	memset(h, 0, sizeof(*h));
+	return -ENOTSUP;
+#endif
+}
+
+static void
+hf_hash_update(struct hf_hash *h, const void *buf, size_t n)
+{
+#if HAVE_LIBCRYPTO
+	if (h->ctx != NULL)
+		(void)EVP_DigestUpdate(h->ctx, buf, n);
+#else
+	(void)h;
+	(void)buf;
+	(void)n;
+#endif
+}
+
+/* Finish into lowercase hex (empty for HF_HASH_NONE). */
+static void
+hf_hash_hex(struct hf_hash *h, char out[65])
+{
+#if HAVE_LIBCRYPTO
+	unsigned char	md[EVP_MAX_MD_SIZE];
+	unsigned int	len = 0, i;
+
+	out[0] = '\0';
+	if (h->ctx == NULL)
+		return;
+	(void)EVP_DigestFinal_ex(h->ctx, md, &len);
+	EVP_MD_CTX_free(h->ctx);
+	h->ctx = NULL;
+	for (i = 0; i < len && i < 32; i++)
+		snprintf(out + 2 * i, 3, "%02x", md[i]);
+#else
+	(void)h;
+	out[0] = '\0';
+#endif
+}
+
+static void
+hf_hash_free(struct hf_hash *h)
+{
+#if HAVE_LIBCRYPTO
+	EVP_MD_CTX_free(h->ctx);
+	h->ctx = NULL;
+#else
+	(void)h;
+#endif
+}
+
+/* ---- names, paths and the environment ---- */
+
+static int
+hf_repo_ok(const char *repo)
+{
+	const char	*p, *part;
+	size_t		 n = strlen(repo), len;
+	int		 slashes = 0;
+
+	if (n == 0 || n > 96 || strstr(repo, "--") != NULL ||
+	    strstr(repo, "..") != NULL)
+		return 0;
+	for (p = repo; *p != '\0'; p++) {
+		if (*p == '/')
+			slashes++;
+		else if (!isalnum((unsigned char)*p) && *p != '_' &&
+		    *p != '-' && *p != '.')
+			return 0;
+	}
+	if (slashes > 1)
+		return 0;
+	for (part = repo; part != NULL; part = p != NULL ? p + 1 : NULL) {
+		p = strchr(part, '/');
+		len = p != NULL ? (size_t)(p - part) : strlen(part);
+		if (len == 0 || part[0] == '-' || part[0] == '.' ||
+		    part[len - 1] == '-' || part[len - 1] == '.')
+			return 0;
+	}
+	return 1;
+}
+
+/* A relative path with no empty, "." or ".." part and no control bytes. */
+static int
+hf_relpath_ok(const char *s, size_t max)
+{
+	const char	*p, *part;
+	size_t		 len;
+
+	if (s[0] == '\0' || strlen(s) > max || s[0] == '/')
+		return 0;
+	for (p = s; *p != '\0'; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f || *p == '\\')
+			return 0;
+	for (part = s; part != NULL; part = p != NULL ? p + 1 : NULL) {
+		p = strchr(part, '/');
+		len = p != NULL ? (size_t)(p - part) : strlen(part);
+		if (len == 0 || (len == 1 && part[0] == '.') ||
+		    (len == 2 && part[0] == '.' && part[1] == '.'))
+			return 0;
+	}
+	return 1;
+}
+
+static int
+hf_rev_ok(const char *rev)
+{
+	const char	*p;
+
+	for (p = rev; *p != '\0'; p++)
+		if (*p == ' ' || (unsigned char)*p > 0x7e)
+			return 0;
+	return hf_relpath_ok(rev, 255);
+}
+
+/* Split "org/name[@rev]". */
+int
+hf_parse_spec(const char *spec, char **repop, char **revp)
+{
+	const char	*at;
+	char		*repo, *rev;
+
+	if (spec == NULL)
+		return -EINVAL;
+	if (strncmp(spec, "hf://", 5) == 0) {
+		spec += 5;
+		/* hf://models/org/name: repo ids have one "/" at most. */
+		if (strncmp(spec, "models/", 7) == 0 &&
+		    (at = strchr(spec + 7, '/')) != NULL &&
+		    (strchr(spec + 7, '@') == NULL ||
+		    at < strchr(spec + 7, '@')))
+			spec += 7;
+	}
+	if ((at = strchr(spec, '@')) != NULL) {
+		repo = xstrndup(spec, (size_t)(at - spec));
+		rev = xstrdup(at + 1);
+	} else {
+		repo = xstrdup(spec);
+		rev = xstrdup("main");
+	}
+	if (!hf_repo_ok(repo) || !hf_rev_ok(rev)) {
+		free(repo);
+		free(rev);
+		return -EINVAL;
+	}
+	*repop = repo;
+	*revp = rev;
+	return 0;
+}
+
+static const char *
+hf_env(const char *name)
+{
+	const char	*v = getenv(name);
+
+	return v != NULL && v[0] != '\0' ? v : NULL;
+}
+
+/* Expand a leading "~/" with $HOME. */
+static char *
+hf_expand(const char *v)
+{
+	const char	*home = hf_env("HOME");
+
+	if (home != NULL && (strcmp(v, "~") == 0 || strncmp(v, "~/", 2) == 0))
+		return xasprintf("%s%s", home, v + 1);
+	return xstrdup(v);
+}
+
+/* $HF_HOME, or its default; NULL without $HOME. */
+static char *
+hf_home(void)
+{
+	const char	*v;
+
+	if ((v = hf_env("HF_HOME")) != NULL)
+		return hf_expand(v);
+	if ((v = hf_env("XDG_CACHE_HOME")) != NULL)
+		return xasprintf("%s/huggingface", v);
+	if ((v = hf_env("HOME")) != NULL)
+		return xasprintf("%s/.cache/huggingface", v);
+	return NULL;
+}
+
+/* The hub cache directory from the environment. */
+int
+hf_default_cache_dir(char **dirp)
+{
+	const char	*v;
+	char		*home;
+
+	if ((v = hf_env("HF_HUB_CACHE")) != NULL ||
+	    (v = hf_env("HUGGINGFACE_HUB_CACHE")) != NULL) {
+		*dirp = hf_expand(v);
+		return 0;
+	}
+	if ((home = hf_home()) == NULL)
+		return -ENOENT;
+	*dirp = xasprintf("%s/hub", home);
+	free(home);
+	return 0;
+}
+
+/* The token: $HF_TOKEN, the legacy name, then the token file; or NULL. */
+static char *
+hf_env_token(void)
+{
+	const char	*v;
+	char		*path, *home, buf[4096];
+	size_t		 n, s;
+	FILE		*fp;
+
+	if ((v = hf_env("HF_TOKEN")) != NULL ||
+	    (v = hf_env("HUGGING_FACE_HUB_TOKEN")) != NULL)
+		return xstrdup(v);
+	if ((v = hf_env("HF_TOKEN_PATH")) != NULL)
+		path = hf_expand(v);
+	else if ((home = hf_home()) != NULL) {
+		path = xasprintf("%s/token", home);
+		free(home);
+	} else
+		return NULL;
+	fp = fopen(path, "r");
+	free(path);
+	if (fp == NULL)
+		return NULL;
+	n = fread(buf, 1, sizeof(buf) - 1, fp);
+	fclose(fp);
+	buf[n] = '\0';
+	for (s = 0; s < n && isspace((unsigned char)buf[s]); s++)
+		;
+	while (n > s && isspace((unsigned char)buf[n - 1]))
+		buf[--n] = '\0';
+	return n > s ? xstrdup(buf + s) : NULL;
+}
+
+/* Percent-encode s; "/" is kept when keep_slash. */
+static char *
+hf_urlenc(const char *s, int keep_slash)
+{
+	static const char	 hex[] = "0123456789ABCDEF";
+	char			*out, *o;
+	unsigned char		 c;
+
+	out = o = xmalloc(strlen(s) * 3 + 1);
+	for (; *s != '\0'; s++) {
+		c = (unsigned char)*s;
+		if (isalnum(c) || c == '-' || c == '_' || c == '.' ||
+		    c == '~' || (keep_slash && c == '/'))
+			*o++ = (char)c;
+		else {
+			*o++ = '%';
+			*o++ = hex[c >> 4];
+			*o++ = hex[c & 15];
+		}
+	}
+	*o = '\0';
+	return out;
+}
+
+/* Same scheme, host and port (as written). */
+static int
+hf_same_origin(const char *a, const char *b)
+{
+	const char	*ea, *eb;
+	size_t		 na, nb;
+
+	if ((ea = strstr(a, "://")) == NULL || (eb = strstr(b, "://")) == NULL)
+		return 0;
+	na = (size_t)(ea - a) + 3 + strcspn(ea + 3, "/?#");
+	nb = (size_t)(eb - b) + 3 + strcspn(eb + 3, "/?#");
+	return na == nb && strncasecmp(a, b, na) == 0;
+}
+
+/* An ETag without W/ and quotes, if it is safe as a file name; else NULL. */
+static char *
+hf_etag(const char *v)
+{
+	const char	*p;
+	size_t		 n;
+
+	if (v == NULL)
+		return NULL;
+	if (strncmp(v, "W/", 2) == 0)
+		v += 2;
+	n = strlen(v);
+	if (n >= 2 && v[0] == '"' && v[n - 1] == '"') {
+		v++;
+		n -= 2;
+	}
+	if (n == 0 || n > 128 || v[0] == '.')
+		return NULL;
+	for (p = v; p < v + n; p++)
+		if (!isalnum((unsigned char)*p) && *p != '-' && *p != '_' &&
+		    *p != '.')
+			return NULL;
+	return xstrndup(v, n);
+}
+
+static int64_t
+hf_parse_size(const char *v)
+{
+	char		*end;
+	long long	 n;
+
+	if (v == NULL || !isdigit((unsigned char)v[0]))
+		return -1;
+	errno = 0;
+	n = strtoll(v, &end, 10);
+	if (errno != 0 || *end != '\0')
+		return -1;
+	return (int64_t)n;
+}
+
+/* ---- lifetime ---- */
+
+static void
+hf_file_release(struct hf_download *d)
+{
+	if (d->fd != -1)
+		close(d->fd);
+	if (d->lock_fd != -1)
+		close(d->lock_fd);	/* drops the flock */
+	d->fd = d->lock_fd = -1;
+	hf_hash_free(&d->hash);
+	free(d->tmp_path);
+	free(d->blob_path);
+	d->tmp_path = d->blob_path = NULL;
+}
+
+static void
+hf_free(struct hf_download *d)
+{
+	int	i;
+
+	hf_file_release(d);
+	for (i = 0; i < d->nfiles; i++) {
+		free(d->files[i].path);
+		free(d->files[i].etag);
+	}
+	free(d->files);
+	free(d->repo);
+	free(d->rev);
+	free(d->commit);
+	free(d->cache);
+	free(d->endpoint);
+	free(d->auth);
+	free(d->repo_dir);
+	free(d->lock_dir);
+	free(d->snapshot_dir);
+	free(d);
+}
+
+static void
+hf_enter(struct hf_download *d)
+{
+	d->busy++;
+}
+
+/*
+ * Leave one of our callbacks. When it was the last one on the stack, carry
+ * out a cancel requested meanwhile and free the download once nothing can
+ * reach it any more.
+ */
+static void
+hf_leave(struct hf_download *d)
+{
+	if (--d->busy > 0)
+		return;
+	if (!d->cancelled && !d->finished)
+		return;
+	if (d->req != NULL) {
+		httpc_cancel(d->req);
+		d->req = NULL;
+	}
+	if (d->work != NULL) {
+		(void)uv_cancel((uv_req_t *)&d->work->req);
+		return;		/* hf_work_after() comes back here */
+	}
+	hf_free(d);
+}
+
+/* ---- progress ---- */
+
+static void
+hf_report(struct hf_download *d, const char *phase, const char *file,
+    int force)
+{
+	struct hf_progress	 p;
+	uint64_t		 now = uv_hrtime();
+	double			 inst, dt;
+
+	if (phase != NULL)
+		d->phase = phase;
+	if (d->rate_t0 == 0) {
+		d->rate_t0 = now;
+		d->rate_b0 = d->net_bytes;
+	} else if (now - d->rate_t0 >= HF_RATE_NS) {
+		dt = (double)(now - d->rate_t0) / 1e9;
+		inst = (double)(d->net_bytes - d->rate_b0) / dt;
+		d->rate = isnan(d->rate) ? inst : 0.3 * inst + 0.7 * d->rate;
+		d->rate_t0 = now;
+		d->rate_b0 = d->net_bytes;
+	}
+	if (d->progress_cb == NULL || d->cancelled)
+		return;
+	if (!force && now - d->last_report_ns < HF_PROGRESS_NS)
+		return;
+	d->last_report_ns = now;
+	memset(&p, 0, sizeof(p));
+	p.phase = d->phase;
+	p.file = file;
+	p.files_done = d->files_done;
+	p.files_total = d->nfiles;
+	p.bytes_done = d->bytes_done;
+	p.bytes_total = d->bytes_total;
+	p.rate_bps = d->rate;
+	p.eta_s = NAN;
+	if (!isnan(d->rate) && d->rate > 0 && d->bytes_total >= 0)
+		p.eta_s = d->bytes_total > d->bytes_done ?
+		    (double)(d->bytes_total - d->bytes_done) / d->rate : 0;
+	d->progress_cb(d->arg, &p);
+}
+
+/* ---- the end ---- */
+
+static void
+hf_fail(struct hf_download *d, int err, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* Report failure; the current file's .incomplete stays for a resume. */
+static void
+hf_fail(struct hf_download *d, int err, const char *fmt, ...)
+{
+	char	msg[2048];
+	int	n;
+	va_list	ap;
+
+	n = snprintf(msg, sizeof(msg), "%s: ", d->repo);
+	va_start(ap, fmt);
+	vsnprintf(msg + n, sizeof(msg) - (size_t)n, fmt, ap);
+	va_end(ap);
+	hf_file_release(d);
+	d->finished = 1;
+	log_warnx("hf: %s", msg);
+	if (!d->cancelled)
+		d->done_cb(d->arg, err, msg, NULL);
+}
+
+/* Turn an HTTP error reply into an errno and message; 0 for 2xx/3xx. */
+static int
+hf_http_error(struct hf_download *d, const struct httpc_result *res,
+    const char *what)
+{
+	const char	*code = httpc_header(res, "X-Error-Code", -1);
+	const char	*emsg = httpc_header(res, "X-Error-Message", -1);
+	char		 extra[512] = "";
+
+	if (res->status >= 200 && res->status < 400)
+		return 0;
+	if (emsg != NULL)
+		snprintf(extra, sizeof(extra), " (%s)", emsg);
+	if (code != NULL && strcmp(code, "RepoNotFound") == 0) {
+		hf_fail(d, -ENOENT, "repository not found%s%s", extra,
+		    d->auth == NULL ? "; if it is private, set HF_TOKEN" : "");
+		return -ENOENT;
+	}
+	if (res->status == 401 || res->status == 403) {
+		hf_fail(d, -EACCES, "%s: access denied (HTTP %ld)%s; %s",
+		    what, res->status, extra, d->auth == NULL ?
+		    "the repository is gated or private: set HF_TOKEN" :
+		    "the token was refused, or its owner has not been "
+		    "granted access to this gated repository");
+		return -EACCES;
+	}
+	if (res->status == 404) {
+		if (code != NULL && strcmp(code, "RevisionNotFound") == 0)
+			hf_fail(d, -ENOENT, "revision %s not found%s", d->rev,
+			    extra);
+		else if (code != NULL && strcmp(code, "EntryNotFound") == 0)
+			hf_fail(d, -ENOENT, "%s: file not found at %s%s", what,
+			    d->commit != NULL ? d->commit : d->rev, extra);
+		else
+			hf_fail(d, -ENOENT, "%s: not found (HTTP 404)%s",
+			    what, extra);
+		return -ENOENT;
+	}
+	hf_fail(d, -EIO, "%s: HTTP %ld from the hub%s", what, res->status,
+	    extra);
+	return -EIO;
+}
+
+/* Write refs/<rev> (temp + rename) unless rev is the commit itself. */
+static int
+hf_write_ref(struct hf_download *d)
+{
+	char	*path, *tmp, *dir, *slash;
+	int	 fd, rc = 0;
+	size_t	 n = strlen(d->commit);
+
+	if (strcasecmp(d->rev, d->commit) == 0)
+		return 0;
+	path = xasprintf("%s/refs/%s", d->repo_dir, d->rev);
+	tmp = xasprintf("%s.%ld.tmp", path, (long)getpid());
+	dir = xstrdup(path);
+	if ((slash = strrchr(dir, '/')) != NULL)
+		*slash = '\0';
+	if ((rc = paths_mkdir_p(dir, 0777)) != 0)
+		goto out;
+	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
+	    0666)) == -1) {
+		rc = -errno;
+		goto out;
+	}
+	errno = 0;
+	if (write(fd, d->commit, n) != (ssize_t)n)
+		rc = errno != 0 ? -errno : -EIO;
+	if (close(fd) != 0 && rc == 0)
+		rc = -errno;
+	if (rc == 0 && rename(tmp, path) != 0)
+		rc = -errno;
+	if (rc != 0)
+		unlink(tmp);
+out:
+	free(dir);
+	free(tmp);
+	free(path);
+	return rc;
+}
+
+static void
+hf_finish(struct hf_download *d)
+{
+	struct hf_result	 res;
+	int			 rc, i;
+	int64_t			 total = 0;
+
+	if (d->cancelled)
+		return;
+	if ((rc = paths_mkdir_p(d->snapshot_dir, 0777)) != 0 ||
+	    (rc = hf_write_ref(d)) != 0) {
+		hf_fail(d, rc, "cannot write the snapshot or refs/%s: %s",
+		    d->rev, strerror(-rc));
+		return;
+	}
+	for (i = 0; i < d->nfiles; i++)
+		total += d->files[i].size;
+	memset(&res, 0, sizeof(res));
+	res.repo = d->repo;
+	res.ref = d->rev;
+	res.revision = d->commit;
+	res.snapshot_dir = d->snapshot_dir;
+	res.nfiles = d->nfiles;
+	res.bytes = total;
+	res.bytes_downloaded = d->net_bytes;
+	res.reused_files = d->reused;
+	res.resumed_files = d->resumed;
+	d->finished = 1;
+	log_info("hf: %s@%s: %d files, %lld bytes (%lld downloaded) in %s",
+	    d->repo, d->rev, d->nfiles, (long long)total,
+	    (long long)d->net_bytes, d->snapshot_dir);
+	d->done_cb(d->arg, 0, NULL, &res);
+}
+
+/* ---- step 1: model info ---- */
+
+static void
+hf_info_done(void *arg, const struct httpc_result *res)
+{
+	struct hf_download	*d = arg;
+	json_t			*j = NULL, *sib, *e, *v;
+	json_error_t		 jerr;
+	const char		*sha, *name;
+	size_t			 i;
+	int64_t			 total = 0;
+
+	d->req = NULL;
+	hf_enter(d);
+	if (d->cancelled)
+		goto out;
+	if (res->err != 0) {
+		hf_fail(d, res->err, "cannot reach %s: %s", d->endpoint,
+		    res->errmsg != NULL ? res->errmsg : strerror(-res->err));
+		goto out;
+	}
+	if (hf_http_error(d, res, "model info") != 0)
+		goto out;
+	if ((j = json_loadb(res->body, res->len, 0, &jerr)) == NULL ||
+	    (sha = json_string_value(json_object_get(j, "sha"))) == NULL ||
+	    !hf_is_hex(sha, 40) ||
+	    !json_is_array(sib = json_object_get(j, "siblings"))) {
+		hf_fail(d, -EPROTO, "the model info from %s has no commit "
+		    "sha or file list", d->endpoint);
+		goto out;
+	}
+	d->commit = xstrdup(sha);
+	for (i = 0; d->commit[i] != '\0'; i++)
+		d->commit[i] = (char)tolower((unsigned char)d->commit[i]);
+	d->snapshot_dir = xasprintf("%s/snapshots/%s", d->repo_dir, d->commit);
+	d->files = xcalloc(json_array_size(sib) + 1, sizeof(*d->files));
+	json_array_foreach(sib, i, e) {
+		name = json_string_value(json_object_get(e, "rfilename"));
+		if (name == NULL || !hf_relpath_ok(name, 1024)) {
+			hf_fail(d, -EPROTO, "unsafe file name in the model "
+			    "info: %s", name != NULL ? name : "(none)");
+			goto out;
+		}
+		d->files[d->nfiles].path = xstrdup(name);
+		d->files[d->nfiles].size = -1;
+		d->files[d->nfiles].list_size = -1;
+		if (json_is_integer(v = json_object_get(e, "size")))
+			d->files[d->nfiles].list_size = json_integer_value(v);
+		if (d->files[d->nfiles].list_size < 0 || total < 0)
+			total = -1;
+		else
+			total += d->files[d->nfiles].list_size;
+		d->nfiles++;
+	}
+	d->bytes_total = total;
+	hf_report(d, "metadata", NULL, 1);
+	if (d->cancelled)
+		goto out;
+	d->cur = 0;
+	if (d->nfiles == 0) {
+		d->bytes_total = 0;
+		hf_finish(d);
+	} else
+		hf_head_start(d, NULL);
+out:
+	json_decref(j);
+	hf_leave(d);
+}
+
+/* ---- step 2: HEAD every file ---- */
+
+static char *
+hf_resolve_url(struct hf_download *d, const char *path)
+{
+	char	*enc = hf_urlenc(path, 1), *url;
+
+	url = xasprintf("%s/%s/resolve/%s/%s", d->endpoint, d->repo,
+	    d->commit, enc);
+	free(enc);
+	return url;
+}
+
+static void
+hf_head_done(void *arg, const struct httpc_result *res)
+{
+	struct hf_download	*d = arg;
+	struct hf_file		*f = &d->files[d->cur];
+	const char		*commit, *linked;
+	int64_t			 total = 0;
+	int			 i;
+
+	d->req = NULL;
+	hf_enter(d);
+	if (d->cancelled)
+		goto out;
+	if (res->err != 0) {
+		hf_fail(d, res->err, "%s: cannot reach %s: %s", f->path,
+		    d->endpoint, res->errmsg != NULL ? res->errmsg :
+		    strerror(-res->err));
+		goto out;
+	}
+	if (hf_http_error(d, res, f->path) != 0)
+		goto out;
+	commit = httpc_header(res, "X-Repo-Commit", -1);
+	linked = httpc_header(res, "X-Linked-Etag", -1);
+	if (res->status >= 300 && commit == NULL && linked == NULL &&
+	    res->redirect_url != NULL &&
+	    hf_same_origin(res->redirect_url, d->endpoint) &&
+	    d->hops < HF_MAX_HOPS) {
+		/* A renamed repository: follow the hub's relative redirect. */
+		d->hops++;
+		hf_head_start(d, res->redirect_url);
+		goto out;
+	}
+	if (commit == NULL) {
+		hf_fail(d, -EPROTO, "%s: no X-Repo-Commit in the reply: %s is "
+		    "not the Hugging Face Hub, or a proxy removed the header",
+		    f->path, d->endpoint);
+		goto out;
+	}
+	if (strcasecmp(commit, d->commit) != 0) {
+		hf_fail(d, -EPROTO, "%s: the hub resolved commit %s to %s",
+		    f->path, d->commit, commit);
+		goto out;
+	}
+	free(f->etag);
+	if ((f->etag = hf_etag(linked != NULL ? linked :
+	    httpc_header(res, "ETag", -1))) == NULL) {
+		hf_fail(d, -EPROTO, "%s: missing or unusable ETag", f->path);
+		goto out;
+	}
+	if ((f->size = hf_parse_size(httpc_header(res, "X-Linked-Size",
+	    -1))) < 0 && res->status < 300)
+		f->size = hf_parse_size(httpc_header(res, "Content-Length",
+		    -1));
+	if (f->size < 0)
+		f->size = f->list_size;
+	if (f->size < 0) {
+		hf_fail(d, -EPROTO, "%s: the hub did not say its size",
+		    f->path);
+		goto out;
+	}
+	if (f->size > HF_MAX_FILE_BYTES) {
+		hf_fail(d, -EFBIG, "%s: %lld bytes is above the hub's plain "
+		    "HTTP limit of 50 GB", f->path, (long long)f->size);
+		goto out;
+	}
+	if (f->list_size >= 0 && f->list_size != f->size) {
+		hf_fail(d, -EPROTO, "%s: the model info says %lld bytes, the "
+		    "file %lld", f->path, (long long)f->list_size,
+		    (long long)f->size);
+		goto out;
+	}
+	if (++d->cur < d->nfiles) {
+		hf_report(d, NULL, d->files[d->cur].path, 0);
+		if (!d->cancelled)
+			hf_head_start(d, NULL);
+		goto out;
+	}
+	for (i = 0; i < d->nfiles; i++)
+		total += d->files[i].size;
+	d->bytes_total = total;
+	d->cur = 0;
+	hf_next_file(d);
+out:
+	hf_leave(d);
+}
+
+static void
+hf_head_start(struct hf_download *d, const char *url)
+{
+	struct httpc_opts	 o;
+	const char		*hdrs[3];
+	char			*own = NULL;
+	int			 n = 0;
+
+	if (url == NULL) {
+		d->hops = 0;
+		url = own = hf_resolve_url(d, d->files[d->cur].path);
+	}
+	if (d->auth != NULL)
+		hdrs[n++] = d->auth;
+	hdrs[n++] = "Accept-Encoding: identity";
+	hdrs[n] = NULL;
+	memset(&o, 0, sizeof(o));
+	o.method = "HEAD";
+	o.url = url;
+	o.timeout_ms = HF_META_TIMEOUT_MS;
+	o.connect_timeout_ms = HF_CONNECT_TIMEOUT_MS;
+	o.headers = hdrs;
+	o.want_headers = 1;
+	o.done_cb = hf_head_done;
+	o.arg = d;
+	if ((d->req = httpc_start(d->md->httpc, &o)) == NULL)
+		hf_fail(d, -EIO, "%s: cannot start a request",
+		    d->files[d->cur].path);
+	free(own);
+}
+
+/* ---- step 3: per file, reuse or download ---- */
+
+static void
+hf_cachedir_tag(struct hf_download *d)
+{
+	static const char	 tag[] =
+	    "Signature: 8a477f597d28d172789f06886806bc55\n"
+	    "# This file is a cache directory tag.\n"
+	    "# For information about cache directory tags, see:\n"
+	    "#\thttps://bford.info/cachedir/\n";
+	char			*path = xasprintf("%s/CACHEDIR.TAG", d->cache);
+	int			 fd;
+
+	if ((fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
+	    0666)) != -1) {
+		if (write(fd, tag, sizeof(tag) - 1) < 0)
+			log_debug("hf: %s: %s", path, strerror(errno));
+		close(fd);
+	}
+	free(path);
+}
+
+static void
+hf_work_run(uv_work_t *req)
+{
+	struct hf_work		*w = req->data;
+	struct hf_download	*d = w->d;
+	char			*buf, *dir, *slash;
+	int64_t			 off = 0;
+	ssize_t			 n;
+	int			 dfd;
+
+	if (w->kind == HF_WORK_PREFIX) {
+		buf = xmalloc(HF_IO_CHUNK);
+		while (off < d->have) {
+			n = pread(d->fd, buf, (size_t)(d->have - off >
+			    HF_IO_CHUNK ? HF_IO_CHUNK : d->have - off), off);
+			if (n < 0 && errno == EINTR)
+				continue;
+			if (n <= 0) {
+				w->err = n < 0 ? -errno : -EIO;
+				break;
+			}
+			hf_hash_update(&d->hash, buf, (size_t)n);
+			off += n;
+		}
+		free(buf);
+		return;
+	}
+	if (fsync(d->fd) != 0 || rename(d->tmp_path, d->blob_path) != 0) {
+		w->err = -errno;
+		return;
+	}
+	dir = xstrdup(d->blob_path);
+	if ((slash = strrchr(dir, '/')) != NULL)
+		*slash = '\0';
+	if ((dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) != -1) {
+		(void)fsync(dfd);
+		close(dfd);
+	}
+	free(dir);
+}
+
+static void
+hf_work_after(uv_work_t *req, int status)
+{
+	struct hf_work		*w = req->data;
+	struct hf_download	*d = w->d;
+	struct hf_file		*f = &d->files[d->cur];
+	enum hf_work_kind	 kind = w->kind;
+	int			 err = status != 0 ? status : w->err;
+
+	d->work = NULL;
+	free(w);
+	hf_enter(d);
+	if (d->cancelled || d->finished)
+		goto out;
+	if (kind == HF_WORK_PREFIX) {
+		if (err != 0) {
+			hf_fail(d, err, "%s: cannot read %s: %s", f->path,
+			    d->tmp_path, strerror(-err));
+			goto out;
+		}
+		d->bytes_done += d->have;
+		if (d->have == f->size)
+			hf_verify(d);
+		else
+			hf_get_start(d);
+		goto out;
+	}
+	if (err != 0) {
+		hf_fail(d, err, "%s: cannot move the download into %s: %s",
+		    f->path, d->blob_path, strerror(-err));
+		goto out;
+	}
+	hf_link(d);
+out:
+	hf_leave(d);
+}
+
+static void
+hf_work_start(struct hf_download *d, enum hf_work_kind kind)
+{
+	struct hf_work	*w = xcalloc(1, sizeof(*w));
+	int		 rc;
+
+	w->d = d;
+	w->kind = kind;
+	w->req.data = w;
+	if ((rc = uv_queue_work(d->md->loop, &w->req, hf_work_run,
+	    hf_work_after)) != 0) {
+		free(w);
+		hf_fail(d, rc, "%s: cannot queue work: %s",
+		    d->files[d->cur].path, uv_strerror(rc));
+		return;
+	}
+	d->work = w;
+}
+
+static int
+hf_lock(struct hf_download *d, const struct hf_file *f)
+{
+	char	*path;
+	int	 rc = 0;
+
+	if ((rc = paths_mkdir_p(d->lock_dir, 0777)) != 0) {
+		hf_fail(d, rc, "cannot create %s: %s", d->lock_dir,
+		    strerror(-rc));
+		return rc;
+	}
+	path = xasprintf("%s/%s.lock", d->lock_dir, f->etag);
+	if ((d->lock_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC,
+	    0664)) == -1) {
+		rc = -errno;
+		hf_fail(d, rc, "cannot open %s: %s", path, strerror(-rc));
+	} else if (flock(d->lock_fd, LOCK_EX | LOCK_NB) != 0 &&
+	    errno != ENOLCK && errno != EOPNOTSUPP && errno != ENOSYS) {
+		/*
+		 * Where the file system has no flock (some network file
+		 * systems), go on unlocked as huggingface_hub does: the
+		 * rename into blobs/ is what keeps the cache consistent.
+		 */
+		rc = errno == EWOULDBLOCK ? -EBUSY : -errno;
+		if (rc == -EBUSY)
+			hf_fail(d, rc, "%s: blob %s is being downloaded by "
+			    "another process (%s)", f->path, f->etag, path);
+		else
+			hf_fail(d, rc, "cannot lock %s: %s", path,
+			    strerror(-rc));
+	}
+	free(path);
+	return rc;
+}
+
+/* The blob is in place with the expected size. */
+static int
+hf_blob_present(const char *path, int64_t size)
+{
+	struct stat	sb;
+
+	return stat(path, &sb) == 0 && S_ISREG(sb.st_mode) &&
+	    (int64_t)sb.st_size == size;
+}
+
+static void
+hf_next_file(struct hf_download *d)
+{
+	struct hf_file	*f;
+	struct stat	 sb;
+	char		*dir;
+	int		 rc;
+
+	if (d->cur == d->nfiles) {
+		hf_finish(d);
+		return;
+	}
+	f = &d->files[d->cur];
+	if (d->cur == 0) {
+		/* First write to the cache: only now that all is known. */
+		dir = xasprintf("%s/blobs", d->repo_dir);
+		rc = paths_mkdir_p(dir, 0777);
+		free(dir);
+		if (rc != 0) {
+			hf_fail(d, rc, "cannot create %s/blobs: %s",
+			    d->repo_dir, strerror(-rc));
+			return;
+		}
+		hf_cachedir_tag(d);
+	}
+	hf_report(d, "download", f->path, 1);
+	if (d->cancelled)
+		return;
+	d->blob_path = xasprintf("%s/blobs/%s", d->repo_dir, f->etag);
+	if (hf_blob_present(d->blob_path, f->size)) {
+		d->reused++;
+		d->bytes_done += f->size;
+		hf_link(d);
+		return;
+	}
+	if (hf_lock(d, f) != 0)
+		return;
+	if (hf_blob_present(d->blob_path, f->size)) {
+		/* Another process finished it while we looked. */
+		d->reused++;
+		d->bytes_done += f->size;
+		hf_link(d);
+		return;
+	}
+	d->tmp_path = xasprintf("%s.incomplete", d->blob_path);
+	if ((d->fd = open(d->tmp_path, O_RDWR | O_CREAT | O_CLOEXEC,
+	    0666)) == -1 || fstat(d->fd, &sb) != 0) {
+		rc = -errno;
+		hf_fail(d, rc, "cannot open %s: %s", d->tmp_path,
+		    strerror(-rc));
+		return;
+	}
+	d->have = (int64_t)sb.st_size;
+	if (d->have > f->size) {
+		if (ftruncate(d->fd, 0) != 0) {
+			rc = -errno;
+			hf_fail(d, rc, "cannot truncate %s: %s", d->tmp_path,
+			    strerror(-rc));
+			return;
+		}
+		d->have = 0;
+	}
+	if ((rc = hf_hash_init(&d->hash, f->etag, f->size)) != 0) {
+		hf_fail(d, rc, "cannot start hashing: %s", strerror(-rc));
+		return;
+	}
+	if (d->have > 0) {
+		d->resumed++;
+		log_debug("hf: %s: resuming at %lld of %lld bytes", f->path,
+		    (long long)d->have, (long long)f->size);
+		hf_report(d, "verify", f->path, 1);
+		if (!d->cancelled)
+			hf_work_start(d, HF_WORK_PREFIX);
+		return;
+	}
+	hf_get_start(d);
+}
+
+/* The final response's head: decide whether the body appends. */
+static void
+hf_get_headers(void *arg, const struct httpc_result *res)
+{
+	struct hf_download	*d = arg;
+	const char		*cr;
+	char			 want[48];
+
+	if (res->status == 206) {
+		cr = httpc_header(res, "Content-Range", -1);
+		snprintf(want, sizeof(want), "bytes %lld-", (long long)d->have);
+		if (cr == NULL || strncmp(cr, want, strlen(want)) != 0)
+			d->write_err = -EPROTO;
+	} else if (res->status == 200 && d->have > 0) {
+		/* The server ignored Range: start over. */
+		if (ftruncate(d->fd, 0) != 0) {
+			d->write_err = -errno;
+			return;
+		}
+		hf_hash_free(&d->hash);
+		d->bytes_done -= d->have;
+		d->have = 0;
+		d->write_err = hf_hash_init(&d->hash, d->files[d->cur].etag,
+		    d->files[d->cur].size);
+	} else if (res->status != 200)
+		d->bad_status = 1;
+}
+
+static int
+hf_get_data(void *arg, const char *buf, size_t len)
+{
+	struct hf_download	*d = arg;
+	struct hf_file		*f = &d->files[d->cur];
+	size_t			 off = 0;
+	ssize_t			 n;
+	int			 stop;
+
+	if (d->cancelled || d->write_err != 0)
+		return 1;
+	if (d->bad_status)
+		return 0;	/* an error page: not ours to keep */
+	if (d->have + (int64_t)len > f->size) {
+		d->write_err = -EMSGSIZE;
+		return 1;
+	}
+	while (off < len) {
+		n = pwrite(d->fd, buf + off, len - off, d->have + (off_t)off);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			d->write_err = n < 0 ? -errno : -EIO;
+			return 1;
+		}
+		off += (size_t)n;
+	}
+	hf_hash_update(&d->hash, buf, len);
+	d->have += (int64_t)len;
+	d->net_bytes += (int64_t)len;
+	d->bytes_done += (int64_t)len;
+	/* Not hf_enter/hf_leave: we are inside the transfer's callback. */
+	d->busy++;
+	hf_report(d, NULL, f->path, 0);
+	d->busy--;
+	stop = d->cancelled;
+	return stop;
+}
+
+static void
+hf_get_done(void *arg, const struct httpc_result *res)
+{
+	struct hf_download	*d = arg;
+	struct hf_file		*f = &d->files[d->cur];
+	int			 rc;
+
+	d->req = NULL;
+	hf_enter(d);
+	if (d->cancelled)
+		goto out;
+	if (d->write_err == -EMSGSIZE) {
+		unlink(d->tmp_path);
+		hf_fail(d, -EBADMSG, "%s: the server sent more than the "
+		    "expected %lld bytes; the partial file was removed",
+		    f->path, (long long)f->size);
+		goto out;
+	}
+	if (d->write_err == -EPROTO) {
+		hf_fail(d, -EPROTO, "%s: the reply does not continue at byte "
+		    "%lld (Content-Range)", f->path, (long long)d->have);
+		goto out;
+	}
+	if (d->write_err != 0) {
+		hf_fail(d, d->write_err, "%s: cannot write %s: %s", f->path,
+		    d->tmp_path, strerror(-d->write_err));
+		goto out;
+	}
+	if (res->err != 0) {
+		hf_fail(d, res->err, "%s: download interrupted after %lld of "
+		    "%lld bytes (%s); the partial file is kept and the next "
+		    "download resumes it", f->path, (long long)d->have,
+		    (long long)f->size, res->errmsg != NULL ? res->errmsg :
+		    strerror(-res->err));
+		goto out;
+	}
+	if (res->status == 416) {
+		unlink(d->tmp_path);
+		hf_fail(d, -EIO, "%s: the server refused to resume at byte "
+		    "%lld (HTTP 416); the partial file was removed", f->path,
+		    (long long)d->have);
+		goto out;
+	}
+	if ((rc = hf_http_error(d, res, f->path)) != 0)
+		goto out;
+	if (res->status != 200 && res->status != 206) {
+		hf_fail(d, -EIO, "%s: unexpected HTTP %ld", f->path,
+		    res->status);
+		goto out;
+	}
+	if (d->have != f->size) {
+		hf_fail(d, -ECONNRESET, "%s: download ended after %lld of "
+		    "%lld bytes; the partial file is kept", f->path,
+		    (long long)d->have, (long long)f->size);
+		goto out;
+	}
+	hf_verify(d);
+out:
+	hf_leave(d);
+}
+
+static void
+hf_get_start(struct hf_download *d)
+{
+	struct httpc_opts	 o;
+	const char		*hdrs[4];
+	char			*url, range[48];
+	int			 n = 0;
+
+	url = hf_resolve_url(d, d->files[d->cur].path);
+	if (d->auth != NULL)
+		hdrs[n++] = d->auth;
+	hdrs[n++] = "Accept-Encoding: identity";
+	if (d->have > 0) {
+		snprintf(range, sizeof(range), "Range: bytes=%lld-",
+		    (long long)d->have);
+		hdrs[n++] = range;
+	}
+	hdrs[n] = NULL;
+	d->bad_status = 0;
+	d->write_err = 0;
+	memset(&o, 0, sizeof(o));
+	o.url = url;
+	o.connect_timeout_ms = HF_CONNECT_TIMEOUT_MS;
+	o.low_speed_s = HF_STALL_S;
+	o.headers = hdrs;
+	/*
+	 * The canonical URL again rather than the HEAD's Location: signed
+	 * storage URLs expire, and a resume must re-resolve. httpc's follow
+	 * keeps the token on the hub's host only.
+	 */
+	o.follow = 1;
+	o.headers_cb = hf_get_headers;
+	o.data_cb = hf_get_data;
+	o.done_cb = hf_get_done;
+	o.arg = d;
+	if ((d->req = httpc_start(d->md->httpc, &o)) == NULL)
+		hf_fail(d, -EIO, "%s: cannot start a request",
+		    d->files[d->cur].path);
+	free(url);
+}
+
+/* The whole file is in the .incomplete: check it against its etag. */
+static void
+hf_verify(struct hf_download *d)
+{
+	struct hf_file	*f = &d->files[d->cur];
+	char		 hex[65];
+
+	hf_report(d, "verify", f->path, 1);
+	if (d->cancelled)
+		return;
+	hf_hash_hex(&d->hash, hex);
+	if (hex[0] != '\0' && strcasecmp(hex, f->etag) != 0) {
+		unlink(d->tmp_path);
+		hf_fail(d, -EBADMSG, "%s: %s mismatch: expected %s, got %s; "
+		    "the corrupt download was removed", f->path,
+		    d->hash.kind == HF_HASH_SHA256 ? "sha256" : "git sha1",
+		    f->etag, hex);
+		return;
+	}
+	hf_work_start(d, HF_WORK_COMMIT);
+}
+
+/* ---- step 4: the snapshot symlink ---- */
+
+static void
+hf_link(struct hf_download *d)
+{
+	struct hf_file	*f = &d->files[d->cur];
+	char		*link = NULL, *tmp = NULL, *target = NULL, *dir;
+	char		 cur[1024], *slash;
+	const char	*p;
+	size_t		 len, ups = 2, i;
+	ssize_t		 n;
+	int		 rc = 0;
+
+	hf_report(d, "link", f->path, 1);
+	if (d->cancelled)
+		return;
+	for (p = f->path; *p != '\0'; p++)
+		if (*p == '/')
+			ups++;
+	/* "../" per level up to the repo folder, then blobs/<etag>. */
+	len = ups * 3 + strlen("blobs/") + strlen(f->etag) + 1;
+	target = xmalloc(len);
+	for (i = 0; i < ups; i++)
+		memcpy(target + 3 * i, "../", 3);
+	snprintf(target + 3 * ups, len - 3 * ups, "blobs/%s", f->etag);
+
+	link = xasprintf("%s/%s", d->snapshot_dir, f->path);
+	dir = xstrdup(link);
+	if ((slash = strrchr(dir, '/')) != NULL)
+		*slash = '\0';
+	rc = paths_mkdir_p(dir, 0777);
+	free(dir);
+	if (rc != 0)
+		goto out;
+	n = readlink(link, cur, sizeof(cur) - 1);
+	if (n >= 0 && (size_t)n == strlen(target) &&
+	    memcmp(cur, target, (size_t)n) == 0)
+		goto out;
+	tmp = xasprintf("%s.%ld.tmp", link, (long)getpid());
+	(void)unlink(tmp);
+	if (symlink(target, tmp) != 0 || rename(tmp, link) != 0) {
+		rc = -errno;
+		(void)unlink(tmp);
+	}
+out:
+	if (rc != 0) {
+		hf_fail(d, rc, "%s: cannot link %s: %s", f->path, link,
+		    strerror(-rc));
+	} else {
+		hf_file_release(d);
+		d->files_done++;
+		d->cur++;
+		hf_next_file(d);
+	}
+	free(tmp);
+	free(link);
+	free(target);
+}
+
+/* ---- public ---- */
+
+/* Start a download; see hf.h. */
+int
+hf_download_start(struct mlxd *md, const char *spec, const char *cache_dir,
+    const char *endpoint, const char *token, hf_progress_cb progress_cb,
+    hf_done_cb done_cb, void *arg, struct hf_download **dp)
+{
+	struct hf_download	*d;
+	struct httpc_opts	 o;
+	char			*repo = NULL, *rev = NULL, *cache = NULL;
+	char			*tok = NULL, *enc, *url, *folder, *s;
+	const char		*hdrs[2] = { NULL, NULL }, *p;
+	size_t			 n;
+	int			 rc;
+
+#if !HAVE_LIBCRYPTO
+	return -ENOTSUP;
+#endif
+	if ((rc = hf_parse_spec(spec, &repo, &rev)) != 0)
+		return rc;
+	if (cache_dir != NULL)
+		cache = xstrdup(cache_dir);
+	else if ((rc = hf_default_cache_dir(&cache)) != 0)
+		goto fail;
+	tok = token != NULL ? xstrdup(token) : hf_env_token();
+	if (tok != NULL && strcspn(tok, "\r\n") != strlen(tok)) {
+		rc = -EINVAL;
+		goto fail;
+	}
+
+	d = xcalloc(1, sizeof(*d));
+	d->md = md;
+	d->repo = repo;
+	d->rev = rev;
+	d->cache = cache;
+	if (endpoint == NULL && (endpoint = hf_env("HF_ENDPOINT")) == NULL)
+		endpoint = HF_DEFAULT_ENDPOINT;
+	d->endpoint = xstrdup(endpoint);
+	n = strlen(d->endpoint);
+	while (n > 0 && d->endpoint[n - 1] == '/')
+		d->endpoint[--n] = '\0';
+	if (tok != NULL && tok[0] != '\0')
+		d->auth = xasprintf("Authorization: Bearer %s", tok);
+	free(tok);
+	/* "models--" + the repo id with "/" turned into "--". */
+	folder = s = xmalloc(strlen("models--") + 2 * strlen(repo) + 1);
+	s += sprintf(s, "models--");
+	for (p = repo; *p != '\0'; p++) {
+		if (*p == '/')
+			*s++ = '-';
+		*s++ = *p == '/' ? '-' : *p;
+	}
+	*s = '\0';
+	d->repo_dir = xasprintf("%s/%s", cache, folder);
+	d->lock_dir = xasprintf("%s/.locks/%s", cache, folder);
+	free(folder);
+	d->progress_cb = progress_cb;
+	d->done_cb = done_cb;
+	d->arg = arg;
+	d->fd = d->lock_fd = -1;
+	d->bytes_total = -1;
+	d->rate = NAN;
+	d->phase = "metadata";
+
+	enc = hf_urlenc(rev, 0);
+	url = xasprintf("%s/api/models/%s/revision/%s?blobs=true",
+	    d->endpoint, repo, enc);
+	free(enc);
+	hdrs[0] = d->auth;
+	memset(&o, 0, sizeof(o));
+	o.url = url;
+	o.timeout_ms = HF_META_TIMEOUT_MS;
+	o.connect_timeout_ms = HF_CONNECT_TIMEOUT_MS;
+	o.headers = hdrs;
+	o.follow = 1;		/* renamed repositories redirect */
+	o.want_headers = 1;
+	o.done_cb = hf_info_done;
+	o.arg = d;
+	d->req = httpc_start(md->httpc, &o);
+	free(url);
+	if (d->req == NULL) {
+		hf_free(d);
+		return -EIO;
+	}
+	log_debug("hf: %s@%s: started into %s", d->repo, d->rev, d->cache);
+	*dp = d;
+	return 0;
+fail:
+	free(tok);
+	free(cache);
+	free(repo);
+	free(rev);
+	return rc;
+}
+
+/* Stop a download with no further callbacks; see hf.h. */
+void
+hf_download_cancel(struct hf_download *d)
+{
+	if (d == NULL || d->finished || d->cancelled)
+		return;
+	d->cancelled = 1;
+	log_debug("hf: %s@%s: cancelled", d->repo, d->rev);
+	/* Inside one of our callbacks, the outermost hf_leave() cleans up. */
+	d->busy++;
+	hf_leave(d);
+}
