@@ -15,6 +15,9 @@ APT_PKGS  = gcc make pkg-config meson ninja-build python3 curl \
             libmicrohttpd-dev libcurl4-openssl-dev libsqlite3-dev \
             libjansson-dev libyaml-dev libuv1-dev libcmocka-dev libssl-dev \
             xfsprogs
+# What `make bench` compares mlxd's duplicate search with (not needed to test).
+BENCH_PKGS = rdfind jdupes
+BREW_BENCH_PKGS = rdfind jdupes
 BREW_PKGS = pkg-config meson ninja libmicrohttpd curl sqlite jansson libyaml \
             libuv cmocka openssl@3
 PC_MODULES = libmicrohttpd libcurl sqlite3 jansson yaml-0.1 libuv cmocka libcrypto
@@ -26,7 +29,7 @@ endif
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: all deps build run test test-plain test-asan bench clean config-doc
+.PHONY: all deps bench-deps build run test test-plain test-asan bench clean config-doc
 
 all: build
 
@@ -75,7 +78,19 @@ test-asan: deps $(ASAN_BUILD)/build.ninja
 test: test-plain test-asan
 	@python3 tests/summary.py $(BUILD) $(ASAN_BUILD)
 
-bench: build
+bench-deps:
+	@missing=0; for c in $(BENCH_PKGS); do \
+	  command -v $$c >/dev/null 2>&1 || missing=1; done; \
+	if [ $$missing = 0 ]; then exit 0; fi; \
+	if [ "$(UNAME)" = Darwin ]; then brew install $(BREW_BENCH_PKGS); \
+	elif command -v apt-get >/dev/null 2>&1; then \
+	  echo "bench: installing $(BENCH_PKGS)"; \
+	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $(BENCH_PKGS) || \
+	  { $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
+	    $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $(BENCH_PKGS); }; \
+	else echo "bench: install $(BENCH_PKGS) to compare with them"; fi
+
+bench: build bench-deps
 	@python3 tests/bench/run.py $(BUILD)
 
 clean:

@@ -31,6 +31,8 @@
 static int	config_log_level_fn(const char *, char **, char **);
 static int	config_url_fn(const char *, char **, char **);
 static int	config_path_fn(const char *, char **, char **);
+static int	config_opt_path_fn(const char *, char **, char **);
+static int	config_method_fn(const char *, char **, char **);
 
 const struct config_option config_options[] = {
 	{ "socket", CONFIG_STRING, OPT(socket), NULL, 0, 0, "MLXD_SOCKET", 0,
@@ -85,6 +87,26 @@ const struct config_option config_options[] = {
 	  "MLXD_HTTP_TOKEN", CONFIG_F_SECRET,
 	  "Bearer token for routes other than /metrics on http.listen; "
 	  "empty = those routes are refused there.", NULL },
+	{ "cache.dedup.methods", CONFIG_STRLIST, OPT(cache_dedup_methods),
+	  "clone", 0, 0, NULL, CONFIG_F_RELOAD,
+	  "How duplicate model files may be made to share storage, tried in "
+	  "this order: clone (copy-on-write: APFS, btrfs, XFS), hardlink "
+	  "(store blobs only), symlink (LM Studio and local files only); see "
+	  "docs/cache.md.", config_method_fn },
+	{ "cache.min_size_bytes", CONFIG_INT, OPT(cache_min_size_bytes),
+	  "1048576", 1, INT64_C(1) << 50, NULL, CONFIG_F_RELOAD,
+	  "Files smaller than this are left out of duplicate searches.", NULL },
+	{ "cache.roots", CONFIG_STRLIST, OPT(cache_roots), "", 0, 0, NULL,
+	  CONFIG_F_RELOAD,
+	  "Extra folders of model files to index, besides the Ollama, Hugging "
+	  "Face and LM Studio stores found on their own.", config_path_fn },
+	{ "cache.scan_on_start", CONFIG_BOOL, OPT(cache_scan_on_start), "true",
+	  0, 0, NULL, CONFIG_F_RELOAD,
+	  "Index the model stores in the background when mlxd starts.", NULL },
+	{ "cache.dir", CONFIG_STRING, OPT(cache_dir), "", 0, 0, NULL,
+	  CONFIG_F_RELOAD,
+	  "Where `cache add ollama://...` puts readable links to Ollama's "
+	  "model files; empty = <data_dir>/models.", config_opt_path_fn },
 };
 const int config_noptions = sizeof(config_options) / sizeof(config_options[0]);
 
@@ -162,6 +184,30 @@ config_path_fn(const char *in, char **outp, char **causep)
 	}
 	if (in[0] != '/') {
 		*causep = xasprintf("'%s' is not an absolute path", in);
+		return -EINVAL;
+	}
+	*outp = xstrdup(in);
+	return 0;
+}
+
+/* A path that may be empty (meaning a default worked out later). */
+static int
+config_opt_path_fn(const char *in, char **outp, char **causep)
+{
+	if (*in == '\0') {
+		*outp = xstrdup("");
+		return 0;
+	}
+	return config_path_fn(in, outp, causep);
+}
+
+static int
+config_method_fn(const char *in, char **outp, char **causep)
+{
+	if (strcmp(in, "clone") != 0 && strcmp(in, "hardlink") != 0 &&
+	    strcmp(in, "symlink") != 0) {
+		*causep = xasprintf("'%s' is not a method (clone, hardlink, "
+		    "symlink)", in);
 		return -EINVAL;
 	}
 	*outp = xstrdup(in);
@@ -265,9 +311,20 @@ config_set_text(struct mlxd_config *cfg, int i, const char *text,
 		while (*s != '\0') {
 			size_t n = strcspn(s, ",");
 			if (n > 0) {
+				char *item = xstrndup(s, n);
+				if (o->value_fn != NULL) {
+					if (o->value_fn(item, &out,
+					    causep) != 0) {
+						free(item);
+						config_strlist_free(l);
+						return -EINVAL;
+					}
+					free(item);
+					item = out;
+				}
 				l->v = xreallocarray(l->v, (size_t)l->n + 1,
 				    sizeof(*l->v));
-				l->v[l->n++] = xstrndup(s, n);
+				l->v[l->n++] = item;
 			}
 			s += n;
 			if (*s == ',')
@@ -302,7 +359,7 @@ config_yaml_node(struct mlxd_config *cfg, yaml_document_t *doc,
 {
 	yaml_node_pair_t	*pair;
 	yaml_node_t		*k, *v;
-	char			*name, *cause = NULL;
+	char			*name, *cause = NULL, *item;
 	int			 i;
 
 	if (node->type != YAML_MAPPING_NODE) {
@@ -363,9 +420,20 @@ config_yaml_node(struct mlxd_config *cfg, yaml_document_t *doc,
 					    name);
 					continue;
 				}
+				item = NULL;
+				if (config_options[i].value_fn != NULL &&
+				    config_options[i].value_fn(
+				    (char *)iv->data.scalar.value, &item,
+				    &cause) != 0) {
+					config_err(e, file, &iv->start_mark,
+					    "%s: %s", name, cause);
+					free(cause);
+					cause = NULL;
+					continue;
+				}
 				l->v = xreallocarray(l->v, (size_t)l->n + 1,
 				    sizeof(*l->v));
-				l->v[l->n++] = xstrdup(
+				l->v[l->n++] = item != NULL ? item : xstrdup(
 				    (char *)iv->data.scalar.value);
 			}
 			cfg->src[i] = CONFIG_SRC_FILE;
@@ -680,7 +748,9 @@ config_doc_markdown(void)
 	    "meaning |\n| --- | --- | --- | --- | --- | --- |\n");
 	for (i = 0; i < config_noptions; i++) {
 		const struct config_option *o = &config_options[i];
-		char range[64] = "";
+		char range[64] = "", deflist[128];
+		snprintf(deflist, sizeof(deflist), "[%s]", o->def != NULL ?
+		    o->def : "");
 		if (o->type == CONFIG_INT)
 			snprintf(range, sizeof(range), " (%" PRId64 "–%"
 			    PRId64 ")", o->min, o->max);
@@ -689,6 +759,7 @@ config_doc_markdown(void)
 		    o->type == CONFIG_STRING ? "string" : o->type == CONFIG_INT ?
 		    "integer" : o->type == CONFIG_BOOL ? "boolean" : "list",
 		    range, o->def ? "`" : "", o->def == NULL ? "see below" :
+		    o->type == CONFIG_STRLIST ? deflist :
 		    *o->def == '\0' ? "\"\"" : o->def, o->def ? "`" : "", o->env ? "`" : "", o->env ? o->env : "—",
 		    o->env ? "`" : "", (o->flags & CONFIG_F_RELOAD) ? "yes" : "restart",
 		    o->help);

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "bench.h"
+#include "cache.h"
 #include "events.h"
 #include "http.h"
 #include "jobs.h"
@@ -44,6 +45,8 @@ loop_shutdown(struct mlxd *md)
 	log_info("mlxd: stopping");
 	bench_stop(md->bench);
 	md->bench = NULL;
+	cache_stop(md->cache);
+	md->cache = NULL;
 	proxy_stop(md->proxy);
 	md->proxy = NULL;
 	sampler_stop(md->sampler);

@@ -20,6 +20,7 @@
 #include <curl/curl.h>
 
 #include "bench.h"
+#include "cache.h"
 #include "events.h"
 #include "http.h"
 #include "jobs.h"
@@ -274,6 +275,7 @@ main(int argc, char **argv)
 	if ((rc = events_start(&md, &md.events)) != 0 ||
 	    (rc = jobs_start(&md, &md.jobs)) != 0 ||
 	    (rc = bench_start(&md, &md.bench)) != 0 ||
+	    (rc = cache_start(&md, &md.cache)) != 0 ||
 	    (rc = proxy_start(&md, &md.proxy)) != 0 ||
 	    (rc = ollama_start(&md, &md.ollama)) != 0 ||
 	    (rc = loop_signals_start(&md)) != 0) {

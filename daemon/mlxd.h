@@ -27,6 +27,7 @@ struct sampler;
 struct proxy;
 struct jobs;
 struct bench;
+struct cache;
 
 struct mlxd {
 	uv_loop_t		*loop;
@@ -46,6 +47,7 @@ struct mlxd {
 	struct proxy		*proxy;
 	struct jobs		*jobs;
 	struct bench		*bench;
+	struct cache		*cache;
 
 	uint64_t		 started_mono_ms;	/* uv_hrtime() / 1e6 */
 	time_t			 started_at;		/* wall clock */

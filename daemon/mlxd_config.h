@@ -50,6 +50,11 @@ struct mlxd_config {
 	char			*http_listen;
 	int			 http_allow_remote;
 	char			*http_token;
+	struct config_strlist	 cache_dedup_methods;
+	int64_t			 cache_min_size_bytes;
+	struct config_strlist	 cache_roots;
+	int			 cache_scan_on_start;
+	char			*cache_dir;	/* "" = <data_dir>/models */
 
 	char			*file;		/* config file read, or NULL */
 	enum config_source	*src;		/* per option, config_noptions */
@@ -58,7 +63,8 @@ struct mlxd_config {
 /*
  * One option. value_fn, when set, turns the raw text from the file, the
  * environment or a flag into the stored form (e.g. OLLAMA_HOST into a URL)
- * and rejects bad values with a message in *causep.
+ * and rejects bad values with a message in *causep; for a list it is
+ * applied to each item.
  */
 struct config_option {
 	const char	*name;		/* dotted YAML path, e.g. "ollama.url" */

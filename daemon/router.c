@@ -33,6 +33,7 @@ static const struct route *const router_tables[] = {
 	api_generate_routes,
 	api_jobs_routes,
 	api_bench_routes,
+	api_cache_routes,
 };
 
 /*

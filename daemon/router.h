@@ -76,6 +76,7 @@ extern const struct route api_metrics_routes[];
 extern const struct route api_generate_routes[];
 extern const struct route api_jobs_routes[];
 extern const struct route api_bench_routes[];
+extern const struct route api_cache_routes[];
 
 /*
  * Find the route for method and path and run it, filling req->reply. Sets

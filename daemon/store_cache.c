@@ -121,9 +121,13 @@ sc_id_by_path(struct store *st, const char *table, const char *path,
 	return rc;
 }
 
-/* Replace the whole index with idx. */
-int
-store_cache_save_index(struct store *st, const struct modelstore_index *idx)
+/*
+ * Write idx into the emptied index tables inside the caller's transaction;
+ * on success *model_idsp holds the row id of each idx model (caller frees).
+ */
+static int
+sc_save_locked(struct store *st, const struct modelstore_index *idx,
+    int64_t **model_idsp)
 {
 	sqlite3_stmt			*ins_store = NULL, *ins_model = NULL;
 	sqlite3_stmt			*ins_file = NULL, *ins_mf = NULL;
@@ -137,8 +141,6 @@ store_cache_save_index(struct store *st, const struct modelstore_index *idx)
 	long				 owner;
 	int				 rc;
 
-	if ((rc = store_begin(st)) != 0)
-		return rc;
 	if ((rc = store_exec(st, "DELETE FROM cache_warnings;"
 	    "DELETE FROM cache_cleanup; DELETE FROM cache_model_files;"
 	    "DELETE FROM cache_app_models; DELETE FROM cache_files;"
@@ -286,7 +288,6 @@ store_cache_save_index(struct store *st, const struct modelstore_index *idx)
 	    "h.ino = cache_files.ino AND h.size = cache_files.size AND "
 	    "h.mtime_ns = cache_files.mtime_ns)")) != 0)
 		goto out;
-	rc = store_commit(st);
 out:
 	sqlite3_finalize(ins_store);
 	sqlite3_finalize(ins_model);
@@ -296,8 +297,63 @@ out:
 	sqlite3_finalize(ins_clean);
 	sqlite3_finalize(ins_warn);
 	free(store_ids);
-	free(model_ids);
 	free(file_ids);
+	if (rc != 0) {
+		free(model_ids);
+		return rc;
+	}
+	*model_idsp = model_ids;
+	return 0;
+}
+
+/* Replace the whole index with idx. */
+int
+store_cache_save_index(struct store *st, const struct modelstore_index *idx)
+{
+	return store_cache_save_scan(st, idx, NULL, 0);
+}
+
+/* Replace the index and the linked apps' usage in one transaction. */
+int
+store_cache_save_scan(struct store *st, const struct modelstore_index *idx,
+    const struct store_cache_usage *usage, size_t nusage)
+{
+	sqlite3_stmt	*ins = NULL;
+	int64_t		*model_ids = NULL;
+	size_t		 i;
+	int		 rc;
+
+	if ((rc = store_begin(st)) != 0)
+		return rc;
+	/* Usage rows point at models; they go with the old index. */
+	if ((rc = store_exec(st, "DELETE FROM cache_user_app_models")) != 0 ||
+	    (rc = sc_save_locked(st, idx, &model_ids)) != 0)
+		goto out;
+	if (nusage > 0 && (rc = sc_prepare(st, "INSERT OR IGNORE INTO "
+	    "cache_user_app_models (app_id, model_id, via) VALUES (?, ?, ?)",
+	    &ins)) != 0)
+		goto out;
+	for (i = 0; i < nusage; i++) {
+		if (usage[i].model >= idx->nmodels)
+			continue;
+		sqlite3_bind_int64(ins, 1, usage[i].app_id);
+		sqlite3_bind_int64(ins, 2, model_ids[usage[i].model]);
+		sqlite3_bind_text(ins, 3, usage[i].via != NULL ?
+		    usage[i].via : "", -1, SQLITE_STATIC);
+		/* An app unlinked meanwhile is simply not recorded. */
+		if ((rc = sqlite3_step(ins)) != SQLITE_DONE &&
+		    (rc & 0xff) != SQLITE_CONSTRAINT) {
+			rc = sc_fail(st, rc, "save app usage");
+			sqlite3_reset(ins);
+			goto out;
+		}
+		sqlite3_reset(ins);
+		rc = 0;
+	}
+	rc = store_commit(st);
+out:
+	sqlite3_finalize(ins);
+	free(model_ids);
 	if (rc != 0)
 		store_rollback(st);
 	return rc;

@@ -11,6 +11,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <jansson.h>
+
 #include "dedup.h"
 #include "modelstore.h"
 
@@ -44,6 +46,21 @@ enum store_cache_ops_filter {
  */
 int	store_cache_save_index(struct store *st,
 	    const struct modelstore_index *idx);
+
+/* A linked app used model (an index into the scanned index's models). */
+struct store_cache_usage {
+	int64_t			 app_id;	/* cache_user_apps row */
+	size_t			 model;		/* index in idx->models */
+	char			*via;		/* path in the app folder */
+};
+
+/*
+ * As store_cache_save_index(), and record which linked app uses which of
+ * idx's models, in the same transaction (nusage may be 0).
+ */
+int	store_cache_save_scan(struct store *st,
+	    const struct modelstore_index *idx,
+	    const struct store_cache_usage *usage, size_t nusage);
 
 /*
  * Load every indexed file of at least min_size, sorted by size, then dev,
@@ -87,5 +104,65 @@ int	store_cache_durable(struct store *st, int on, int *prevp);
 
 /* Fill the figures of struct dedup_stats. */
 int	store_cache_stats(struct store *st, struct dedup_stats *statsp);
+
+/* ---- store_cache_user.c: what the user registers, and API readers ---- */
+
+/* A linked app folder (cache_user_apps). */
+struct store_cache_app {
+	int64_t			 id;
+	char			*name;
+	char			*path;
+	int64_t			 added_at;	/* Unix seconds */
+};
+
+/* A model of the index, as the API names it. */
+struct store_cache_model {
+	int64_t			 id;
+	enum modelstore_kind	 kind;
+	char			*ref;		/* "<kind>:<name>[@<revision>]" */
+	char			*name;
+	char			*revision;	/* "" outside HF */
+	char			*refs;		/* HF refs, comma separated */
+	char			*path;
+	char			*apps;		/* linked apps using it, "a,b" */
+};
+
+/* Local folders added with file:// (caller frees with the _free call). */
+int	store_cache_roots_list(struct store *st, char ***pathsp, size_t *np);
+void	store_cache_strings_free(char **v, size_t n);
+/* Register a folder; -EEXIST if it is already registered. */
+int	store_cache_root_add(struct store *st, const char *path);
+/* Forget a folder; -ENOENT if it was not registered. */
+int	store_cache_root_remove(struct store *st, const char *path);
+
+/* Linked apps, by name. */
+int	store_cache_apps_list(struct store *st, struct store_cache_app **appsp,
+	    size_t *np);
+void	store_cache_apps_free(struct store_cache_app *apps, size_t n);
+/* Link an app folder; -EEXIST if the name is taken. */
+int	store_cache_app_add(struct store *st, const char *name,
+	    const char *path);
+/* Unlink an app; -ENOENT if there is none of that name. */
+int	store_cache_app_remove(struct store *st, const char *name);
+
+/* Every model of the index (for lookups by name). */
+int	store_cache_models_list(struct store *st,
+	    struct store_cache_model **modelsp, size_t *np);
+void	store_cache_models_free(struct store_cache_model *models, size_t n);
+
+/*
+ * GET /v1/cache body parts: every model with its store, size, apps, and the
+ * models it shares storage with (one inode, one file, or a clone recorded in
+ * the journal and still in place); the stores; the last scan's warnings.
+ */
+int	store_cache_models_json(struct store *st, json_t **outp);
+/* GET /v1/cache/apps: every linked app with the models it uses. */
+int	store_cache_apps_json(struct store *st, json_t **outp);
+/* Model count of the index. */
+int	store_cache_count_models(struct store *st, int64_t *np);
+
+/* "<kind>:<name>[@<revision>]", the API's name for a model. Caller frees. */
+char	*store_cache_model_ref(enum modelstore_kind kind, const char *name,
+	    const char *revision);
 
 #endif

@@ -38,6 +38,7 @@ static const struct cmd_entry *const mlxctl_cmds[] = {
 	&cmd_chat_entry,
 	&cmd_sessions_entry,
 	&cmd_bench_entry,
+	&cmd_cache_entry,
 	/* end of generation and benchmarks */
 };
 

@@ -99,6 +99,9 @@ int	 cmd_run_number(const struct cmd_entry *ce, const char *opt,
 /* cmd_sessions.c */
 extern const struct cmd_entry	cmd_sessions_entry;
 
+/* cmd_cache.c */
+extern const struct cmd_entry	cmd_cache_entry;
+
 /* ---- end of generation and benchmarks ---- */
 
 #endif /* MLXCTL_MLXCTL_H */

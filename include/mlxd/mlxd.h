@@ -1000,6 +1000,310 @@ MLXD_EXPORT void mlxd_bench_compare_free(struct mlxd_bench_compare *cmp);
 
 /* ---- end of generation and benchmarks ---- */
 
+/* ---- model cache ---- */
+
+/*
+ * The deduplicated model cache (/v1/cache...): one index over the Ollama
+ * store, the Hugging Face cache, LM Studio and registered folders; duplicate
+ * search and safe replacement; cleanup; hf:// ollama:// file:// adds and
+ * removes. Long work runs as a job: the starting call gives its id (a
+ * string the caller frees with free()), mlxd_cache_job() reads its state,
+ * progress and result, mlxd_cache_job_wait() follows it to the end.
+ * Integers the daemon sent as null are MLXD_NULL_INT64, doubles NAN.
+ */
+
+/* A model on disk (GET /v1/cache). */
+struct mlxd_cache_model {
+	const char	*ref;		/* "ollama:llama3.2:latest", "hf:org/repo@<commit>" */
+	const char	*name;		/* as its store names it */
+	const char	*store;		/* "ollama", "hf", "lmstudio", "local" */
+	const char	*store_path;	/* the store's folder */
+	const char	*revision;	/* HF commit, "" elsewhere */
+	const char	*refs;		/* HF refs pointing at it ("main"), "" if none */
+	bool		 detached;	/* HF revision no ref points to */
+	const char	*path;		/* manifest, snapshot or model folder */
+	int64_t		 size_bytes;	/* its distinct files */
+	int64_t		 files;
+	const char	**apps;		/* napps users: its store's app, stores
+					   linking to it, linked apps */
+	size_t		 napps;
+	const char	**registered_apps; /* the linked apps among them */
+	size_t		 nregistered_apps;
+	bool		 shares_bytes;	/* shares storage with another copy */
+	const char	**shared_with;	/* refs of the models it shares with */
+	size_t		 nshared_with;
+};
+
+/* GET /v1/cache. */
+struct mlxd_cache_list {
+	struct mlxd_cache_model	*models;
+	size_t			 nmodels;
+	int64_t			 warnings_total; /* problems the last scan met */
+	const char		*last_scan_at;	/* ISO 8601, or NULL */
+	int64_t			 last_scan_at_ms; /* or MLXD_NULL_INT64 */
+	bool			 scanning;	/* a cache job is running */
+	const char		*raw_json;
+};
+
+/* Fetch the index into *lp, freed with mlxd_cache_list_free(). */
+MLXD_EXPORT int mlxd_cache_list(struct mlxd_client *c,
+		    struct mlxd_cache_list **lp);
+MLXD_EXPORT void mlxd_cache_list_free(struct mlxd_cache_list *l);
+
+/* GET /v1/cache/stats; every figure is bytes unless named otherwise. */
+struct mlxd_cache_stats {
+	int64_t		 files;		/* indexed paths */
+	int64_t		 inodes;	/* distinct files on disk */
+	int64_t		 logical_bytes;	/* st_size over paths (what tools show) */
+	int64_t		 unique_bytes;	/* st_size over distinct inodes */
+	int64_t		 physical_bytes; /* allocated, hard links once */
+	int64_t		 clone_shared_bytes; /* mlxd's clones still in place */
+	int64_t		 physical_est_bytes; /* physical - clone_shared */
+	int64_t		 saved_bytes;	/* logical - physical_est */
+	int64_t		 reclaimed_bytes; /* by every dedup so far */
+	int64_t		 reclaimed_clone_bytes;
+	int64_t		 reclaimed_hardlink_bytes;
+	int64_t		 reclaimed_symlink_bytes;
+	int64_t		 ops_done;	/* replacements made */
+	int64_t		 cleanup_bytes;	/* what `clean` could free */
+	int64_t		 cleanup_candidates;
+	int64_t		 reclaimable_bytes; /* wasted at the last duplicate
+					       search, or MLXD_NULL_INT64 */
+	const char	*last_scan_at;	/* ISO 8601, or NULL */
+	const char	*last_dedup_at;	/* ISO 8601, or NULL */
+	const char	*raw_json;
+};
+
+MLXD_EXPORT int mlxd_cache_stats(struct mlxd_client *c,
+		    struct mlxd_cache_stats **sp);
+MLXD_EXPORT void mlxd_cache_stats_free(struct mlxd_cache_stats *s);
+
+/* GET /v1/cache/config: the cache options in effect. */
+struct mlxd_cache_config {
+	const char	**dedup_methods; /* "clone", "hardlink", "symlink" */
+	size_t		 ndedup_methods;
+	int64_t		 min_size_bytes;
+	const char	**roots;	/* cache.roots */
+	size_t		 nroots;
+	const char	**added_roots;	/* folders added with file:// */
+	size_t		 nadded_roots;
+	bool		 scan_on_start;
+	const char	*dir;		/* where ollama:// links go */
+	const char	*raw_json;
+};
+
+MLXD_EXPORT int mlxd_cache_config(struct mlxd_client *c,
+		    struct mlxd_cache_config **cfgp);
+MLXD_EXPORT void mlxd_cache_config_free(struct mlxd_cache_config *cfg);
+
+/* A model a linked app uses, and the path in the app's folder that shows it. */
+struct mlxd_cache_app_use {
+	const char	*ref;
+	const char	*via;
+};
+
+/* A linked app folder (GET /v1/cache/apps). */
+struct mlxd_cache_app {
+	const char			*name;
+	const char			*path;
+	struct mlxd_cache_app_use	*models;
+	size_t				 nmodels;
+};
+
+struct mlxd_cache_apps {
+	struct mlxd_cache_app	*apps;
+	size_t			 napps;
+	const char		*raw_json;
+};
+
+MLXD_EXPORT int mlxd_cache_apps(struct mlxd_client *c,
+		    struct mlxd_cache_apps **ap);
+MLXD_EXPORT void mlxd_cache_apps_free(struct mlxd_cache_apps *a);
+
+/*
+ * Link the app folder path (absolute) under name (NULL: the folder's name);
+ * the rescan that finds what it uses is job *jobp (may be NULL). An app
+ * "uses" a model when its folder holds a symlink into the model (a file or
+ * a folder), a hard link of one of its files, lies inside the model's
+ * folder or contains it.
+ */
+MLXD_EXPORT int mlxd_cache_link(struct mlxd_client *c, const char *path,
+		    const char *name, char **jobp);
+
+/* Unlink an app (its folder is left alone); the rescan in *jobp. */
+MLXD_EXPORT int mlxd_cache_unlink(struct mlxd_client *c, const char *name,
+		    char **jobp);
+
+/* Rescan every store (POST /v1/cache/sync). */
+MLXD_EXPORT int mlxd_cache_sync(struct mlxd_client *c, char **jobp);
+
+/* Options of mlxd_cache_dedup(). */
+struct mlxd_cache_dedup_opts {
+	bool		 dry_run;	/* report only (default true) */
+	const char	*method;	/* "clone", "hardlink", "symlink", or
+					   NULL for cache.dedup.methods */
+	bool		 rescan;	/* scan first (default true) */
+	bool		 link_user_files; /* hard links on LM Studio and local
+					     files too (default false) */
+};
+
+/* Fill o with the defaults. */
+MLXD_EXPORT void mlxd_cache_dedup_opts_init(struct mlxd_cache_dedup_opts *o);
+
+/*
+ * Find byte-identical files and, unless o->dry_run, make the duplicates
+ * share storage. o NULL means the defaults.
+ */
+MLXD_EXPORT int mlxd_cache_dedup(struct mlxd_client *c,
+		    const struct mlxd_cache_dedup_opts *o, char **jobp);
+
+/*
+ * List (dry_run) or delete cleanup candidates of the nkinds kinds
+ * ("orphan_blob", "detached_revision", "stale_partial", "stale_temp",
+ * "unused_model"; nkinds 0 = all but unused_model).
+ */
+MLXD_EXPORT int mlxd_cache_clean(struct mlxd_client *c, bool dry_run,
+		    const char *const *kinds, size_t nkinds, char **jobp);
+
+/* Add "hf://org/repo[@rev]", "ollama://name[:tag]" or "file:///folder". */
+MLXD_EXPORT int mlxd_cache_add(struct mlxd_client *c, const char *uri,
+		    char **jobp);
+
+/*
+ * Delete a model's files (a ref from mlxd_cache_list(), or a name), never a
+ * blob something else still uses; "file:///folder" forgets an added folder.
+ * Fails with MLXD_EAPI, code "in_use", while a linked app uses it, unless
+ * force.
+ */
+MLXD_EXPORT int mlxd_cache_remove(struct mlxd_client *c, const char *model,
+		    bool force, char **jobp);
+
+/* One copy in a group of identical files. */
+struct mlxd_cache_copy {
+	const char	*path;
+	const char	*role;		/* "ollama_blob", "hf_blob", "lmstudio", ... */
+	const char	*digest;	/* how its sha256 is known: "name",
+					   "hf_blob", "hash" */
+	bool		 keep;		/* the copy the others would join */
+	int64_t		 share;		/* equal shares = already one storage */
+};
+
+/* A group of byte-identical files. */
+struct mlxd_cache_group {
+	const char		*sha256;
+	int64_t			 size_bytes;	/* of each copy */
+	int64_t			 copies;	/* distinct storage */
+	int64_t			 wasted_bytes;	/* size * (copies - 1) */
+	struct mlxd_cache_copy	*members;
+	size_t			 nmembers;
+};
+
+/*
+ * One line of a cache job's result: a dedup action, a clean or remove item,
+ * or a link an add made.
+ */
+struct mlxd_cache_item {
+	const char	*kind;		/* clean: the candidate kind or "blob",
+					   "snapshot", "manifest", ...;
+					   dedup: "action"; add: "link" */
+	const char	*path;		/* the file (dedup: the duplicate) */
+	const char	*target;	/* dedup: the copy kept; add: the link's
+					   target; else NULL */
+	const char	*action;	/* dedup: planned, done, skipped,
+					   unsupported, differs, failed;
+					   clean: would_delete, deleted, kept,
+					   failed; add: created, exists */
+	const char	*method;	/* dedup: the method, else NULL */
+	const char	*reason;	/* why, or NULL */
+	const char	*of;		/* the candidate it is part of, or NULL */
+	int64_t		 size_bytes;
+};
+
+/* What a finished cache job produced; fields that do not apply are NULL/0. */
+struct mlxd_cache_result {
+	bool			 dry_run;
+	/* dedup */
+	struct mlxd_cache_group	*groups;
+	size_t			 ngroups;
+	int64_t			 groups_total;
+	int64_t			 wasted_bytes;
+	int64_t			 files_considered;
+	int64_t			 files_sampled;
+	int64_t			 files_hashed;	/* known digests are never hashed */
+	int64_t			 bytes_hashed;
+	int64_t			 done, skipped, unsupported, failed;
+	int64_t			 reclaimable_bytes; /* dry run */
+	int64_t			 reclaimed_bytes;
+	const char		*unsupported_message; /* nothing could be done */
+	/* clean and remove */
+	int64_t			 bytes;		/* listed (would free) */
+	int64_t			 freed_bytes;
+	int64_t			 deleted, kept;
+	/* dedup actions, clean/remove items, add links */
+	struct mlxd_cache_item	*items;
+	size_t			 nitems;
+	/* sync */
+	int64_t			 models, files, logical_bytes, warnings_total;
+	/* add and remove */
+	const char		*model;		/* the model linked or removed */
+	const char		*dir;		/* ollama:// links' folder */
+	const char		*revision;	/* hf:// commit */
+	const char		**refs;		/* models an add indexed */
+	size_t			 nrefs;
+	double			 duration_ms;
+};
+
+/* A cache job (GET /v1/jobs/{id}). */
+struct mlxd_cache_job {
+	const char	*id;
+	const char	*kind;		/* "cache.dedup", "cache.add", ... */
+	const char	*target;	/* e.g. the URI added, or NULL */
+	const char	*state;		/* "running", "done", "failed", "cancelled" */
+	const char	*error;		/* why it failed, or NULL */
+	/* progress */
+	const char	*step;		/* "queued", "scan", "find", "apply",
+					   "download", ... or NULL */
+	const char	*phase;		/* engine phase: "sample", "hash", ... */
+	const char	*path;		/* the file worked on, or NULL */
+	int64_t		 files_done;
+	int64_t		 files_total;	/* or MLXD_NULL_INT64 */
+	int64_t		 bytes_done;
+	int64_t		 bytes_total;	/* or MLXD_NULL_INT64 */
+	int64_t		 files_hashed;
+	double		 rate_bytes_per_s;
+	double		 eta_s;		/* or NAN */
+	double		 percent;	/* 0-100, or NAN */
+	const struct mlxd_cache_result *result; /* once it ended, else NULL */
+	const char	*raw_json;
+};
+
+/* Read job id into *jp, freed with mlxd_cache_job_free(). */
+MLXD_EXPORT int mlxd_cache_job(struct mlxd_client *c, const char *id,
+		    struct mlxd_cache_job **jp);
+MLXD_EXPORT void mlxd_cache_job_free(struct mlxd_cache_job *j);
+
+/* Ask job id to cancel (it then ends as "cancelled"). */
+MLXD_EXPORT int mlxd_cache_job_cancel(struct mlxd_client *c, const char *id);
+
+/*
+ * Called by mlxd_cache_job_wait() after each poll; job is valid during the
+ * call only. Return 0 to keep waiting, anything else to stop.
+ */
+typedef int (*mlxd_cache_job_cb)(void *arg, const struct mlxd_cache_job *job);
+
+/*
+ * Poll job id every interval_ms (<= 0: 250) until it is no longer running,
+ * calling cb (may be NULL) each time; the last state in *jp (may be NULL),
+ * freed with mlxd_cache_job_free(). Returns 0 once the job ended (whatever
+ * its state), cb's value when it stopped the wait, or the errors of
+ * mlxd_cache_job().
+ */
+MLXD_EXPORT int mlxd_cache_job_wait(struct mlxd_client *c, const char *id,
+		    long interval_ms, mlxd_cache_job_cb cb, void *arg,
+		    struct mlxd_cache_job **jp);
+
+/* ---- end of model cache ---- */
+
 #ifdef __cplusplus
 }
 #endif

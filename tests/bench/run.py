@@ -11,6 +11,10 @@ timing. Usage: tests/bench/run.py BUILD_DIR [bench ...]
   sse      CPU mlxd spends on 64 connected /v1/events clients at 1 Hz
   proxy    8 concurrent streams through mlxd vs straight to the simulator:
            added TTFT and throughput
+  dedup    duplicate finding on a generated corpus of model stores
+           (MLXD_BENCH_DEDUP_GB, default 2): mlxd (sync + dedup dry run)
+           vs rdfind -dryrun true vs jdupes -r, and a check that files
+           whose digest is known were never hashed
 """
 import http.client
 import json
@@ -246,9 +250,190 @@ def bench_proxy(env):
              m_tps / d_tps * 100))
 
 
+def dedup_corpus(root, gb):
+    """Model stores as the tools write them, about gb GB: Ollama blobs
+    named by their sha256 in four size classes (many same-size files), half
+    of them again as Hugging Face LFS blobs (named by sha256 too), a quarter
+    as LM Studio copies (no digest in the name), and same-size LM Studio
+    decoys that differ only in their last byte or only in the middle."""
+    import hashlib
+    mib = 1 << 20
+    sizes = [8 * mib, 12 * mib, 16 * mib, 24 * mib]
+    # Each blob brings about 1 + 1/2 + 1/4 + 1/4 + 1/8 of its size.
+    nblobs = max(8, int(gb * 1024 * mib / (15 * mib * 2.125)))
+    ollama = os.path.join(root, "ollama")
+    hub = os.path.join(root, "hf", "hub")
+    lms = os.path.join(root, "home", ".lmstudio", "models")
+    os.makedirs(os.path.join(ollama, "blobs"))
+    os.makedirs(lms)
+    info = {"files": 0, "bytes": 0, "known": set(), "unknown": set(),
+            "must_hash": set(), "groups": 0}
+
+    def put(path, data):
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(path, "wb") as f:
+            f.write(data)
+        info["files"] += 1
+        info["bytes"] += len(data)
+
+    layers = []
+    for i in range(nblobs):
+        data = os.urandom(sizes[i % len(sizes)])
+        digest = hashlib.sha256(data).hexdigest()
+        blob = os.path.join(ollama, "blobs", "sha256-" + digest)
+        put(blob, data)
+        info["known"].add(os.path.realpath(blob))
+        layers.append({"mediaType": "application/vnd.ollama.image.model",
+                       "digest": "sha256:" + digest, "size": len(data)})
+        copies = 1
+        if i % 2 == 0:
+            rdir = os.path.join(hub, "models--org--m%d" % i)
+            put(os.path.join(rdir, "blobs", digest), data)
+            info["known"].add(os.path.realpath(os.path.join(
+                rdir, "blobs", digest)))
+            os.makedirs(os.path.join(rdir, "snapshots", "%040d" % i))
+            os.symlink("../../blobs/" + digest, os.path.join(
+                rdir, "snapshots", "%040d" % i, "model.gguf"))
+            os.makedirs(os.path.join(rdir, "refs"))
+            with open(os.path.join(rdir, "refs", "main"), "w") as f:
+                f.write("%040d" % i)
+            copies += 1
+        if i % 4 == 1:
+            p = os.path.join(lms, "pub", "m%d-GGUF" % i, "model.gguf")
+            put(p, data)
+            info["unknown"].add(os.path.realpath(p))
+            info["must_hash"].add(os.path.realpath(p))
+            copies += 1
+        if i % 4 == 3:
+            # Same size, differs only in the last byte: a sample rules it out.
+            p = os.path.join(lms, "pub", "d%d-GGUF" % i, "model.gguf")
+            put(p, data[:-1] + bytes([data[-1] ^ 1]))
+            info["unknown"].add(os.path.realpath(p))
+        if i % 8 == 2:
+            # Differs only in the middle: only a full hash rules it out.
+            mid = len(data) // 2
+            p = os.path.join(lms, "pub", "x%d-GGUF" % i, "model.gguf")
+            put(p, data[:mid] + bytes([data[mid] ^ 1]) + data[mid + 1:])
+            info["unknown"].add(os.path.realpath(p))
+            info["must_hash"].add(os.path.realpath(p))
+        info["groups"] += copies > 1
+    man = os.path.join(ollama, "manifests", "registry.ollama.ai", "library",
+                       "corpus", "latest")
+    os.makedirs(os.path.dirname(man))
+    with open(man, "w") as f:
+        json.dump({"schemaVersion": 2, "layers": layers}, f)
+    info["dirs"] = [ollama, hub, lms]
+    info["env"] = {"OLLAMA_MODELS": ollama, "HF_HOME": os.path.join(
+        root, "hf"), "HF_HUB_CACHE": hub}
+    return info
+
+
+def dedup_mlxd_once(env, info, k):
+    """One fresh daemon (empty hash cache): sync, then a dry-run search."""
+    env.data = os.path.join(env.dir, "data-%d" % k)
+    d = env.daemon(config="cache:\n  scan_on_start: false\n",
+                   extra_env=dict(info["env"], HOME=os.path.dirname(
+                       os.path.dirname(info["dirs"][2]))))
+
+    def job(path, body):
+        st, _, b = env.request("POST", path, body=body)
+        if st != 202:
+            raise harness.Failure("%s: %d %r" % (path, st, b))
+        return harness.wait_for(
+            lambda: (lambda j: j if j["state"] != "running" else None)(
+                env.get("/v1/jobs/" + b["job"])), 600, path, interval=0.01)
+    t0 = time.monotonic()
+    s = job("/v1/cache/sync", {})
+    r = job("/v1/cache/dedup", {"dry_run": True, "rescan": False})
+    wall = time.monotonic() - t0
+    d.stop()
+    env.procs.remove(d)
+    if s["state"] != "done" or r["state"] != "done":
+        raise harness.Failure("jobs: %r %r" % (s.get("error"),
+                                                r.get("error")))
+    return wall, s["result"], r["result"]
+
+
+def dedup_tool(cmd, cwd):
+    t0 = time.monotonic()
+    p = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True)
+    wall = time.monotonic() - t0
+    if p.returncode != 0:
+        raise harness.Failure("%s: exit %d: %s" % (cmd[0], p.returncode,
+                                                    p.stderr[:300]))
+    return wall, p.stdout
+
+
+def bench_dedup(env):
+    import shutil
+    gb = float(os.environ.get("MLXD_BENCH_DEDUP_GB", "2"))
+    rounds = int(os.environ.get("MLXD_BENCH_DEDUP_ROUNDS", "3"))
+    root = os.path.join(env.dir, "corpus")
+    t0 = time.monotonic()
+    info = dedup_corpus(root, gb)
+    print("dedup: corpus of %d files, %.2f GB in %.0f s: %d duplicate "
+          "groups; %d files with a digest in their name, %d without "
+          "(%d of them need a full hash)"
+          % (info["files"], info["bytes"] / 1e9, time.monotonic() - t0,
+             info["groups"], len(info["known"]), len(info["unknown"]),
+             len(info["must_hash"])))
+    times = {"mlxd": [], "rdfind": [], "jdupes": []}
+    last = None
+    for k in range(rounds):
+        wall, sync, rep = dedup_mlxd_once(env, info, k)
+        times["mlxd"].append(wall)
+        last = (sync, rep)
+        work = os.path.join(env.dir, "rdfind-%d" % k)
+        os.makedirs(work)
+        if shutil.which("rdfind"):
+            times["rdfind"].append(dedup_tool(
+                ["rdfind", "-dryrun", "true"] + info["dirs"], work)[0])
+        if shutil.which("jdupes"):
+            w, out = dedup_tool(["jdupes", "-r", "-q"] + info["dirs"],
+                                work)
+            times["jdupes"].append(w)
+            jsets = len([b for b in out.split("\n\n") if b.strip()])
+    sync, rep = last
+    med = {k: statistics.median(v) for k, v in times.items() if v}
+    parts = ["mlxd %.2f s (scan %.2f s + search %.2f s)"
+             % (med["mlxd"], sync["duration_ms"] / 1000,
+                rep["duration_ms"] / 1000)]
+    for tool in ("rdfind", "jdupes"):
+        parts.append("%s %.2f s" % (tool, med[tool]) if tool in med else
+                     "%s not installed (make bench installs it)" % tool)
+    print("dedup: finding duplicates in %.2f GB, median of %d: %s"
+          % (info["bytes"] / 1e9, rounds, "; ".join(parts)))
+    for tool in ("rdfind", "jdupes"):
+        if tool in med:
+            print("dedup: mlxd is %.1fx %s %s" % (
+                med[tool] / med["mlxd"] if med["mlxd"] < med[tool] else
+                med["mlxd"] / med[tool], "faster than" if med["mlxd"] <
+                med[tool] else "slower than", tool))
+    # What mlxd read, and that named digests were never hashed.
+    hashed = set()
+    for g in rep["groups"]:
+        for m in g["members"]:
+            if m["digest"] == "hash":
+                hashed.add(m["path"])
+    known_hashed = hashed & info["known"]
+    print("dedup: mlxd found %d groups (%s), wasting %.2f GB; hashed %d "
+          "files (%.2f GB at %.2f GB/s), sampled %d; expected to hash %d "
+          "(the unnamed copies and middle decoys); files with a known "
+          "digest hashed: %d (target 0)"
+          % (rep["groups_total"], "jdupes: %d sets" % jsets
+             if times["jdupes"] else "jdupes not run",
+             rep["wasted_bytes"] / 1e9, rep["files_hashed"],
+             rep["bytes_hashed"] / 1e9,
+             rep["hash_rate_bytes_per_s"] / 1e9, rep["files_sampled"],
+             len(info["must_hash"]), len(known_hashed)))
+    if rep["files_hashed"] > len(info["must_hash"]) or known_hashed:
+        print("dedup: WARNING: mlxd hashed more than the files without a "
+              "known digest")
+
+
 BENCHES = {"idle": bench_idle, "status": bench_status,
            "metrics": bench_metrics, "sse": bench_sse,
-           "proxy": bench_proxy}
+           "proxy": bench_proxy, "dedup": bench_dedup}
 
 
 def main():

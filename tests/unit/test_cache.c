@@ -1,0 +1,308 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * test_cache.c: the cache service's pure parts: Ollama name parsing as
+ * Ollama does it, model refs and name matching, add-URI checks, which linked
+ * app uses which model, and the registered folders and apps in the store.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "cache.h"
+#include "cache_int.h"
+#include "modelstore.h"
+#include "store.h"
+#include "store_cache.h"
+#include "test.h"
+
+static char	dir[] = "/tmp/mlxd-test-cache-XXXXXX";
+
+static int
+setup(void **state)
+{
+	(void)state;
+	return mkdtemp(dir) == NULL ? -1 : 0;
+}
+
+static int
+teardown(void **state)
+{
+	(void)state;
+	return cache_rmtree(dir);
+}
+
+static void
+write_file(const char *path, const char *data)
+{
+	FILE	*f = fopen(path, "w");
+
+	assert_non_null(f);
+	fputs(data, f);
+	fclose(f);
+}
+
+static void
+test_ollama_parse(void **state)
+{
+	char	host[351], ns[81], model[81], tag[81];
+
+	(void)state;
+	assert_int_equal(cache_ollama_parse("llama3.2", host, ns, model, tag),
+	    0);
+	assert_string_equal(host, "registry.ollama.ai");
+	assert_string_equal(ns, "library");
+	assert_string_equal(model, "llama3.2");
+	assert_string_equal(tag, "latest");
+	assert_int_equal(cache_ollama_parse("alice/m:v1", host, ns, model,
+	    tag), 0);
+	assert_string_equal(ns, "alice");
+	assert_string_equal(model, "m");
+	assert_string_equal(tag, "v1");
+	/* A colon before the last '/' is a port, not a tag. */
+	assert_int_equal(cache_ollama_parse("localhost:5000/ns/m", host, ns,
+	    model, tag), 0);
+	assert_string_equal(host, "localhost:5000");
+	assert_string_equal(tag, "latest");
+	assert_int_equal(cache_ollama_parse("hf.co/org/repo:Q4_K_M", host, ns,
+	    model, tag), 0);
+	assert_string_equal(host, "hf.co");
+	assert_string_equal(ns, "org");
+	assert_string_equal(model, "repo");
+	assert_string_equal(tag, "Q4_K_M");
+	assert_int_equal(cache_ollama_parse("https://reg.example/a/b:c", host,
+	    ns, model, tag), 0);
+	assert_string_equal(host, "reg.example");
+	assert_int_equal(cache_ollama_parse("bad name", host, ns, model, tag),
+	    -EINVAL);
+	assert_int_equal(cache_ollama_parse("a/b/c/d", host, ns, model, tag),
+	    -EINVAL);
+	assert_int_equal(cache_ollama_parse("ns.dot/m", host, ns, model, tag),
+	    -EINVAL);
+	assert_int_equal(cache_ollama_parse("-m", host, ns, model, tag),
+	    -EINVAL);
+	assert_int_equal(cache_ollama_parse("m:", host, ns, model, tag),
+	    -EINVAL);
+}
+
+static void
+test_model_match(void **state)
+{
+	const char	*c = "1111111111111111111111111111111111111111";
+	char		*ref;
+
+	(void)state;
+	ref = store_cache_model_ref(MODELSTORE_HF, "org/a", c);
+	assert_string_equal(ref, "hf:org/a@1111111111111111111111111111111111111111");
+	free(ref);
+	ref = store_cache_model_ref(MODELSTORE_OLLAMA, "llama3.2:latest", "");
+	assert_string_equal(ref, "ollama:llama3.2:latest");
+	assert_true(cache_model_match(ref, MODELSTORE_OLLAMA,
+	    "llama3.2:latest", "", ""));
+	free(ref);
+	assert_true(cache_model_match("llama3.2", MODELSTORE_OLLAMA,
+	    "llama3.2:latest", "", ""));
+	assert_true(cache_model_match("registry.ollama.ai/library/LLAMA3.2",
+	    MODELSTORE_OLLAMA, "llama3.2:latest", "", ""));
+	assert_false(cache_model_match("llama3.2", MODELSTORE_OLLAMA,
+	    "llama3.2:1b", "", ""));
+	assert_false(cache_model_match("hf:llama3.2:latest", MODELSTORE_OLLAMA,
+	    "llama3.2:latest", "", ""));
+	assert_true(cache_model_match("hf:org/a@main", MODELSTORE_HF, "org/a",
+	    c, "v1,main"));
+	assert_true(cache_model_match("org/a@1111111", MODELSTORE_HF, "org/a",
+	    c, ""));
+	assert_false(cache_model_match("org/a@111", MODELSTORE_HF, "org/a", c,
+	    ""));
+	assert_false(cache_model_match("org/a@dev", MODELSTORE_HF, "org/a", c,
+	    "main"));
+	assert_true(cache_model_match("org/a", MODELSTORE_HF, "org/a", c,
+	    "main"));
+	assert_true(cache_model_match("lmstudio:pub/m", MODELSTORE_LMSTUDIO,
+	    "pub/m", "", ""));
+	assert_false(cache_model_match("local:pub/m", MODELSTORE_LMSTUDIO,
+	    "pub/m", "", ""));
+}
+
+static void
+test_add_check(void **state)
+{
+	char	 sp[256], uri[600], file[256], *path = NULL, *cause = NULL;
+
+	(void)state;
+	snprintf(sp, sizeof(sp), "%s/with space", dir);
+	assert_int_equal(mkdir(sp, 0755), 0);
+	snprintf(uri, sizeof(uri), "file://%s/with%%20space", dir);
+	assert_int_equal(cache_add_check(uri, &path, &cause), 0);
+	assert_non_null(path);
+	assert_string_equal(path, sp);
+	free(path);
+	path = NULL;
+	snprintf(file, sizeof(file), "%s/f.gguf", dir);
+	write_file(file, "GGUF");
+	snprintf(uri, sizeof(uri), "file://%s", file);
+	assert_int_equal(cache_add_check(uri, &path, &cause), -ENOTDIR);
+	free(cause);
+	cause = NULL;
+	assert_int_equal(cache_add_check("file:///no/such/dir", &path, &cause),
+	    -ENOENT);
+	free(path);
+	free(cause);
+	path = cause = NULL;
+	assert_int_equal(cache_add_check("file://relative", &path, &cause),
+	    -EINVAL);
+	free(cause);
+	cause = NULL;
+	assert_int_equal(cache_add_check("ollama://llama3.2:1b", &path,
+	    &cause), 0);
+	assert_null(path);
+	assert_int_equal(cache_add_check("ollama://bad name", &path, &cause),
+	    -EINVAL);
+	free(cause);
+	cause = NULL;
+	assert_int_equal(cache_add_check("hf://org/repo@v1", &path, &cause),
+	    0);
+	assert_int_equal(cache_add_check("hf://bad--repo", &path, &cause),
+	    -EINVAL);
+	free(cause);
+	cause = NULL;
+	assert_int_equal(cache_add_check("s3://bucket", &path, &cause),
+	    -EINVAL);
+	free(cause);
+	cause = NULL;
+	assert_int_equal(cache_add_check("", &path, &cause), -EINVAL);
+	free(cause);
+}
+
+/*
+ * A local root with models m1 (w.gguf) and m2 (x.gguf); app "a" links to
+ * m1's file, app "b" holds a hard link of m2's, app "c" uses nothing.
+ */
+static void
+test_usage_and_store(void **state)
+{
+	struct modelstore_roots		 roots;
+	struct modelstore_index		*idx = NULL;
+	struct store_cache_app		 apps[3];
+	struct store_cache_usage	*u = NULL;
+	struct store_cache_app		*got = NULL;
+	struct store			*st = NULL;
+	char				 p[7][256], f[512], g[512];
+	char				*cause = NULL;
+	char				**v = NULL;
+	json_t				*o = NULL, *a;
+	size_t				 n = 0, i;
+	int				 seen[3] = { 0, 0, 0 };
+
+	(void)state;
+	snprintf(p[0], sizeof(p[0]), "%s/root", dir);
+	snprintf(p[1], sizeof(p[1]), "%s/root/m1", dir);
+	snprintf(p[2], sizeof(p[2]), "%s/root/m2", dir);
+	snprintf(p[3], sizeof(p[3]), "%s/apps/a", dir);
+	snprintf(p[4], sizeof(p[4]), "%s/apps/b", dir);
+	snprintf(p[5], sizeof(p[5]), "%s/apps/c", dir);
+	snprintf(p[6], sizeof(p[6]), "%s/apps", dir);
+	assert_int_equal(mkdir(p[0], 0755), 0);
+	assert_int_equal(mkdir(p[1], 0755), 0);
+	assert_int_equal(mkdir(p[2], 0755), 0);
+	assert_int_equal(mkdir(p[6], 0755), 0);
+	assert_int_equal(mkdir(p[3], 0755), 0);
+	assert_int_equal(mkdir(p[4], 0755), 0);
+	assert_int_equal(mkdir(p[5], 0755), 0);
+	snprintf(f, sizeof(f), "%s/w.gguf", p[1]);
+	write_file(f, "GGUF one");
+	snprintf(g, sizeof(g), "%s/link.gguf", p[3]);
+	assert_int_equal(symlink(f, g), 0);
+	snprintf(f, sizeof(f), "%s/x.gguf", p[2]);
+	write_file(f, "GGUF two");
+	snprintf(g, sizeof(g), "%s/hard.gguf", p[4]);
+	assert_int_equal(link(f, g), 0);
+	snprintf(g, sizeof(g), "%s/own.gguf", p[5]);
+	write_file(g, "GGUF two");	/* same bytes, another file */
+
+	modelstore_roots_init(&roots);
+	modelstore_roots_add(&roots, MODELSTORE_LOCAL, p[0]);
+	assert_int_equal(modelstore_scan(&roots, NULL, NULL, NULL, &idx), 0);
+	modelstore_roots_free(&roots);
+	assert_int_equal(idx->nmodels, 2);
+	for (i = 0; i < 3; i++) {
+		apps[i].id = (int64_t)i + 1;
+		apps[i].path = p[3 + i];
+	}
+	cache_work_usage(idx, apps, 3, &u, &n);
+	assert_int_equal(n, 2);
+	for (i = 0; i < n; i++) {
+		seen[u[i].app_id - 1]++;
+		assert_string_equal(idx->models[u[i].model].name,
+		    u[i].app_id == 1 ? "m1" : "m2");
+	}
+	assert_int_equal(seen[0], 1);
+	assert_int_equal(seen[1], 1);
+	assert_int_equal(seen[2], 0);
+
+	/* The registered folders and apps, and usage saved with an index. */
+	snprintf(p[6], sizeof(p[6]), "%s/mlxd.db", dir);
+	assert_int_equal(store_open(p[6], &st, &cause), 0);
+	assert_int_equal(store_cache_root_add(st, p[0]), 0);
+	assert_int_equal(store_cache_root_add(st, p[0]), -EEXIST);
+	assert_int_equal(store_cache_roots_list(st, &v, &i), 0);
+	assert_int_equal(i, 1);
+	assert_string_equal(v[0], p[0]);
+	store_cache_strings_free(v, i);
+	assert_int_equal(store_cache_root_remove(st, "/nope"), -ENOENT);
+	assert_int_equal(store_cache_app_add(st, "a", p[3]), 0);
+	assert_int_equal(store_cache_app_add(st, "b", p[4]), 0);
+	assert_int_equal(store_cache_app_add(st, "a", p[5]), -EEXIST);
+	assert_int_equal(store_cache_apps_list(st, &got, &i), 0);
+	assert_int_equal(i, 2);
+	/* Usage rows name app ids from the store. */
+	for (i = 0; i < n; i++)
+		u[i].app_id = got[u[i].app_id - 1].id;
+	store_cache_apps_free(got, 2);
+	assert_int_equal(store_cache_save_scan(st, idx, u, n), 0);
+	assert_int_equal(store_cache_apps_json(st, &o), 0);
+	a = json_object_get(o, "apps");
+	assert_int_equal(json_array_size(a), 2);
+	assert_string_equal(json_string_value(json_object_get(json_array_get(
+	    json_object_get(json_array_get(a, 0), "models"), 0), "ref")),
+	    "local:m1");
+	json_decref(o);
+	assert_int_equal(store_cache_models_json(st, &o), 0);
+	a = json_object_get(o, "models");
+	assert_int_equal(json_array_size(a), 2);
+	for (i = 0; i < 2; i++) {
+		assert_int_equal(json_array_size(json_object_get(json_array_get(
+		    a, i), "registered_apps")), 1);
+		assert_false(json_is_true(json_object_get(json_array_get(a, i),
+		    "shares_bytes")));
+	}
+	json_decref(o);
+	/* Unlinking drops the app's usage with it. */
+	assert_int_equal(store_cache_app_remove(st, "a"), 0);
+	assert_int_equal(store_cache_app_remove(st, "a"), -ENOENT);
+	assert_int_equal(store_cache_apps_json(st, &o), 0);
+	assert_int_equal(json_array_size(json_object_get(o, "apps")), 1);
+	json_decref(o);
+	store_close(st);
+	cache_usage_free(u, n);
+	modelstore_index_free(idx);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_ollama_parse),
+		cmocka_unit_test(test_model_match),
+		cmocka_unit_test(test_add_check),
+		cmocka_unit_test(test_usage_and_store),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
