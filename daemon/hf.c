@@ -9,7 +9,8 @@
  * then per file reuse or download, verify, commit and link. A download is
  * hashed while it streams (SHA-256 for LFS etags, git's blob SHA-1 for
  * regular files); the bytes of a file being resumed are hashed on the
- * threadpool first, and fsync + rename run there too.
+ * threadpool first, and fsync + rename run there too. Names, the
+ * environment, URLs, etags and the hashes themselves are in hf_names.c.
  *
  * Lifetime: d->busy counts the callbacks of ours on the stack. Cancel and
  * completion only mark the download; it is freed by hf_leave() once no
@@ -32,18 +33,15 @@
 
 #include <jansson.h>
 #include <uv.h>
-#if HAVE_LIBCRYPTO
-#include <openssl/evp.h>
-#endif
 
 #include "hf.h"
+#include "hf_int.h"
 #include "httpc.h"
 #include "log.h"
 #include "mlxd.h"
 #include "paths.h"
 #include "xmalloc.h"
 
-#define HF_DEFAULT_ENDPOINT	"https://huggingface.co"
 #define HF_PROGRESS_NS		200000000ULL	/* 200 ms between reports */
 #define HF_RATE_NS		500000000ULL	/* rate sample window */
 #define HF_META_TIMEOUT_MS	30000L
@@ -51,19 +49,6 @@
 #define HF_STALL_S		30L		/* abort a silent transfer */
 #define HF_MAX_HOPS		5
 #define HF_IO_CHUNK		(1024 * 1024)
-
-enum hf_hash_kind {
-	HF_HASH_NONE = 0,	/* etag is neither: size check only */
-	HF_HASH_SHA256,		/* LFS/Xet: etag = sha256 of the bytes */
-	HF_HASH_GITSHA1,	/* regular: etag = sha1("blob <n>\0" + bytes) */
-};
-
-struct hf_hash {
-	enum hf_hash_kind	 kind;
-#if HAVE_LIBCRYPTO
-	EVP_MD_CTX		*ctx;
-#endif
-};
 
 struct hf_file {
 	char		*path;		/* in the repo */
@@ -128,366 +113,6 @@ static void	hf_head_start(struct hf_download *, const char *);
 static void	hf_get_start(struct hf_download *);
 static void	hf_verify(struct hf_download *);
 static void	hf_link(struct hf_download *);
-
-/* ---- hashing ---- */
-
-static int
-hf_is_hex(const char *s, size_t n)
-{
-	size_t	i;
-
-	if (strlen(s) != n)
-		return 0;
-	for (i = 0; i < n; i++)
-		if (!isxdigit((unsigned char)s[i]))
-			return 0;
-	return 1;
-}
-
-static int
-hf_hash_init(struct hf_hash *h, const char *etag, int64_t size)
-{
-#if HAVE_LIBCRYPTO
-	char	pre[48];
-	int	n;
-
-	memset(h, 0, sizeof(*h));
-	if (hf_is_hex(etag, 64))
-		h->kind = HF_HASH_SHA256;
-	else if (hf_is_hex(etag, 40))
-		h->kind = HF_HASH_GITSHA1;
-	else
-		return 0;
-	if ((h->ctx = EVP_MD_CTX_new()) == NULL)
-		return -ENOMEM;
-	if (EVP_DigestInit_ex(h->ctx, h->kind == HF_HASH_SHA256 ?
-	    EVP_sha256() : EVP_sha1(), NULL) != 1) {
-		EVP_MD_CTX_free(h->ctx);
-		h->ctx = NULL;
-		return -EIO;
-	}
-	if (h->kind == HF_HASH_GITSHA1) {
-		/* git hashes "blob <size>" and a NUL before the bytes. */
-		n = snprintf(pre, sizeof(pre), "blob %lld", (long long)size);
-		(void)EVP_DigestUpdate(h->ctx, pre, (size_t)n + 1);
-	}
-	return 0;
-#else
-	(void)etag;
-	(void)size;
-	memset(h, 0, sizeof(*h));
-	return -ENOTSUP;
-#endif
-}
-
-static void
-hf_hash_update(struct hf_hash *h, const void *buf, size_t n)
-{
-#if HAVE_LIBCRYPTO
-	if (h->ctx != NULL)
-		(void)EVP_DigestUpdate(h->ctx, buf, n);
-#else
-	(void)h;
-	(void)buf;
-	(void)n;
-#endif
-}
-
-/* Finish into lowercase hex (empty for HF_HASH_NONE). */
-static void
-hf_hash_hex(struct hf_hash *h, char out[65])
-{
-#if HAVE_LIBCRYPTO
-	unsigned char	md[EVP_MAX_MD_SIZE];
-	unsigned int	len = 0, i;
-
-	out[0] = '\0';
-	if (h->ctx == NULL)
-		return;
-	(void)EVP_DigestFinal_ex(h->ctx, md, &len);
-	EVP_MD_CTX_free(h->ctx);
-	h->ctx = NULL;
-	for (i = 0; i < len && i < 32; i++)
-		snprintf(out + 2 * i, 3, "%02x", md[i]);
-#else
-	(void)h;
-	out[0] = '\0';
-#endif
-}
-
-static void
-hf_hash_free(struct hf_hash *h)
-{
-#if HAVE_LIBCRYPTO
-	EVP_MD_CTX_free(h->ctx);
-	h->ctx = NULL;
-#else
-	(void)h;
-#endif
-}
-
-/* ---- names, paths and the environment ---- */
-
-static int
-hf_repo_ok(const char *repo)
-{
-	const char	*p, *part;
-	size_t		 n = strlen(repo), len;
-	int		 slashes = 0;
-
-	if (n == 0 || n > 96 || strstr(repo, "--") != NULL ||
-	    strstr(repo, "..") != NULL)
-		return 0;
-	for (p = repo; *p != '\0'; p++) {
-		if (*p == '/')
-			slashes++;
-		else if (!isalnum((unsigned char)*p) && *p != '_' &&
-		    *p != '-' && *p != '.')
-			return 0;
-	}
-	if (slashes > 1)
-		return 0;
-	for (part = repo; part != NULL; part = p != NULL ? p + 1 : NULL) {
-		p = strchr(part, '/');
-		len = p != NULL ? (size_t)(p - part) : strlen(part);
-		if (len == 0 || part[0] == '-' || part[0] == '.' ||
-		    part[len - 1] == '-' || part[len - 1] == '.')
-			return 0;
-	}
-	return 1;
-}
-
-/* A relative path with no empty, "." or ".." part and no control bytes. */
-static int
-hf_relpath_ok(const char *s, size_t max)
-{
-	const char	*p, *part;
-	size_t		 len;
-
-	if (s[0] == '\0' || strlen(s) > max || s[0] == '/')
-		return 0;
-	for (p = s; *p != '\0'; p++)
-		if ((unsigned char)*p < 0x20 || *p == 0x7f || *p == '\\')
-			return 0;
-	for (part = s; part != NULL; part = p != NULL ? p + 1 : NULL) {
-		p = strchr(part, '/');
-		len = p != NULL ? (size_t)(p - part) : strlen(part);
-		if (len == 0 || (len == 1 && part[0] == '.') ||
-		    (len == 2 && part[0] == '.' && part[1] == '.'))
-			return 0;
-	}
-	return 1;
-}
-
-static int
-hf_rev_ok(const char *rev)
-{
-	const char	*p;
-
-	for (p = rev; *p != '\0'; p++)
-		if (*p == ' ' || (unsigned char)*p > 0x7e)
-			return 0;
-	return hf_relpath_ok(rev, 255);
-}
-
-/* Split "org/name[@rev]". */
-int
-hf_parse_spec(const char *spec, char **repop, char **revp)
-{
-	const char	*at;
-	char		*repo, *rev;
-
-	if (spec == NULL)
-		return -EINVAL;
-	if (strncmp(spec, "hf://", 5) == 0) {
-		spec += 5;
-		/* hf://models/org/name: repo ids have one "/" at most. */
-		if (strncmp(spec, "models/", 7) == 0 &&
-		    (at = strchr(spec + 7, '/')) != NULL &&
-		    (strchr(spec + 7, '@') == NULL ||
-		    at < strchr(spec + 7, '@')))
-			spec += 7;
-	}
-	if ((at = strchr(spec, '@')) != NULL) {
-		repo = xstrndup(spec, (size_t)(at - spec));
-		rev = xstrdup(at + 1);
-	} else {
-		repo = xstrdup(spec);
-		rev = xstrdup("main");
-	}
-	if (!hf_repo_ok(repo) || !hf_rev_ok(rev)) {
-		free(repo);
-		free(rev);
-		return -EINVAL;
-	}
-	*repop = repo;
-	*revp = rev;
-	return 0;
-}
-
-static const char *
-hf_env(const char *name)
-{
-	const char	*v = getenv(name);
-
-	return v != NULL && v[0] != '\0' ? v : NULL;
-}
-
-/* Expand a leading "~/" with $HOME. */
-static char *
-hf_expand(const char *v)
-{
-	const char	*home = hf_env("HOME");
-
-	if (home != NULL && (strcmp(v, "~") == 0 || strncmp(v, "~/", 2) == 0))
-		return xasprintf("%s%s", home, v + 1);
-	return xstrdup(v);
-}
-
-/* $HF_HOME, or its default; NULL without $HOME. */
-static char *
-hf_home(void)
-{
-	const char	*v;
-
-	if ((v = hf_env("HF_HOME")) != NULL)
-		return hf_expand(v);
-	if ((v = hf_env("XDG_CACHE_HOME")) != NULL)
-		return xasprintf("%s/huggingface", v);
-	if ((v = hf_env("HOME")) != NULL)
-		return xasprintf("%s/.cache/huggingface", v);
-	return NULL;
-}
-
-/* The hub cache directory from the environment. */
-int
-hf_default_cache_dir(char **dirp)
-{
-	const char	*v;
-	char		*home;
-
-	if ((v = hf_env("HF_HUB_CACHE")) != NULL ||
-	    (v = hf_env("HUGGINGFACE_HUB_CACHE")) != NULL) {
-		*dirp = hf_expand(v);
-		return 0;
-	}
-	if ((home = hf_home()) == NULL)
-		return -ENOENT;
-	*dirp = xasprintf("%s/hub", home);
-	free(home);
-	return 0;
-}
-
-/* The token: $HF_TOKEN, the legacy name, then the token file; or NULL. */
-static char *
-hf_env_token(void)
-{
-	const char	*v;
-	char		*path, *home, buf[4096];
-	size_t		 n, s;
-	FILE		*fp;
-
-	if ((v = hf_env("HF_TOKEN")) != NULL ||
-	    (v = hf_env("HUGGING_FACE_HUB_TOKEN")) != NULL)
-		return xstrdup(v);
-	if ((v = hf_env("HF_TOKEN_PATH")) != NULL)
-		path = hf_expand(v);
-	else if ((home = hf_home()) != NULL) {
-		path = xasprintf("%s/token", home);
-		free(home);
-	} else
-		return NULL;
-	fp = fopen(path, "r");
-	free(path);
-	if (fp == NULL)
-		return NULL;
-	n = fread(buf, 1, sizeof(buf) - 1, fp);
-	fclose(fp);
-	buf[n] = '\0';
-	for (s = 0; s < n && isspace((unsigned char)buf[s]); s++)
-		;
-	while (n > s && isspace((unsigned char)buf[n - 1]))
-		buf[--n] = '\0';
-	return n > s ? xstrdup(buf + s) : NULL;
-}
-
-/* Percent-encode s; "/" is kept when keep_slash. */
-static char *
-hf_urlenc(const char *s, int keep_slash)
-{
-	static const char	 hex[] = "0123456789ABCDEF";
-	char			*out, *o;
-	unsigned char		 c;
-
-	out = o = xmalloc(strlen(s) * 3 + 1);
-	for (; *s != '\0'; s++) {
-		c = (unsigned char)*s;
-		if (isalnum(c) || c == '-' || c == '_' || c == '.' ||
-		    c == '~' || (keep_slash && c == '/'))
-			*o++ = (char)c;
-		else {
-			*o++ = '%';
-			*o++ = hex[c >> 4];
-			*o++ = hex[c & 15];
-		}
-	}
-	*o = '\0';
-	return out;
-}
-
-/* Same scheme, host and port (as written). */
-static int
-hf_same_origin(const char *a, const char *b)
-{
-	const char	*ea, *eb;
-	size_t		 na, nb;
-
-	if ((ea = strstr(a, "://")) == NULL || (eb = strstr(b, "://")) == NULL)
-		return 0;
-	na = (size_t)(ea - a) + 3 + strcspn(ea + 3, "/?#");
-	nb = (size_t)(eb - b) + 3 + strcspn(eb + 3, "/?#");
-	return na == nb && strncasecmp(a, b, na) == 0;
-}
-
-/* An ETag without W/ and quotes, if it is safe as a file name; else NULL. */
-static char *
-hf_etag(const char *v)
-{
-	const char	*p;
-	size_t		 n;
-
-	if (v == NULL)
-		return NULL;
-	if (strncmp(v, "W/", 2) == 0)
-		v += 2;
-	n = strlen(v);
-	if (n >= 2 && v[0] == '"' && v[n - 1] == '"') {
-		v++;
-		n -= 2;
-	}
-	if (n == 0 || n > 128 || v[0] == '.')
-		return NULL;
-	for (p = v; p < v + n; p++)
-		if (!isalnum((unsigned char)*p) && *p != '-' && *p != '_' &&
-		    *p != '.')
-			return NULL;
-	return xstrndup(v, n);
-}
-
-static int64_t
-hf_parse_size(const char *v)
-{
-	char		*end;
-	long long	 n;
-
-	if (v == NULL || !isdigit((unsigned char)v[0]))
-		return -1;
-	errno = 0;
-	n = strtoll(v, &end, 10);
-	if (errno != 0 || *end != '\0')
-		return -1;
-	return (int64_t)n;
-}
 
 /* ---- lifetime ---- */
 
@@ -810,17 +435,6 @@ out:
 
 /* ---- step 2: HEAD every file ---- */
 
-static char *
-hf_resolve_url(struct hf_download *d, const char *path)
-{
-	char	*enc = hf_urlenc(path, 1), *url;
-
-	url = xasprintf("%s/%s/resolve/%s/%s", d->endpoint, d->repo,
-	    d->commit, enc);
-	free(enc);
-	return url;
-}
-
 static void
 hf_head_done(void *arg, const struct httpc_result *res)
 {
@@ -917,7 +531,8 @@ hf_head_start(struct hf_download *d, const char *url)
 
 	if (url == NULL) {
 		d->hops = 0;
-		url = own = hf_resolve_url(d, d->files[d->cur].path);
+		url = own = hf_resolve_url(d->endpoint, d->repo,
+		    d->commit, d->files[d->cur].path);
 	}
 	if (d->auth != NULL)
 		hdrs[n++] = d->auth;
@@ -1316,7 +931,8 @@ hf_get_start(struct hf_download *d)
 	char			*url, range[48];
 	int			 n = 0;
 
-	url = hf_resolve_url(d, d->files[d->cur].path);
+	url = hf_resolve_url(d->endpoint, d->repo, d->commit,
+	    d->files[d->cur].path);
 	if (d->auth != NULL)
 		hdrs[n++] = d->auth;
 	hdrs[n++] = "Accept-Encoding: identity";
@@ -1441,9 +1057,8 @@ hf_download_start(struct mlxd *md, const char *spec, const char *cache_dir,
 	struct hf_download	*d;
 	struct httpc_opts	 o;
 	char			*repo = NULL, *rev = NULL, *cache = NULL;
-	char			*tok = NULL, *enc, *url, *folder, *s;
-	const char		*hdrs[2] = { NULL, NULL }, *p;
-	size_t			 n;
+	char			*tok = NULL, *url, *folder;
+	const char		*hdrs[2] = { NULL, NULL };
 	int			 rc;
 
 #if !HAVE_LIBCRYPTO
@@ -1466,24 +1081,11 @@ hf_download_start(struct mlxd *md, const char *spec, const char *cache_dir,
 	d->repo = repo;
 	d->rev = rev;
 	d->cache = cache;
-	if (endpoint == NULL && (endpoint = hf_env("HF_ENDPOINT")) == NULL)
-		endpoint = HF_DEFAULT_ENDPOINT;
-	d->endpoint = xstrdup(endpoint);
-	n = strlen(d->endpoint);
-	while (n > 0 && d->endpoint[n - 1] == '/')
-		d->endpoint[--n] = '\0';
+	d->endpoint = hf_endpoint_url(endpoint);
 	if (tok != NULL && tok[0] != '\0')
 		d->auth = xasprintf("Authorization: Bearer %s", tok);
 	free(tok);
-	/* "models--" + the repo id with "/" turned into "--". */
-	folder = s = xmalloc(strlen("models--") + 2 * strlen(repo) + 1);
-	s += sprintf(s, "models--");
-	for (p = repo; *p != '\0'; p++) {
-		if (*p == '/')
-			*s++ = '-';
-		*s++ = *p == '/' ? '-' : *p;
-	}
-	*s = '\0';
+	folder = hf_repo_folder(repo);
 	d->repo_dir = xasprintf("%s/%s", cache, folder);
 	d->lock_dir = xasprintf("%s/.locks/%s", cache, folder);
 	free(folder);
@@ -1495,10 +1097,7 @@ hf_download_start(struct mlxd *md, const char *spec, const char *cache_dir,
 	d->rate = NAN;
 	d->phase = "metadata";
 
-	enc = hf_urlenc(rev, 0);
-	url = xasprintf("%s/api/models/%s/revision/%s?blobs=true",
-	    d->endpoint, repo, enc);
-	free(enc);
+	url = hf_info_url(d->endpoint, repo, rev);
 	hdrs[0] = d->auth;
 	memset(&o, 0, sizeof(o));
 	o.url = url;
