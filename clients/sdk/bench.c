@@ -29,22 +29,19 @@
 
 struct bench_run_reply {
 	struct mlxd_bench_run		 pub;
+	struct reply			 r;
 	struct mlxd_bench_progress	 progress;
-	json_t				*root;
-	char				*raw;
 };
 
 struct bench_list_reply {
 	struct mlxd_bench_list		 pub;
+	struct reply			 r;
 	struct mlxd_bench_progress	*progress;	/* one per run */
-	json_t				*root;
-	char				*raw;
 };
 
 struct bench_compare_reply {
 	struct mlxd_bench_compare	 pub;
-	json_t				*root;
-	char				*raw;
+	struct reply			 r;
 };
 
 /* Append s to buf percent-encoded (unreserved characters stay as they are). */
@@ -371,54 +368,34 @@ bench_run_parse(const json_t *o, struct mlxd_bench_run *run,
 	return 0;
 }
 
-/* GET path as an object: root, raw text. */
-static int
-bench_get_json(struct mlxd_client *c, const char *path, json_t **rootp,
-    char **rawp)
-{
-	int	 rc;
-
-	if ((rc = client_begin(c, true)) != 0)
-		return rc;
-	return client_get(c, path, rootp, rawp);
-}
-
 /* Fetch one run. */
 int
 mlxd_bench_get(struct mlxd_client *c, const char *id,
     struct mlxd_bench_run **runp)
 {
-	struct bench_run_reply	*r = NULL;
-	json_t			*root = NULL;
-	char			*raw = NULL, path[BENCH_PATH_MAX];
+	struct bench_run_reply	*r;
+	struct reply		 rep = { NULL, NULL };
+	char			 path[BENCH_PATH_MAX];
 	int			 rc;
 
 	if (c == NULL || runp == NULL)
 		return -EINVAL;
 	if ((rc = bench_path(path, sizeof path, id, "")) != 0)
 		return rc;
-	if ((rc = bench_get_json(c, path, &root, &raw)) != 0)
-		goto out;
+	if ((rc = reply_fetch(c, path, &rep)) != 0)
+		return rc;
 	if ((r = calloc(1, sizeof *r)) == NULL) {
-		rc = -ENOMEM;
-		goto out;
+		reply_clear(&rep);
+		return -ENOMEM;
 	}
-	if ((rc = bench_run_parse(root, &r->pub, &r->progress)) != 0)
-		goto out;
-	r->pub.raw_json = raw;
-	r->root = root;
-	r->raw = raw;
+	r->r = rep;
+	if ((rc = bench_run_parse(rep.root, &r->pub, &r->progress)) != 0) {
+		mlxd_bench_run_free(&r->pub);
+		return rc;
+	}
+	r->pub.raw_json = rep.raw;
 	*runp = &r->pub;
-	r = NULL;
-	root = NULL;
-	raw = NULL;
-out:
-	if (r != NULL)
-		free(r->pub.tests);
-	free(r);
-	json_decref(root);
-	free(raw);
-	return rc;
+	return 0;
 }
 
 /* Free a reply of mlxd_bench_get(). */
@@ -430,8 +407,7 @@ mlxd_bench_run_free(struct mlxd_bench_run *run)
 	if (r == NULL)
 		return;
 	free(r->pub.tests);
-	json_decref(r->root);
-	free(r->raw);
+	reply_clear(&r->r);
 	free(r);
 }
 
@@ -510,10 +486,10 @@ int
 mlxd_bench_list(struct mlxd_client *c, const char *model, int limit,
     struct mlxd_bench_list **lp)
 {
-	struct bench_list_reply	*r = NULL;
+	struct bench_list_reply	*r;
+	struct reply		 rep = { NULL, NULL };
 	const json_t		*arr, *o;
-	json_t			*root = NULL;
-	char			*raw = NULL, path[BENCH_PATH_MAX], num[32];
+	char			 path[BENCH_PATH_MAX], num[32];
 	size_t			 off = 0, i, n = 0;
 	int			 rc;
 
@@ -532,20 +508,21 @@ mlxd_bench_list(struct mlxd_client *c, const char *model, int limit,
 		if ((rc = bench_append(path, sizeof path, &off, num)) != 0)
 			return rc;
 	}
-	if ((rc = bench_get_json(c, path, &root, &raw)) != 0)
-		goto out;
+	if ((rc = reply_fetch(c, path, &rep)) != 0)
+		return rc;
 	if ((r = calloc(1, sizeof *r)) == NULL) {
-		rc = -ENOMEM;
-		goto out;
+		reply_clear(&rep);
+		return -ENOMEM;
 	}
-	arr = json_object_get(root, "benchmarks");
+	r->r = rep;
+	arr = json_object_get(rep.root, "benchmarks");
 	if (json_array_size(arr) > 0) {
 		if ((r->pub.runs = calloc(json_array_size(arr),
 		    sizeof *r->pub.runs)) == NULL ||
 		    (r->progress = calloc(json_array_size(arr),
 		    sizeof *r->progress)) == NULL) {
 			rc = -ENOMEM;
-			goto out;
+			goto fail;
 		}
 		json_array_foreach(arr, i, o) {
 			if (!json_is_object(o))
@@ -555,24 +532,14 @@ mlxd_bench_list(struct mlxd_client *c, const char *model, int limit,
 			n++;
 			r->pub.nruns = n;
 			if (rc != 0)
-				goto out;
+				goto fail;
 		}
 	}
-	r->pub.raw_json = raw;
-	r->root = root;
-	r->raw = raw;
+	r->pub.raw_json = rep.raw;
 	*lp = &r->pub;
-	r = NULL;
-	root = NULL;
-	raw = NULL;
-out:
-	if (r != NULL) {
-		bench_list_clear(r->pub.runs, r->pub.nruns);
-		free(r->progress);
-	}
-	free(r);
-	json_decref(root);
-	free(raw);
+	return 0;
+fail:
+	mlxd_bench_list_free(&r->pub);
 	return rc;
 }
 
@@ -586,8 +553,7 @@ mlxd_bench_list_free(struct mlxd_bench_list *l)
 		return;
 	bench_list_clear(r->pub.runs, r->pub.nruns);
 	free(r->progress);
-	json_decref(r->root);
-	free(r->raw);
+	reply_clear(&r->r);
 	free(r);
 }
 
@@ -713,9 +679,9 @@ int
 mlxd_bench_compare(struct mlxd_client *c, const char *base,
     const char *candidate, struct mlxd_bench_compare **cmpp)
 {
-	struct bench_compare_reply	*r = NULL;
-	json_t				*root = NULL;
-	char				*raw = NULL, path[BENCH_PATH_MAX];
+	struct bench_compare_reply	*r;
+	struct reply			 rep = { NULL, NULL };
+	char				 path[BENCH_PATH_MAX];
 	size_t				 off = 0;
 	int				 rc;
 
@@ -728,28 +694,20 @@ mlxd_bench_compare(struct mlxd_client *c, const char *base,
 	    (rc = bench_append(path, sizeof path, &off, "&candidate=")) != 0 ||
 	    (rc = bench_escape(path, sizeof path, &off, candidate)) != 0)
 		return rc;
-	if ((rc = bench_get_json(c, path, &root, &raw)) != 0)
-		goto out;
+	if ((rc = reply_fetch(c, path, &rep)) != 0)
+		return rc;
 	if ((r = calloc(1, sizeof *r)) == NULL) {
-		rc = -ENOMEM;
-		goto out;
+		reply_clear(&rep);
+		return -ENOMEM;
 	}
-	if ((rc = bench_compare_parse(root, &r->pub)) != 0)
-		goto out;
-	r->pub.raw_json = raw;
-	r->root = root;
-	r->raw = raw;
+	r->r = rep;
+	if ((rc = bench_compare_parse(rep.root, &r->pub)) != 0) {
+		mlxd_bench_compare_free(&r->pub);
+		return rc;
+	}
+	r->pub.raw_json = rep.raw;
 	*cmpp = &r->pub;
-	r = NULL;
-	root = NULL;
-	raw = NULL;
-out:
-	if (r != NULL)
-		bench_compare_clear(&r->pub);
-	free(r);
-	json_decref(root);
-	free(raw);
-	return rc;
+	return 0;
 }
 
 /* Free a reply of mlxd_bench_compare(). */
@@ -761,7 +719,6 @@ mlxd_bench_compare_free(struct mlxd_bench_compare *cmp)
 	if (r == NULL)
 		return;
 	bench_compare_clear(&r->pub);
-	json_decref(r->root);
-	free(r->raw);
+	reply_clear(&r->r);
 	free(r);
 }

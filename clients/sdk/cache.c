@@ -22,55 +22,31 @@
 #include "sdk.h"
 
 /* Every reply struct sits first in one of these, with what it borrows. */
-struct cache_reply {
-	json_t	*root;
-	char	*raw;
-};
-
 struct cache_list_reply {
 	struct mlxd_cache_list	 pub;
-	struct cache_reply	 r;
+	struct reply		 r;
 };
 
 struct cache_stats_reply {
 	struct mlxd_cache_stats	 pub;
-	struct cache_reply	 r;
+	struct reply		 r;
 };
 
 struct cache_config_reply {
 	struct mlxd_cache_config pub;
-	struct cache_reply	 r;
+	struct reply		 r;
 };
 
 struct cache_apps_reply {
 	struct mlxd_cache_apps	 pub;
-	struct cache_reply	 r;
+	struct reply		 r;
 };
 
 struct cache_job_reply {
 	struct mlxd_cache_job	 pub;
 	struct mlxd_cache_result res;
-	struct cache_reply	 r;
+	struct reply		 r;
 };
-
-static int
-cache_fetch(struct mlxd_client *c, const char *path, struct cache_reply *r)
-{
-	int	rc;
-
-	if (c == NULL)
-		return -EINVAL;
-	if ((rc = client_begin(c, true)) != 0)
-		return rc;
-	return client_get(c, path, &r->root, &r->raw);
-}
-
-static void
-cache_reply_clear(struct cache_reply *r)
-{
-	json_decref(r->root);
-	free(r->raw);
-}
 
 /*
  * POST body (a JSON object, stolen) to path; a 2xx reply's "job" goes to
@@ -170,7 +146,7 @@ mlxd_cache_list(struct mlxd_client *c, struct mlxd_cache_list **lp)
 		return -EINVAL;
 	if ((r = calloc(1, sizeof(*r))) == NULL)
 		return -ENOMEM;
-	if ((rc = cache_fetch(c, "/v1/cache", &r->r)) != 0)
+	if ((rc = reply_fetch(c, "/v1/cache", &r->r)) != 0)
 		goto fail;
 	arr = json_object_get(r->r.root, "models");
 	if ((r->pub.models = calloc(json_array_size(arr) + 1,
@@ -208,7 +184,7 @@ mlxd_cache_list_free(struct mlxd_cache_list *l)
 	for (i = 0; i < r->pub.nmodels; i++)
 		cache_model_clear(&r->pub.models[i]);
 	free(r->pub.models);
-	cache_reply_clear(&r->r);
+	reply_clear(&r->r);
 	free(r);
 }
 
@@ -225,7 +201,7 @@ mlxd_cache_stats(struct mlxd_client *c, struct mlxd_cache_stats **sp)
 		return -EINVAL;
 	if ((r = calloc(1, sizeof(*r))) == NULL)
 		return -ENOMEM;
-	if ((rc = cache_fetch(c, "/v1/cache/stats", &r->r)) != 0) {
+	if ((rc = reply_fetch(c, "/v1/cache/stats", &r->r)) != 0) {
 		free(r);
 		return rc;
 	}
@@ -263,7 +239,7 @@ mlxd_cache_stats_free(struct mlxd_cache_stats *s)
 
 	if (r == NULL)
 		return;
-	cache_reply_clear(&r->r);
+	reply_clear(&r->r);
 	free(r);
 }
 
@@ -280,7 +256,7 @@ mlxd_cache_config(struct mlxd_client *c, struct mlxd_cache_config **cfgp)
 		return -EINVAL;
 	if ((r = calloc(1, sizeof(*r))) == NULL)
 		return -ENOMEM;
-	if ((rc = cache_fetch(c, "/v1/cache/config", &r->r)) != 0) {
+	if ((rc = reply_fetch(c, "/v1/cache/config", &r->r)) != 0) {
 		free(r);
 		return rc;
 	}
@@ -313,7 +289,7 @@ mlxd_cache_config_free(struct mlxd_cache_config *cfg)
 	free(r->pub.dedup_methods);
 	free(r->pub.roots);
 	free(r->pub.added_roots);
-	cache_reply_clear(&r->r);
+	reply_clear(&r->r);
 	free(r);
 }
 
@@ -331,7 +307,7 @@ mlxd_cache_apps(struct mlxd_client *c, struct mlxd_cache_apps **ap)
 		return -EINVAL;
 	if ((r = calloc(1, sizeof(*r))) == NULL)
 		return -ENOMEM;
-	if ((rc = cache_fetch(c, "/v1/cache/apps", &r->r)) != 0)
+	if ((rc = reply_fetch(c, "/v1/cache/apps", &r->r)) != 0)
 		goto fail;
 	arr = json_object_get(r->r.root, "apps");
 	if ((r->pub.apps = calloc(json_array_size(arr) + 1,
@@ -378,7 +354,7 @@ mlxd_cache_apps_free(struct mlxd_cache_apps *a)
 	for (i = 0; i < r->pub.napps; i++)
 		free(r->pub.apps[i].models);
 	free(r->pub.apps);
-	cache_reply_clear(&r->r);
+	reply_clear(&r->r);
 	free(r);
 }
 
@@ -655,7 +631,7 @@ mlxd_cache_job(struct mlxd_client *c, const char *id,
 	if ((r = calloc(1, sizeof(*r))) == NULL)
 		return -ENOMEM;
 	snprintf(path, sizeof(path), "/v1/jobs/%s", id);
-	if ((rc = cache_fetch(c, path, &r->r)) != 0) {
+	if ((rc = reply_fetch(c, path, &r->r)) != 0) {
 		free(r);
 		return rc;
 	}
@@ -698,7 +674,7 @@ mlxd_cache_job_free(struct mlxd_cache_job *j)
 	if (r == NULL)
 		return;
 	cache_result_clear(&r->res);
-	cache_reply_clear(&r->r);
+	reply_clear(&r->r);
 	free(r);
 }
 

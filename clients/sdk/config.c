@@ -18,8 +18,7 @@
 
 struct config_reply {
 	struct mlxd_config	 pub;
-	json_t			*root;
-	char			*raw;
+	struct reply		 r;
 	char			**values;	/* the value_json texts we own */
 };
 
@@ -35,8 +34,7 @@ config_reply_free(struct config_reply *r)
 			free(r->values[i]);
 	free(r->values);
 	free(r->pub.options);
-	json_decref(r->root);
-	free(r->raw);
+	reply_clear(&r->r);
 	free(r);
 }
 
@@ -77,27 +75,23 @@ config_parse(const json_t *arr, struct config_reply *r)
 int
 mlxd_config_get(struct mlxd_client *c, struct mlxd_config **cfgp)
 {
-	struct config_reply	*r = NULL;
-	json_t			*root = NULL;
-	char			*raw = NULL;
+	struct config_reply	*r;
+	struct reply		 rep = { NULL, NULL };
 	int			 rc;
 
 	if (c == NULL || cfgp == NULL)
 		return -EINVAL;
-	if ((rc = client_begin(c, true)) != 0)
-		return rc;
-	if ((rc = client_get(c, "/v1/config", &root, &raw)) != 0)
+	if ((rc = reply_fetch(c, "/v1/config", &rep)) != 0)
 		return rc;
 	if ((r = calloc(1, sizeof *r)) == NULL) {
-		json_decref(root);
-		free(raw);
+		reply_clear(&rep);
 		return -ENOMEM;
 	}
-	r->root = root;
-	r->raw = raw;
-	r->pub.raw_json = raw;
-	r->pub.file = reply_string(root, "file");
-	if ((rc = config_parse(json_object_get(root, "options"), r)) != 0) {
+	r->r = rep;
+	r->pub.raw_json = rep.raw;
+	r->pub.file = reply_string(rep.root, "file");
+	if ((rc = config_parse(json_object_get(rep.root, "options"),
+	    r)) != 0) {
 		config_reply_free(r);
 		return rc;
 	}

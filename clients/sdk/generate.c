@@ -46,8 +46,7 @@ struct generate_call {
 
 struct generate_sessions_reply {
 	struct mlxd_sessions	 pub;
-	json_t			*root;
-	char			*raw;
+	struct reply		 r;
 };
 
 static int64_t
@@ -353,9 +352,8 @@ int
 mlxd_sessions(struct mlxd_client *c, const char *model, const char *since,
     int limit, struct mlxd_sessions **sp)
 {
-	struct generate_sessions_reply	*r = NULL;
-	json_t				*root = NULL;
-	char				*raw = NULL;
+	struct generate_sessions_reply	*r;
+	struct reply			 rep = { NULL, NULL };
 	char				 path[1024], num[32];
 	size_t				 off;
 	int				 rc;
@@ -377,29 +375,21 @@ mlxd_sessions(struct mlxd_client *c, const char *model, const char *since,
 		    num)) != 0)
 			return rc;
 	}
-	if ((rc = client_begin(c, true)) != 0)
+	if ((rc = reply_fetch(c, path, &rep)) != 0)
 		return rc;
-	if ((rc = client_get(c, path, &root, &raw)) != 0)
-		goto out;
 	if ((r = calloc(1, sizeof *r)) == NULL) {
-		rc = -ENOMEM;
-		goto out;
+		reply_clear(&rep);
+		return -ENOMEM;
 	}
-	if ((rc = generate_sessions_parse(json_object_get(root, "sessions"),
-	    &r->pub.sessions, &r->pub.nsessions)) != 0)
-		goto out;
-	r->pub.raw_json = raw;
-	r->root = root;
-	r->raw = raw;
+	r->r = rep;
+	if ((rc = generate_sessions_parse(json_object_get(rep.root,
+	    "sessions"), &r->pub.sessions, &r->pub.nsessions)) != 0) {
+		mlxd_sessions_free(&r->pub);
+		return rc;
+	}
+	r->pub.raw_json = rep.raw;
 	*sp = &r->pub;
-	r = NULL;
-	root = NULL;
-	raw = NULL;
-out:
-	free(r);
-	json_decref(root);
-	free(raw);
-	return rc;
+	return 0;
 }
 
 /* Free a reply of mlxd_sessions(). */
@@ -411,7 +401,6 @@ mlxd_sessions_free(struct mlxd_sessions *s)
 	if (r == NULL)
 		return;
 	free(r->pub.sessions);
-	json_decref(r->root);
-	free(r->raw);
+	reply_clear(&r->r);
 	free(r);
 }

@@ -19,8 +19,7 @@
 /* The public struct first, so a struct mlxd_health * converts back. */
 struct health_reply {
 	struct mlxd_health	 pub;
-	json_t			*root;
-	char			*raw;
+	struct reply		 r;
 };
 
 /* Ask the daemon whether it is up and which version it runs. */
@@ -28,8 +27,7 @@ int
 mlxd_health(struct mlxd_client *c, struct mlxd_health **hp)
 {
 	struct health_reply	*r;
-	json_t			*root = NULL;
-	char			*raw = NULL;
+	struct reply		 rep = { NULL, NULL };
 	int64_t			 v;
 	int			 rc;
 
@@ -37,29 +35,26 @@ mlxd_health(struct mlxd_client *c, struct mlxd_health **hp)
 		return -EINVAL;
 	if ((rc = client_begin(c, false)) != 0)
 		return rc;
-	if ((rc = client_get(c, "/v1/health", &root, &raw)) != 0)
-		goto out;
-	if ((rc = client_check_version(c, root)) != 0)
-		goto out;
+	if ((rc = client_get(c, "/v1/health", &rep.root, &rep.raw)) != 0)
+		return rc;
+	if ((rc = client_check_version(c, rep.root)) != 0)
+		goto fail;
 	if ((r = calloc(1, sizeof *r)) == NULL) {
 		rc = -ENOMEM;
-		goto out;
+		goto fail;
 	}
-	r->pub.status = reply_string(root, "status");
-	r->pub.version = reply_string(root, "version");
-	r->pub.uptime_s = reply_int(root, "uptime_s");
-	r->pub.pid = reply_int(root, "pid");
-	v = reply_int(root, "api_version");
+	r->r = rep;
+	r->pub.status = reply_string(rep.root, "status");
+	r->pub.version = reply_string(rep.root, "version");
+	r->pub.uptime_s = reply_int(rep.root, "uptime_s");
+	r->pub.pid = reply_int(rep.root, "pid");
+	v = reply_int(rep.root, "api_version");
 	r->pub.api_version = v == MLXD_NULL_INT64 ? 0 : (int)v;
-	r->pub.raw_json = raw;
-	r->root = root;
-	r->raw = raw;
-	root = NULL;
-	raw = NULL;
+	r->pub.raw_json = rep.raw;
 	*hp = &r->pub;
-out:
-	json_decref(root);
-	free(raw);
+	return 0;
+fail:
+	reply_clear(&rep);
 	return rc;
 }
 
@@ -71,7 +66,6 @@ mlxd_health_free(struct mlxd_health *h)
 
 	if (r == NULL)
 		return;
-	json_decref(r->root);
-	free(r->raw);
+	reply_clear(&r->r);
 	free(r);
 }

@@ -25,20 +25,17 @@
 
 struct metrics_reply {
 	struct mlxd_metrics	 pub;
-	json_t			*root;
-	char			*raw;
+	struct reply		 r;
 };
 
 struct metrics_system_reply {
 	struct mlxd_system	 pub;
-	json_t			*root;
-	char			*raw;
+	struct reply		 r;
 };
 
 struct metrics_history_reply {
 	struct mlxd_metrics_history	 pub;
-	json_t				*root;
-	char				*raw;
+	struct reply			 r;
 };
 
 /*
@@ -114,19 +111,18 @@ metrics_fill(const json_t *obj, const char *raw, struct mlxd_metrics *m)
 	m->thermal.gpu_celsius = reply_double(th, "gpu_celsius");
 }
 
+/* Build a sample from a parsed reply; takes rep always. */
 static int
-metrics_reply_new(json_t *root, char *raw, struct mlxd_metrics **mp)
+metrics_reply_new(struct reply *rep, struct mlxd_metrics **mp)
 {
 	struct metrics_reply	*r;
 
 	if ((r = calloc(1, sizeof *r)) == NULL) {
-		json_decref(root);
-		free(raw);
+		reply_clear(rep);
 		return -ENOMEM;
 	}
-	r->root = root;
-	r->raw = raw;
-	metrics_fill(root, raw, &r->pub);
+	r->r = *rep;
+	metrics_fill(rep->root, rep->raw, &r->pub);
 	*mp = &r->pub;
 	return 0;
 }
@@ -135,32 +131,28 @@ metrics_reply_new(json_t *root, char *raw, struct mlxd_metrics **mp)
 int
 mlxd_metrics(struct mlxd_client *c, struct mlxd_metrics **mp)
 {
-	json_t	*root = NULL;
-	char	*raw = NULL;
-	int	 rc;
+	struct reply	rep = { NULL, NULL };
+	int		rc;
 
 	if (c == NULL || mp == NULL)
 		return -EINVAL;
-	if ((rc = client_begin(c, true)) != 0)
+	if ((rc = reply_fetch(c, "/v1/metrics", &rep)) != 0)
 		return rc;
-	if ((rc = client_get(c, "/v1/metrics", &root, &raw)) != 0)
-		return rc;
-	return metrics_reply_new(root, raw, mp);
+	return metrics_reply_new(&rep, mp);
 }
 
 /* Parse a sample from JSON text. */
 int
 mlxd_metrics_parse(const char *json, size_t len, struct mlxd_metrics **mp)
 {
-	json_t	*root = NULL;
-	char	*raw = NULL;
-	int	 rc;
+	struct reply	rep = { NULL, NULL };
+	int		rc;
 
 	if (mp == NULL)
 		return -EINVAL;
-	if ((rc = reply_load(json, len, &root, &raw)) != 0)
+	if ((rc = reply_load(json, len, &rep.root, &rep.raw)) != 0)
 		return rc;
-	return metrics_reply_new(root, raw, mp);
+	return metrics_reply_new(&rep, mp);
 }
 
 /* Free a sample. */
@@ -171,8 +163,7 @@ mlxd_metrics_free(struct mlxd_metrics *m)
 
 	if (r == NULL)
 		return;
-	json_decref(r->root);
-	free(r->raw);
+	reply_clear(&r->r);
 	free(r);
 }
 
@@ -237,25 +228,21 @@ int
 mlxd_system(struct mlxd_client *c, struct mlxd_system **sysp)
 {
 	struct metrics_system_reply	*r;
-	const json_t			*cpu, *gpu, *os;
-	json_t				*root = NULL;
-	char				*raw = NULL;
+	struct reply			 rep = { NULL, NULL };
+	const json_t			*root, *cpu, *gpu, *os;
 	int				 rc;
 
 	if (c == NULL || sysp == NULL)
 		return -EINVAL;
-	if ((rc = client_begin(c, true)) != 0)
-		return rc;
-	if ((rc = client_get(c, "/v1/system", &root, &raw)) != 0)
+	if ((rc = reply_fetch(c, "/v1/system", &rep)) != 0)
 		return rc;
 	if ((r = calloc(1, sizeof *r)) == NULL) {
-		json_decref(root);
-		free(raw);
+		reply_clear(&rep);
 		return -ENOMEM;
 	}
-	r->root = root;
-	r->raw = raw;
-	r->pub.raw_json = raw;
+	r->r = rep;
+	root = rep.root;
+	r->pub.raw_json = rep.raw;
 	r->pub.chip = reply_string(root, "chip");
 	r->pub.model = reply_string(root, "model");
 	cpu = json_object_get(root, "cpu");
@@ -289,8 +276,7 @@ mlxd_system_free(struct mlxd_system *sys)
 	if (r == NULL)
 		return;
 	free(r->pub.clusters);
-	json_decref(r->root);
-	free(r->raw);
+	reply_clear(&r->r);
 	free(r);
 }
 
@@ -343,9 +329,9 @@ metrics_history_fill(struct metrics_history_reply *r)
 	long				 s;
 	void				*it;
 
-	h->interval_ms = reply_int(r->root, "interval_ms");
-	h->step_ms = reply_int(r->root, "step_ms");
-	points = json_object_get(r->root, "points");
+	h->interval_ms = reply_int(r->r.root, "interval_ms");
+	h->step_ms = reply_int(r->r.root, "step_ms");
+	points = json_object_get(r->r.root, "points");
 	if (!json_is_array(points))
 		return 0;
 	h->npoints = json_array_size(points);
@@ -377,8 +363,7 @@ mlxd_metrics_history(struct mlxd_client *c, int64_t window_ms,
     int64_t step_ms, struct mlxd_metrics_history **hp)
 {
 	struct metrics_history_reply	*r;
-	json_t				*root = NULL;
-	char				*raw = NULL;
+	struct reply			 rep = { NULL, NULL };
 	char				 path[128], w[32], st[32];
 	int				 rc;
 
@@ -392,18 +377,14 @@ mlxd_metrics_history(struct mlxd_client *c, int64_t window_ms,
 	} else
 		snprintf(path, sizeof path, "/v1/metrics/history?window=%s",
 		    w);
-	if ((rc = client_begin(c, true)) != 0)
-		return rc;
-	if ((rc = client_get(c, path, &root, &raw)) != 0)
+	if ((rc = reply_fetch(c, path, &rep)) != 0)
 		return rc;
 	if ((r = calloc(1, sizeof *r)) == NULL) {
-		json_decref(root);
-		free(raw);
+		reply_clear(&rep);
 		return -ENOMEM;
 	}
-	r->root = root;
-	r->raw = raw;
-	r->pub.raw_json = raw;
+	r->r = rep;
+	r->pub.raw_json = rep.raw;
 	if ((rc = metrics_history_fill(r)) != 0) {
 		mlxd_metrics_history_free(&r->pub);
 		return rc;
@@ -440,7 +421,6 @@ mlxd_metrics_history_free(struct mlxd_metrics_history *h)
 		free(r->pub.series[i].values);
 	free(r->pub.series);
 	free(r->pub.t_ms);
-	json_decref(r->root);
-	free(r->raw);
+	reply_clear(&r->r);
 	free(r);
 }

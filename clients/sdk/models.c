@@ -19,14 +19,12 @@
 
 struct models_reply {
 	struct mlxd_models	 pub;
-	json_t			*root;
-	char			*raw;
+	struct reply		 r;
 };
 
 struct models_running_reply {
 	struct mlxd_running	 pub;
-	json_t			*root;
-	char			*raw;
+	struct reply		 r;
 };
 
 /* Free an array from models_running_parse(). */
@@ -148,38 +146,29 @@ models_parse(const json_t *arr, struct mlxd_model **modelsp, size_t *np)
 int
 mlxd_models(struct mlxd_client *c, struct mlxd_models **mp)
 {
-	struct models_reply	*r = NULL;
-	json_t			*root = NULL;
-	char			*raw = NULL;
+	struct models_reply	*r;
+	struct reply		 rep = { NULL, NULL };
 	int			 rc;
 
 	if (c == NULL || mp == NULL)
 		return -EINVAL;
-	if ((rc = client_begin(c, true)) != 0)
+	if ((rc = reply_fetch(c, "/v1/models", &rep)) != 0)
 		return rc;
-	if ((rc = client_get(c, "/v1/models", &root, &raw)) != 0)
-		goto out;
 	if ((r = calloc(1, sizeof *r)) == NULL) {
-		rc = -ENOMEM;
-		goto out;
+		reply_clear(&rep);
+		return -ENOMEM;
 	}
-	if ((rc = models_parse(json_object_get(root, "models"),
-	    &r->pub.models, &r->pub.nmodels)) != 0)
-		goto out;
-	r->pub.fetched_at = reply_string(root, "fetched_at");
-	r->pub.fetched_at_ms = reply_time(root, "fetched_at");
-	r->pub.raw_json = raw;
-	r->root = root;
-	r->raw = raw;
+	r->r = rep;
+	if ((rc = models_parse(json_object_get(rep.root, "models"),
+	    &r->pub.models, &r->pub.nmodels)) != 0) {
+		mlxd_models_free(&r->pub);
+		return rc;
+	}
+	r->pub.fetched_at = reply_string(rep.root, "fetched_at");
+	r->pub.fetched_at_ms = reply_time(rep.root, "fetched_at");
+	r->pub.raw_json = rep.raw;
 	*mp = &r->pub;
-	r = NULL;
-	root = NULL;
-	raw = NULL;
-out:
-	free(r);
-	json_decref(root);
-	free(raw);
-	return rc;
+	return 0;
 }
 
 /* Free a reply of mlxd_models(). */
@@ -191,8 +180,7 @@ mlxd_models_free(struct mlxd_models *m)
 	if (r == NULL)
 		return;
 	models_free_array(r->pub.models, r->pub.nmodels);
-	json_decref(r->root);
-	free(r->raw);
+	reply_clear(&r->r);
 	free(r);
 }
 
@@ -200,38 +188,29 @@ mlxd_models_free(struct mlxd_models *m)
 int
 mlxd_running(struct mlxd_client *c, struct mlxd_running **rp)
 {
-	struct models_running_reply	*r = NULL;
-	json_t				*root = NULL;
-	char				*raw = NULL;
+	struct models_running_reply	*r;
+	struct reply			 rep = { NULL, NULL };
 	int				 rc;
 
 	if (c == NULL || rp == NULL)
 		return -EINVAL;
-	if ((rc = client_begin(c, true)) != 0)
+	if ((rc = reply_fetch(c, "/v1/models/running", &rep)) != 0)
 		return rc;
-	if ((rc = client_get(c, "/v1/models/running", &root, &raw)) != 0)
-		goto out;
 	if ((r = calloc(1, sizeof *r)) == NULL) {
-		rc = -ENOMEM;
-		goto out;
+		reply_clear(&rep);
+		return -ENOMEM;
 	}
-	if ((rc = models_running_parse(json_object_get(root, "models"),
-	    &r->pub.models, &r->pub.nmodels)) != 0)
-		goto out;
-	r->pub.fetched_at = reply_string(root, "fetched_at");
-	r->pub.fetched_at_ms = reply_time(root, "fetched_at");
-	r->pub.raw_json = raw;
-	r->root = root;
-	r->raw = raw;
+	r->r = rep;
+	if ((rc = models_running_parse(json_object_get(rep.root, "models"),
+	    &r->pub.models, &r->pub.nmodels)) != 0) {
+		mlxd_running_free(&r->pub);
+		return rc;
+	}
+	r->pub.fetched_at = reply_string(rep.root, "fetched_at");
+	r->pub.fetched_at_ms = reply_time(rep.root, "fetched_at");
+	r->pub.raw_json = rep.raw;
 	*rp = &r->pub;
-	r = NULL;
-	root = NULL;
-	raw = NULL;
-out:
-	free(r);
-	json_decref(root);
-	free(raw);
-	return rc;
+	return 0;
 }
 
 /* Free a reply of mlxd_running(). */
@@ -243,7 +222,6 @@ mlxd_running_free(struct mlxd_running *rr)
 	if (r == NULL)
 		return;
 	models_running_free(r->pub.models, r->pub.nmodels);
-	json_decref(r->root);
-	free(r->raw);
+	reply_clear(&r->r);
 	free(r);
 }

@@ -6,7 +6,8 @@
  * here is lenient: a missing key, a null or a value of the wrong type all
  * come back as "no value" (NULL or MLXD_NULL_INT64) rather than as an
  * error. Returned strings are borrowed from the jansson value and live as
- * long as it does. Also home of mlxd_time_parse().
+ * long as it does. struct reply holds a fetched reply for the typed calls,
+ * whose strings borrow from it. Also home of mlxd_time_parse().
  */
 #include "config.h"
 
@@ -93,6 +94,30 @@ reply_load(const char *json, size_t len, json_t **rootp, char **rawp)
 	*rootp = root;
 	*rawp = raw;
 	return 0;
+}
+
+/*
+ * GET path (after the version handshake) into r: the parsed object and its
+ * text. r is written only on success; reply_clear() releases it.
+ */
+int
+reply_fetch(struct mlxd_client *c, const char *path, struct reply *r)
+{
+	int	rc;
+
+	if (c == NULL)
+		return -EINVAL;
+	if ((rc = client_begin(c, true)) != 0)
+		return rc;
+	return client_get(c, path, &r->root, &r->raw);
+}
+
+/* Release what r holds (not r itself). */
+void
+reply_clear(struct reply *r)
+{
+	json_decref(r->root);
+	free(r->raw);
 }
 
 /* The boolean at key; anything but true is false. */

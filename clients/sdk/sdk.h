@@ -2,8 +2,9 @@
 /*
  * sdk.h: libmlxd's private declarations, grouped by the file defining them.
  *
- * client.c owns libcurl and the error state of a client; reply.c reads
- * fields out of parsed replies (jansson values stay inside the library);
+ * client.c owns libcurl and the error state of a client; reply.c fetches
+ * replies and reads fields out of them (jansson values stay inside the
+ * library);
  * health.c, status.c, models.c, config.c and metrics.c turn one API
  * resource each into the public structs of <mlxd/mlxd.h>; events.c reads
  * the Server-Sent Events stream. Nothing here is exported from the shared
@@ -28,6 +29,15 @@ int	 client_check_version(struct mlxd_client *c, const json_t *health);
 void	 client_set_error(struct mlxd_client *c, const char *msg);
 
 /* reply.c */
+/* A parsed reply and its text; each typed reply struct keeps one. */
+struct reply {
+	json_t	*root;
+	char	*raw;
+};
+
+int		 reply_fetch(struct mlxd_client *c, const char *path,
+		     struct reply *r);
+void		 reply_clear(struct reply *r);
 const char	*reply_string(const json_t *obj, const char *key);
 int64_t		 reply_int(const json_t *obj, const char *key);
 double		 reply_double(const json_t *obj, const char *key);

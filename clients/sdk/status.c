@@ -21,8 +21,7 @@
 
 struct status_reply {
 	struct mlxd_status		 pub;
-	json_t				*root;
-	char				*raw;
+	struct reply			 r;
 	struct mlxd_metrics		 system;
 	struct mlxd_generation_last	 last;
 	struct mlxd_benchmark_progress	 bench;
@@ -154,27 +153,24 @@ mlxd_status_free(struct mlxd_status *st)
 		return;
 	models_running_free(r->pub.ollama.running, r->pub.ollama.nrunning);
 	free(r->pub.generation.active);
-	json_decref(r->root);
-	free(r->raw);
+	reply_clear(&r->r);
 	free(r);
 }
 
-/* Build a status struct from a parsed reply; takes root and raw always. */
+/* Build a status struct from a parsed reply; takes rep always. */
 static int
-status_build(json_t *root, char *raw, struct mlxd_status **stp)
+status_build(struct reply *rep, struct mlxd_status **stp)
 {
 	struct status_reply	*r;
-	const json_t		*sys;
+	const json_t		*root = rep->root, *sys;
 	int			 rc;
 
 	if ((r = calloc(1, sizeof *r)) == NULL) {
-		json_decref(root);
-		free(raw);
+		reply_clear(rep);
 		return -ENOMEM;
 	}
-	r->root = root;
-	r->raw = raw;
-	r->pub.raw_json = raw;
+	r->r = *rep;
+	r->pub.raw_json = rep->raw;
 	if ((rc = status_ollama(json_object_get(root, "ollama"),
 	    &r->pub.ollama)) != 0 ||
 	    (rc = status_generation(json_object_get(root, "generation"),
@@ -197,30 +193,26 @@ status_build(json_t *root, char *raw, struct mlxd_status **stp)
 int
 mlxd_status(struct mlxd_client *c, struct mlxd_status **stp)
 {
-	json_t	*root = NULL;
-	char	*raw = NULL;
-	int	 rc;
+	struct reply	rep = { NULL, NULL };
+	int		rc;
 
 	if (c == NULL || stp == NULL)
 		return -EINVAL;
-	if ((rc = client_begin(c, true)) != 0)
+	if ((rc = reply_fetch(c, "/v1/status", &rep)) != 0)
 		return rc;
-	if ((rc = client_get(c, "/v1/status", &root, &raw)) != 0)
-		return rc;
-	return status_build(root, raw, stp);
+	return status_build(&rep, stp);
 }
 
 /* Parse a status snapshot from JSON text. */
 int
 mlxd_status_parse(const char *json, size_t len, struct mlxd_status **stp)
 {
-	json_t	*root = NULL;
-	char	*raw = NULL;
-	int	 rc;
+	struct reply	rep = { NULL, NULL };
+	int		rc;
 
 	if (stp == NULL)
 		return -EINVAL;
-	if ((rc = reply_load(json, len, &root, &raw)) != 0)
+	if ((rc = reply_load(json, len, &rep.root, &rep.raw)) != 0)
 		return rc;
-	return status_build(root, raw, stp);
+	return status_build(&rep, stp);
 }
