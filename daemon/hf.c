@@ -10,7 +10,9 @@
  * hashed while it streams (SHA-256 for LFS etags, git's blob SHA-1 for
  * regular files); the bytes of a file being resumed are hashed on the
  * threadpool first, and fsync + rename run there too. Names, the
- * environment, URLs, etags and the hashes themselves are in hf_names.c.
+ * environment, URLs, etags and the hashes themselves are in hf_names.c;
+ * the work on the current file's blob (reuse, lock, .incomplete, the
+ * threadpool jobs, verify and the snapshot link) is in hf_blob.c.
  *
  * Lifetime: d->busy counts the callbacks of ours on the stack. Cancel and
  * completion only mark the download; it is freed by hf_leave() once no
@@ -18,8 +20,6 @@
  */
 #include "config.h"
 
-#include <sys/file.h>
-#include <sys/stat.h>
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -48,94 +48,17 @@
 #define HF_CONNECT_TIMEOUT_MS	10000L
 #define HF_STALL_S		30L		/* abort a silent transfer */
 #define HF_MAX_HOPS		5
-#define HF_IO_CHUNK		(1024 * 1024)
 
-struct hf_file {
-	char		*path;		/* in the repo */
-	int64_t		 list_size;	/* from the model info, -1 unknown */
-	int64_t		 size;		/* from the HEAD */
-	char		*etag;
-};
-
-enum hf_work_kind {
-	HF_WORK_PREFIX,			/* hash the bytes already on disk */
-	HF_WORK_COMMIT,			/* fsync, rename into blobs/ */
-};
-
-struct hf_work {
-	uv_work_t		 req;
-	struct hf_download	*d;
-	enum hf_work_kind	 kind;
-	int			 err;
-};
-
-struct hf_download {
-	struct mlxd		*md;
-	char			*repo, *rev, *commit;
-	char			*cache, *endpoint, *auth;
-	char			*repo_dir, *lock_dir, *snapshot_dir;
-	hf_progress_cb		 progress_cb;
-	hf_done_cb		 done_cb;
-	void			*arg;
-
-	struct hf_file		*files;
-	int			 nfiles;
-	int			 cur;		/* file being worked on */
-	int			 hops;		/* redirects followed */
-
-	/* The current file's blob. */
-	struct httpc_req	*req;
-	struct hf_work		*work;
-	int			 fd;		/* .incomplete */
-	int			 lock_fd;
-	char			*tmp_path, *blob_path;
-	int64_t			 have;		/* bytes in the .incomplete */
-	int			 bad_status;	/* discard the body */
-	int			 write_err;	/* stop reason from data_cb */
-	struct hf_hash		 hash;
-
-	/* Progress. */
-	const char		*phase;
-	int			 files_done;
-	int64_t			 bytes_total, bytes_done, net_bytes;
-	uint64_t		 last_report_ns, rate_t0;
-	int64_t			 rate_b0;
-	double			 rate;
-	int			 reused, resumed;
-
-	int			 busy;
-	int			 cancelled;
-	int			 finished;
-};
-
-static void	hf_next_file(struct hf_download *);
 static void	hf_head_start(struct hf_download *, const char *);
-static void	hf_get_start(struct hf_download *);
-static void	hf_verify(struct hf_download *);
-static void	hf_link(struct hf_download *);
 
 /* ---- lifetime ---- */
-
-static void
-hf_file_release(struct hf_download *d)
-{
-	if (d->fd != -1)
-		close(d->fd);
-	if (d->lock_fd != -1)
-		close(d->lock_fd);	/* drops the flock */
-	d->fd = d->lock_fd = -1;
-	hf_hash_free(&d->hash);
-	free(d->tmp_path);
-	free(d->blob_path);
-	d->tmp_path = d->blob_path = NULL;
-}
 
 static void
 hf_free(struct hf_download *d)
 {
 	int	i;
 
-	hf_file_release(d);
+	hf_blob_release(d);
 	for (i = 0; i < d->nfiles; i++) {
 		free(d->files[i].path);
 		free(d->files[i].etag);
@@ -153,7 +76,8 @@ hf_free(struct hf_download *d)
 	free(d);
 }
 
-static void
+/* Enter one of our callbacks: the download stays alive until hf_leave(). */
+void
 hf_enter(struct hf_download *d)
 {
 	d->busy++;
@@ -164,7 +88,7 @@ hf_enter(struct hf_download *d)
  * out a cancel requested meanwhile and free the download once nothing can
  * reach it any more.
  */
-static void
+void
 hf_leave(struct hf_download *d)
 {
 	if (--d->busy > 0)
@@ -175,16 +99,19 @@ hf_leave(struct hf_download *d)
 		httpc_cancel(d->req);
 		d->req = NULL;
 	}
-	if (d->work != NULL) {
-		(void)uv_cancel((uv_req_t *)&d->work->req);
-		return;		/* hf_work_after() comes back here */
-	}
+	if (hf_blob_cancel(d))
+		return;		/* the job's after callback comes back here */
 	hf_free(d);
 }
 
 /* ---- progress ---- */
 
-static void
+/*
+ * Update the rate and, unless forced, at most every HF_PROGRESS_NS tell
+ * progress_cb the phase (kept when NULL) and the file worked on. The
+ * callback may cancel the download: callers check d->cancelled after.
+ */
+void
 hf_report(struct hf_download *d, const char *phase, const char *file,
     int force)
 {
@@ -226,12 +153,8 @@ hf_report(struct hf_download *d, const char *phase, const char *file,
 
 /* ---- the end ---- */
 
-static void
-hf_fail(struct hf_download *d, int err, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
 /* Report failure; the current file's .incomplete stays for a resume. */
-static void
+void
 hf_fail(struct hf_download *d, int err, const char *fmt, ...)
 {
 	char	msg[2048];
@@ -242,7 +165,7 @@ hf_fail(struct hf_download *d, int err, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg + n, sizeof(msg) - (size_t)n, fmt, ap);
 	va_end(ap);
-	hf_file_release(d);
+	hf_blob_release(d);
 	d->finished = 1;
 	log_warnx("hf: %s", msg);
 	if (!d->cancelled)
@@ -330,7 +253,11 @@ out:
 	return rc;
 }
 
-static void
+/*
+ * Every file is linked: write refs/<rev> and report success through
+ * done_cb, unless cancelled.
+ */
+void
 hf_finish(struct hf_download *d)
 {
 	struct hf_result	 res;
@@ -516,7 +443,7 @@ hf_head_done(void *arg, const struct httpc_result *res)
 		total += d->files[i].size;
 	d->bytes_total = total;
 	d->cur = 0;
-	hf_next_file(d);
+	hf_blob_next(d);
 out:
 	hf_leave(d);
 }
@@ -553,247 +480,7 @@ hf_head_start(struct hf_download *d, const char *url)
 	free(own);
 }
 
-/* ---- step 3: per file, reuse or download ---- */
-
-static void
-hf_cachedir_tag(struct hf_download *d)
-{
-	static const char	 tag[] =
-	    "Signature: 8a477f597d28d172789f06886806bc55\n"
-	    "# This file is a cache directory tag.\n"
-	    "# For information about cache directory tags, see:\n"
-	    "#\thttps://bford.info/cachedir/\n";
-	char			*path = xasprintf("%s/CACHEDIR.TAG", d->cache);
-	int			 fd;
-
-	if ((fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
-	    0666)) != -1) {
-		if (write(fd, tag, sizeof(tag) - 1) < 0)
-			log_debug("hf: %s: %s", path, strerror(errno));
-		close(fd);
-	}
-	free(path);
-}
-
-static void
-hf_work_run(uv_work_t *req)
-{
-	struct hf_work		*w = req->data;
-	struct hf_download	*d = w->d;
-	char			*buf, *dir, *slash;
-	int64_t			 off = 0;
-	ssize_t			 n;
-	int			 dfd;
-
-	if (w->kind == HF_WORK_PREFIX) {
-		buf = xmalloc(HF_IO_CHUNK);
-		while (off < d->have) {
-			n = pread(d->fd, buf, (size_t)(d->have - off >
-			    HF_IO_CHUNK ? HF_IO_CHUNK : d->have - off), off);
-			if (n < 0 && errno == EINTR)
-				continue;
-			if (n <= 0) {
-				w->err = n < 0 ? -errno : -EIO;
-				break;
-			}
-			hf_hash_update(&d->hash, buf, (size_t)n);
-			off += n;
-		}
-		free(buf);
-		return;
-	}
-	if (fsync(d->fd) != 0 || rename(d->tmp_path, d->blob_path) != 0) {
-		w->err = -errno;
-		return;
-	}
-	dir = xstrdup(d->blob_path);
-	if ((slash = strrchr(dir, '/')) != NULL)
-		*slash = '\0';
-	if ((dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) != -1) {
-		(void)fsync(dfd);
-		close(dfd);
-	}
-	free(dir);
-}
-
-static void
-hf_work_after(uv_work_t *req, int status)
-{
-	struct hf_work		*w = req->data;
-	struct hf_download	*d = w->d;
-	struct hf_file		*f = &d->files[d->cur];
-	enum hf_work_kind	 kind = w->kind;
-	int			 err = status != 0 ? status : w->err;
-
-	d->work = NULL;
-	free(w);
-	hf_enter(d);
-	if (d->cancelled || d->finished)
-		goto out;
-	if (kind == HF_WORK_PREFIX) {
-		if (err != 0) {
-			hf_fail(d, err, "%s: cannot read %s: %s", f->path,
-			    d->tmp_path, strerror(-err));
-			goto out;
-		}
-		d->bytes_done += d->have;
-		if (d->have == f->size)
-			hf_verify(d);
-		else
-			hf_get_start(d);
-		goto out;
-	}
-	if (err != 0) {
-		hf_fail(d, err, "%s: cannot move the download into %s: %s",
-		    f->path, d->blob_path, strerror(-err));
-		goto out;
-	}
-	hf_link(d);
-out:
-	hf_leave(d);
-}
-
-static void
-hf_work_start(struct hf_download *d, enum hf_work_kind kind)
-{
-	struct hf_work	*w = xcalloc(1, sizeof(*w));
-	int		 rc;
-
-	w->d = d;
-	w->kind = kind;
-	w->req.data = w;
-	if ((rc = uv_queue_work(d->md->loop, &w->req, hf_work_run,
-	    hf_work_after)) != 0) {
-		free(w);
-		hf_fail(d, rc, "%s: cannot queue work: %s",
-		    d->files[d->cur].path, uv_strerror(rc));
-		return;
-	}
-	d->work = w;
-}
-
-static int
-hf_lock(struct hf_download *d, const struct hf_file *f)
-{
-	char	*path;
-	int	 rc = 0;
-
-	if ((rc = paths_mkdir_p(d->lock_dir, 0777)) != 0) {
-		hf_fail(d, rc, "cannot create %s: %s", d->lock_dir,
-		    strerror(-rc));
-		return rc;
-	}
-	path = xasprintf("%s/%s.lock", d->lock_dir, f->etag);
-	if ((d->lock_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC,
-	    0664)) == -1) {
-		rc = -errno;
-		hf_fail(d, rc, "cannot open %s: %s", path, strerror(-rc));
-	} else if (flock(d->lock_fd, LOCK_EX | LOCK_NB) != 0 &&
-	    errno != ENOLCK && errno != EOPNOTSUPP && errno != ENOSYS) {
-		/*
-		 * Where the file system has no flock (some network file
-		 * systems), go on unlocked as huggingface_hub does: the
-		 * rename into blobs/ is what keeps the cache consistent.
-		 */
-		rc = errno == EWOULDBLOCK ? -EBUSY : -errno;
-		if (rc == -EBUSY)
-			hf_fail(d, rc, "%s: blob %s is being downloaded by "
-			    "another process (%s)", f->path, f->etag, path);
-		else
-			hf_fail(d, rc, "cannot lock %s: %s", path,
-			    strerror(-rc));
-	}
-	free(path);
-	return rc;
-}
-
-/* The blob is in place with the expected size. */
-static int
-hf_blob_present(const char *path, int64_t size)
-{
-	struct stat	sb;
-
-	return stat(path, &sb) == 0 && S_ISREG(sb.st_mode) &&
-	    (int64_t)sb.st_size == size;
-}
-
-static void
-hf_next_file(struct hf_download *d)
-{
-	struct hf_file	*f;
-	struct stat	 sb;
-	char		*dir;
-	int		 rc;
-
-	if (d->cur == d->nfiles) {
-		hf_finish(d);
-		return;
-	}
-	f = &d->files[d->cur];
-	if (d->cur == 0) {
-		/* First write to the cache: only now that all is known. */
-		dir = xasprintf("%s/blobs", d->repo_dir);
-		rc = paths_mkdir_p(dir, 0777);
-		free(dir);
-		if (rc != 0) {
-			hf_fail(d, rc, "cannot create %s/blobs: %s",
-			    d->repo_dir, strerror(-rc));
-			return;
-		}
-		hf_cachedir_tag(d);
-	}
-	hf_report(d, "download", f->path, 1);
-	if (d->cancelled)
-		return;
-	d->blob_path = xasprintf("%s/blobs/%s", d->repo_dir, f->etag);
-	if (hf_blob_present(d->blob_path, f->size)) {
-		d->reused++;
-		d->bytes_done += f->size;
-		hf_link(d);
-		return;
-	}
-	if (hf_lock(d, f) != 0)
-		return;
-	if (hf_blob_present(d->blob_path, f->size)) {
-		/* Another process finished it while we looked. */
-		d->reused++;
-		d->bytes_done += f->size;
-		hf_link(d);
-		return;
-	}
-	d->tmp_path = xasprintf("%s.incomplete", d->blob_path);
-	if ((d->fd = open(d->tmp_path, O_RDWR | O_CREAT | O_CLOEXEC,
-	    0666)) == -1 || fstat(d->fd, &sb) != 0) {
-		rc = -errno;
-		hf_fail(d, rc, "cannot open %s: %s", d->tmp_path,
-		    strerror(-rc));
-		return;
-	}
-	d->have = (int64_t)sb.st_size;
-	if (d->have > f->size) {
-		if (ftruncate(d->fd, 0) != 0) {
-			rc = -errno;
-			hf_fail(d, rc, "cannot truncate %s: %s", d->tmp_path,
-			    strerror(-rc));
-			return;
-		}
-		d->have = 0;
-	}
-	if ((rc = hf_hash_init(&d->hash, f->etag, f->size)) != 0) {
-		hf_fail(d, rc, "cannot start hashing: %s", strerror(-rc));
-		return;
-	}
-	if (d->have > 0) {
-		d->resumed++;
-		log_debug("hf: %s: resuming at %lld of %lld bytes", f->path,
-		    (long long)d->have, (long long)f->size);
-		hf_report(d, "verify", f->path, 1);
-		if (!d->cancelled)
-			hf_work_start(d, HF_WORK_PREFIX);
-		return;
-	}
-	hf_get_start(d);
-}
+/* ---- step 3: per file, download (reuse, verify and link: hf_blob.c) ---- */
 
 /* The final response's head: decide whether the body appends. */
 static void
@@ -918,12 +605,16 @@ hf_get_done(void *arg, const struct httpc_result *res)
 		    (long long)d->have, (long long)f->size);
 		goto out;
 	}
-	hf_verify(d);
+	hf_blob_verify(d);
 out:
 	hf_leave(d);
 }
 
-static void
+/*
+ * Fetch the current file into its open .incomplete, from byte d->have on
+ * (a Range request when that is not 0); hf_get_done() goes on from there.
+ */
+void
 hf_get_start(struct hf_download *d)
 {
 	struct httpc_opts	 o;
@@ -963,87 +654,6 @@ hf_get_start(struct hf_download *d)
 		hf_fail(d, -EIO, "%s: cannot start a request",
 		    d->files[d->cur].path);
 	free(url);
-}
-
-/* The whole file is in the .incomplete: check it against its etag. */
-static void
-hf_verify(struct hf_download *d)
-{
-	struct hf_file	*f = &d->files[d->cur];
-	char		 hex[65];
-
-	hf_report(d, "verify", f->path, 1);
-	if (d->cancelled)
-		return;
-	hf_hash_hex(&d->hash, hex);
-	if (hex[0] != '\0' && strcasecmp(hex, f->etag) != 0) {
-		unlink(d->tmp_path);
-		hf_fail(d, -EBADMSG, "%s: %s mismatch: expected %s, got %s; "
-		    "the corrupt download was removed", f->path,
-		    d->hash.kind == HF_HASH_SHA256 ? "sha256" : "git sha1",
-		    f->etag, hex);
-		return;
-	}
-	hf_work_start(d, HF_WORK_COMMIT);
-}
-
-/* ---- step 4: the snapshot symlink ---- */
-
-static void
-hf_link(struct hf_download *d)
-{
-	struct hf_file	*f = &d->files[d->cur];
-	char		*link = NULL, *tmp = NULL, *target = NULL, *dir;
-	char		 cur[1024], *slash;
-	const char	*p;
-	size_t		 len, ups = 2, i;
-	ssize_t		 n;
-	int		 rc = 0;
-
-	hf_report(d, "link", f->path, 1);
-	if (d->cancelled)
-		return;
-	for (p = f->path; *p != '\0'; p++)
-		if (*p == '/')
-			ups++;
-	/* "../" per level up to the repo folder, then blobs/<etag>. */
-	len = ups * 3 + strlen("blobs/") + strlen(f->etag) + 1;
-	target = xmalloc(len);
-	for (i = 0; i < ups; i++)
-		memcpy(target + 3 * i, "../", 3);
-	snprintf(target + 3 * ups, len - 3 * ups, "blobs/%s", f->etag);
-
-	link = xasprintf("%s/%s", d->snapshot_dir, f->path);
-	dir = xstrdup(link);
-	if ((slash = strrchr(dir, '/')) != NULL)
-		*slash = '\0';
-	rc = paths_mkdir_p(dir, 0777);
-	free(dir);
-	if (rc != 0)
-		goto out;
-	n = readlink(link, cur, sizeof(cur) - 1);
-	if (n >= 0 && (size_t)n == strlen(target) &&
-	    memcmp(cur, target, (size_t)n) == 0)
-		goto out;
-	tmp = xasprintf("%s.%ld.tmp", link, (long)getpid());
-	(void)unlink(tmp);
-	if (symlink(target, tmp) != 0 || rename(tmp, link) != 0) {
-		rc = -errno;
-		(void)unlink(tmp);
-	}
-out:
-	if (rc != 0) {
-		hf_fail(d, rc, "%s: cannot link %s: %s", f->path, link,
-		    strerror(-rc));
-	} else {
-		hf_file_release(d);
-		d->files_done++;
-		d->cur++;
-		hf_next_file(d);
-	}
-	free(tmp);
-	free(link);
-	free(target);
 }
 
 /* ---- public ---- */

@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * hf_int.h: what hf.c (the downloader on the loop) takes from hf_names.c
- * (names, the environment, URLs, etags and content hashes) and nobody else
- * uses. Include "config.h" first: the hash state depends on HAVE_LIBCRYPTO.
+ * hf_int.h: what the hf:// downloader's files share and nobody else uses:
+ * the pure helpers of hf_names.c (names, the environment, URLs, etags and
+ * content hashes), the download's state, and the calls between hf.c (the
+ * steps on the loop) and hf_blob.c (the current file's blob on disk).
+ * Include "config.h" first: the hash state depends on HAVE_LIBCRYPTO.
  */
 #ifndef MLXD_HF_INT_H
 #define MLXD_HF_INT_H
@@ -13,6 +15,8 @@
 #if HAVE_LIBCRYPTO
 #include <openssl/evp.h>
 #endif
+
+#include "hf.h"
 
 enum hf_hash_kind {
 	HF_HASH_NONE = 0,	/* etag is neither: size check only */
@@ -50,5 +54,71 @@ int	hf_same_origin(const char *a, const char *b);
 /* Headers. */
 char	*hf_etag(const char *v);
 int64_t	hf_parse_size(const char *v);
+
+/* The download (hf.c and hf_blob.c). */
+struct httpc_req;
+struct hf_blob_work;
+
+struct hf_file {
+	char		*path;		/* in the repo */
+	int64_t		 list_size;	/* from the model info, -1 unknown */
+	int64_t		 size;		/* from the HEAD */
+	char		*etag;
+};
+
+struct hf_download {
+	struct mlxd		*md;
+	char			*repo, *rev, *commit;
+	char			*cache, *endpoint, *auth;
+	char			*repo_dir, *lock_dir, *snapshot_dir;
+	hf_progress_cb		 progress_cb;
+	hf_done_cb		 done_cb;
+	void			*arg;
+
+	struct hf_file		*files;
+	int			 nfiles;
+	int			 cur;		/* file being worked on */
+	int			 hops;		/* redirects followed */
+
+	/* The current file's blob. */
+	struct httpc_req	*req;
+	struct hf_blob_work	*work;
+	int			 fd;		/* .incomplete */
+	int			 lock_fd;
+	char			*tmp_path, *blob_path;
+	int64_t			 have;		/* bytes in the .incomplete */
+	int			 bad_status;	/* discard the body */
+	int			 write_err;	/* stop reason from data_cb */
+	struct hf_hash		 hash;
+
+	/* Progress. */
+	const char		*phase;
+	int			 files_done;
+	int64_t			 bytes_total, bytes_done, net_bytes;
+	uint64_t		 last_report_ns, rate_t0;
+	int64_t			 rate_b0;
+	double			 rate;
+	int			 reused, resumed;
+
+	int			 busy;
+	int			 cancelled;
+	int			 finished;
+};
+
+/* hf.c */
+void	hf_enter(struct hf_download *d);
+void	hf_leave(struct hf_download *d);
+void	hf_report(struct hf_download *d, const char *phase, const char *file,
+	    int force);
+void	hf_fail(struct hf_download *d, int err, const char *fmt, ...)
+	    __attribute__((format(printf, 3, 4)));
+void	hf_finish(struct hf_download *d);
+void	hf_get_start(struct hf_download *d);
+
+/* hf_blob.c */
+void	hf_blob_next(struct hf_download *d);
+void	hf_blob_verify(struct hf_download *d);
+void	hf_blob_release(struct hf_download *d);
+int	hf_blob_cancel(struct hf_download *d);
 
 #endif

@@ -1,0 +1,415 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * hf_blob.c: the hf:// downloader's work on the current file's blob.
+ *
+ * Owns what happens to one file of a download on disk: reusing a blob
+ * already in blobs/, the .locks/ flock that keeps two processes off the same
+ * blob, the .incomplete partial file, the threadpool jobs (hashing the bytes
+ * of a file being resumed; fsync and rename into blobs/), the check against
+ * the etag and the relative snapshot symlink. The HTTP steps, progress,
+ * failure and the download's lifetime are hf.c's. Everything here runs on
+ * the loop thread except hf_blob_work_run(), which touches only the fd, the
+ * hash and the paths of the file it was queued for.
+ */
+#include "config.h"
+
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include <uv.h>
+
+#include "hf.h"
+#include "hf_int.h"
+#include "log.h"
+#include "mlxd.h"
+#include "paths.h"
+#include "xmalloc.h"
+
+#define HF_BLOB_IO_CHUNK	(1024 * 1024)
+
+enum hf_blob_work_kind {
+	HF_BLOB_WORK_PREFIX,		/* hash the bytes already on disk */
+	HF_BLOB_WORK_COMMIT,		/* fsync, rename into blobs/ */
+};
+
+struct hf_blob_work {
+	uv_work_t		 req;
+	struct hf_download	*d;
+	enum hf_blob_work_kind	 kind;
+	int			 err;
+};
+
+static void	hf_blob_link(struct hf_download *);
+
+/*
+ * Close the current file's .incomplete and lock (dropping the flock), end
+ * its hash and forget its paths. The .incomplete itself stays on disk.
+ */
+void
+hf_blob_release(struct hf_download *d)
+{
+	if (d->fd != -1)
+		close(d->fd);
+	if (d->lock_fd != -1)
+		close(d->lock_fd);	/* drops the flock */
+	d->fd = d->lock_fd = -1;
+	hf_hash_free(&d->hash);
+	free(d->tmp_path);
+	free(d->blob_path);
+	d->tmp_path = d->blob_path = NULL;
+}
+
+/*
+ * Ask the threadpool to drop the download's pending job, if any. Returns 1
+ * when there is one: its after callback still runs and calls hf_leave()
+ * again, so the download must not be freed yet. Returns 0 otherwise.
+ */
+int
+hf_blob_cancel(struct hf_download *d)
+{
+	if (d->work == NULL)
+		return 0;
+	(void)uv_cancel((uv_req_t *)&d->work->req);
+	return 1;
+}
+
+/* Mark the cache with a CACHEDIR.TAG, once, so backups skip it. */
+static void
+hf_blob_cachedir_tag(struct hf_download *d)
+{
+	static const char	 tag[] =
+	    "Signature: 8a477f597d28d172789f06886806bc55\n"
+	    "# This file is a cache directory tag.\n"
+	    "# For information about cache directory tags, see:\n"
+	    "#\thttps://bford.info/cachedir/\n";
+	char			*path = xasprintf("%s/CACHEDIR.TAG", d->cache);
+	int			 fd;
+
+	if ((fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
+	    0666)) != -1) {
+		if (write(fd, tag, sizeof(tag) - 1) < 0)
+			log_debug("hf: %s: %s", path, strerror(errno));
+		close(fd);
+	}
+	free(path);
+}
+
+static void
+hf_blob_work_run(uv_work_t *req)
+{
+	struct hf_blob_work		*w = req->data;
+	struct hf_download	*d = w->d;
+	char			*buf, *dir, *slash;
+	int64_t			 off = 0;
+	ssize_t			 n;
+	int			 dfd;
+
+	if (w->kind == HF_BLOB_WORK_PREFIX) {
+		buf = xmalloc(HF_BLOB_IO_CHUNK);
+		while (off < d->have) {
+			n = pread(d->fd, buf, (size_t)(d->have - off >
+			    HF_BLOB_IO_CHUNK ? HF_BLOB_IO_CHUNK :
+			    d->have - off), off);
+			if (n < 0 && errno == EINTR)
+				continue;
+			if (n <= 0) {
+				w->err = n < 0 ? -errno : -EIO;
+				break;
+			}
+			hf_hash_update(&d->hash, buf, (size_t)n);
+			off += n;
+		}
+		free(buf);
+		return;
+	}
+	if (fsync(d->fd) != 0 || rename(d->tmp_path, d->blob_path) != 0) {
+		w->err = -errno;
+		return;
+	}
+	dir = xstrdup(d->blob_path);
+	if ((slash = strrchr(dir, '/')) != NULL)
+		*slash = '\0';
+	if ((dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) != -1) {
+		(void)fsync(dfd);
+		close(dfd);
+	}
+	free(dir);
+}
+
+static void
+hf_blob_work_after(uv_work_t *req, int status)
+{
+	struct hf_blob_work		*w = req->data;
+	struct hf_download	*d = w->d;
+	struct hf_file		*f = &d->files[d->cur];
+	enum hf_blob_work_kind	 kind = w->kind;
+	int			 err = status != 0 ? status : w->err;
+
+	d->work = NULL;
+	free(w);
+	hf_enter(d);
+	if (d->cancelled || d->finished)
+		goto out;
+	if (kind == HF_BLOB_WORK_PREFIX) {
+		if (err != 0) {
+			hf_fail(d, err, "%s: cannot read %s: %s", f->path,
+			    d->tmp_path, strerror(-err));
+			goto out;
+		}
+		d->bytes_done += d->have;
+		if (d->have == f->size)
+			hf_blob_verify(d);
+		else
+			hf_get_start(d);
+		goto out;
+	}
+	if (err != 0) {
+		hf_fail(d, err, "%s: cannot move the download into %s: %s",
+		    f->path, d->blob_path, strerror(-err));
+		goto out;
+	}
+	hf_blob_link(d);
+out:
+	hf_leave(d);
+}
+
+static void
+hf_blob_work_start(struct hf_download *d, enum hf_blob_work_kind kind)
+{
+	struct hf_blob_work	*w = xcalloc(1, sizeof(*w));
+	int		 rc;
+
+	w->d = d;
+	w->kind = kind;
+	w->req.data = w;
+	if ((rc = uv_queue_work(d->md->loop, &w->req, hf_blob_work_run,
+	    hf_blob_work_after)) != 0) {
+		free(w);
+		hf_fail(d, rc, "%s: cannot queue work: %s",
+		    d->files[d->cur].path, uv_strerror(rc));
+		return;
+	}
+	d->work = w;
+}
+
+/* Take the blob's .locks/ flock, or fail the download. */
+static int
+hf_blob_lock(struct hf_download *d, const struct hf_file *f)
+{
+	char	*path;
+	int	 rc = 0;
+
+	if ((rc = paths_mkdir_p(d->lock_dir, 0777)) != 0) {
+		hf_fail(d, rc, "cannot create %s: %s", d->lock_dir,
+		    strerror(-rc));
+		return rc;
+	}
+	path = xasprintf("%s/%s.lock", d->lock_dir, f->etag);
+	if ((d->lock_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC,
+	    0664)) == -1) {
+		rc = -errno;
+		hf_fail(d, rc, "cannot open %s: %s", path, strerror(-rc));
+	} else if (flock(d->lock_fd, LOCK_EX | LOCK_NB) != 0 &&
+	    errno != ENOLCK && errno != EOPNOTSUPP && errno != ENOSYS) {
+		/*
+		 * Where the file system has no flock (some network file
+		 * systems), go on unlocked as huggingface_hub does: the
+		 * rename into blobs/ is what keeps the cache consistent.
+		 */
+		rc = errno == EWOULDBLOCK ? -EBUSY : -errno;
+		if (rc == -EBUSY)
+			hf_fail(d, rc, "%s: blob %s is being downloaded by "
+			    "another process (%s)", f->path, f->etag, path);
+		else
+			hf_fail(d, rc, "cannot lock %s: %s", path,
+			    strerror(-rc));
+	}
+	free(path);
+	return rc;
+}
+
+/* The blob is in place with the expected size. */
+static int
+hf_blob_present(const char *path, int64_t size)
+{
+	struct stat	sb;
+
+	return stat(path, &sb) == 0 && S_ISREG(sb.st_mode) &&
+	    (int64_t)sb.st_size == size;
+}
+
+/*
+ * Go on with file d->cur, or finish when all are done: link a blob already
+ * in the cache, or take its lock and open its .incomplete, then hash the
+ * bytes already there on the threadpool (a resume) or start the download.
+ */
+void
+hf_blob_next(struct hf_download *d)
+{
+	struct hf_file	*f;
+	struct stat	 sb;
+	char		*dir;
+	int		 rc;
+
+	if (d->cur == d->nfiles) {
+		hf_finish(d);
+		return;
+	}
+	f = &d->files[d->cur];
+	if (d->cur == 0) {
+		/* First write to the cache: only now that all is known. */
+		dir = xasprintf("%s/blobs", d->repo_dir);
+		rc = paths_mkdir_p(dir, 0777);
+		free(dir);
+		if (rc != 0) {
+			hf_fail(d, rc, "cannot create %s/blobs: %s",
+			    d->repo_dir, strerror(-rc));
+			return;
+		}
+		hf_blob_cachedir_tag(d);
+	}
+	hf_report(d, "download", f->path, 1);
+	if (d->cancelled)
+		return;
+	d->blob_path = xasprintf("%s/blobs/%s", d->repo_dir, f->etag);
+	if (hf_blob_present(d->blob_path, f->size)) {
+		d->reused++;
+		d->bytes_done += f->size;
+		hf_blob_link(d);
+		return;
+	}
+	if (hf_blob_lock(d, f) != 0)
+		return;
+	if (hf_blob_present(d->blob_path, f->size)) {
+		/* Another process finished it while we looked. */
+		d->reused++;
+		d->bytes_done += f->size;
+		hf_blob_link(d);
+		return;
+	}
+	d->tmp_path = xasprintf("%s.incomplete", d->blob_path);
+	if ((d->fd = open(d->tmp_path, O_RDWR | O_CREAT | O_CLOEXEC,
+	    0666)) == -1 || fstat(d->fd, &sb) != 0) {
+		rc = -errno;
+		hf_fail(d, rc, "cannot open %s: %s", d->tmp_path,
+		    strerror(-rc));
+		return;
+	}
+	d->have = (int64_t)sb.st_size;
+	if (d->have > f->size) {
+		if (ftruncate(d->fd, 0) != 0) {
+			rc = -errno;
+			hf_fail(d, rc, "cannot truncate %s: %s", d->tmp_path,
+			    strerror(-rc));
+			return;
+		}
+		d->have = 0;
+	}
+	if ((rc = hf_hash_init(&d->hash, f->etag, f->size)) != 0) {
+		hf_fail(d, rc, "cannot start hashing: %s", strerror(-rc));
+		return;
+	}
+	if (d->have > 0) {
+		d->resumed++;
+		log_debug("hf: %s: resuming at %lld of %lld bytes", f->path,
+		    (long long)d->have, (long long)f->size);
+		hf_report(d, "verify", f->path, 1);
+		if (!d->cancelled)
+			hf_blob_work_start(d, HF_BLOB_WORK_PREFIX);
+		return;
+	}
+	hf_get_start(d);
+}
+
+/*
+ * The whole file is in the .incomplete: check it against its etag, then
+ * fsync and rename it into blobs/ on the threadpool.
+ */
+void
+hf_blob_verify(struct hf_download *d)
+{
+	struct hf_file	*f = &d->files[d->cur];
+	char		 hex[65];
+
+	hf_report(d, "verify", f->path, 1);
+	if (d->cancelled)
+		return;
+	hf_hash_hex(&d->hash, hex);
+	if (hex[0] != '\0' && strcasecmp(hex, f->etag) != 0) {
+		unlink(d->tmp_path);
+		hf_fail(d, -EBADMSG, "%s: %s mismatch: expected %s, got %s; "
+		    "the corrupt download was removed", f->path,
+		    d->hash.kind == HF_HASH_SHA256 ? "sha256" : "git sha1",
+		    f->etag, hex);
+		return;
+	}
+	hf_blob_work_start(d, HF_BLOB_WORK_COMMIT);
+}
+
+/*
+ * Point snapshots/<commit>/<path> at ../blobs/<etag> (relative, as
+ * huggingface_hub does), then go on with the next file.
+ */
+static void
+hf_blob_link(struct hf_download *d)
+{
+	struct hf_file	*f = &d->files[d->cur];
+	char		*link = NULL, *tmp = NULL, *target = NULL, *dir;
+	char		 cur[1024], *slash;
+	const char	*p;
+	size_t		 len, ups = 2, i;
+	ssize_t		 n;
+	int		 rc = 0;
+
+	hf_report(d, "link", f->path, 1);
+	if (d->cancelled)
+		return;
+	for (p = f->path; *p != '\0'; p++)
+		if (*p == '/')
+			ups++;
+	/* "../" per level up to the repo folder, then blobs/<etag>. */
+	len = ups * 3 + strlen("blobs/") + strlen(f->etag) + 1;
+	target = xmalloc(len);
+	for (i = 0; i < ups; i++)
+		memcpy(target + 3 * i, "../", 3);
+	snprintf(target + 3 * ups, len - 3 * ups, "blobs/%s", f->etag);
+
+	link = xasprintf("%s/%s", d->snapshot_dir, f->path);
+	dir = xstrdup(link);
+	if ((slash = strrchr(dir, '/')) != NULL)
+		*slash = '\0';
+	rc = paths_mkdir_p(dir, 0777);
+	free(dir);
+	if (rc != 0)
+		goto out;
+	n = readlink(link, cur, sizeof(cur) - 1);
+	if (n >= 0 && (size_t)n == strlen(target) &&
+	    memcmp(cur, target, (size_t)n) == 0)
+		goto out;
+	tmp = xasprintf("%s.%ld.tmp", link, (long)getpid());
+	(void)unlink(tmp);
+	if (symlink(target, tmp) != 0 || rename(tmp, link) != 0) {
+		rc = -errno;
+		(void)unlink(tmp);
+	}
+out:
+	if (rc != 0) {
+		hf_fail(d, rc, "%s: cannot link %s: %s", f->path, link,
+		    strerror(-rc));
+	} else {
+		hf_blob_release(d);
+		d->files_done++;
+		d->cur++;
+		hf_blob_next(d);
+	}
+	free(tmp);
+	free(link);
+	free(target);
+}
