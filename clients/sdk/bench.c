@@ -44,32 +44,6 @@ struct bench_compare_reply {
 	struct reply			 r;
 };
 
-/* Append s to buf percent-encoded (unreserved characters stay as they are). */
-static int
-bench_escape(char *buf, size_t len, size_t *offp, const char *s)
-{
-	static const char	 hex[] = "0123456789ABCDEF";
-	size_t			 off = *offp;
-	unsigned char		 ch;
-
-	for (; *s != '\0'; s++) {
-		ch = (unsigned char)*s;
-		if (off + 4 > len)
-			return -ENAMETOOLONG;
-		if ((ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') ||
-		    (ch >= '0' && ch <= '9') || strchr("-._~:", ch) != NULL)
-			buf[off++] = (char)ch;
-		else {
-			buf[off++] = '%';
-			buf[off++] = hex[ch >> 4];
-			buf[off++] = hex[ch & 15];
-		}
-	}
-	buf[off] = '\0';
-	*offp = off;
-	return 0;
-}
-
 /* Append literal text to buf. */
 static int
 bench_append(char *buf, size_t len, size_t *offp, const char *s)
@@ -93,7 +67,7 @@ bench_path(char *buf, size_t len, const char *id, const char *suffix)
 	if (id == NULL || *id == '\0')
 		return -EINVAL;
 	if ((rc = bench_append(buf, len, &off, "/v1/benchmarks/")) != 0 ||
-	    (rc = bench_escape(buf, len, &off, id)) != 0 ||
+	    (rc = reply_escape(buf, len, &off, id)) != 0 ||
 	    (rc = bench_append(buf, len, &off, suffix)) != 0)
 		return rc;
 	return 0;
@@ -441,7 +415,7 @@ mlxd_bench_cancel(struct mlxd_client *c, const char *id)
 	if (run->progress != NULL && run->progress->job != NULL) {
 		if ((rc = bench_append(path, sizeof path, &off,
 		    "/v1/jobs/")) != 0 ||
-		    (rc = bench_escape(path, sizeof path, &off,
+		    (rc = reply_escape(path, sizeof path, &off,
 		    run->progress->job)) != 0)
 			goto out;
 	} else if ((rc = bench_path(path, sizeof path, id, "")) != 0)
@@ -500,7 +474,7 @@ mlxd_bench_list(struct mlxd_client *c, const char *model, int limit,
 		return rc;
 	if (model != NULL && ((rc = bench_append(path, sizeof path, &off,
 	    "?model=")) != 0 ||
-	    (rc = bench_escape(path, sizeof path, &off, model)) != 0))
+	    (rc = reply_escape(path, sizeof path, &off, model)) != 0))
 		return rc;
 	if (limit > 0) {
 		snprintf(num, sizeof num, "%climit=%d", model != NULL ? '&' :
@@ -571,7 +545,7 @@ mlxd_bench_export(struct mlxd_client *c, const char *id, const char *format,
 	if ((rc = bench_path(path, sizeof path, id, "/export?format=")) != 0)
 		return rc;
 	off = strlen(path);
-	if ((rc = bench_escape(path, sizeof path, &off,
+	if ((rc = reply_escape(path, sizeof path, &off,
 	    format != NULL ? format : "json")) != 0)
 		return rc;
 	return bench_call(c, "GET", path, NULL, NULL, textp, lenp);
@@ -690,9 +664,9 @@ mlxd_bench_compare(struct mlxd_client *c, const char *base,
 		return -EINVAL;
 	if ((rc = bench_append(path, sizeof path, &off,
 	    "/v1/benchmarks/compare?base=")) != 0 ||
-	    (rc = bench_escape(path, sizeof path, &off, base)) != 0 ||
+	    (rc = reply_escape(path, sizeof path, &off, base)) != 0 ||
 	    (rc = bench_append(path, sizeof path, &off, "&candidate=")) != 0 ||
-	    (rc = bench_escape(path, sizeof path, &off, candidate)) != 0)
+	    (rc = reply_escape(path, sizeof path, &off, candidate)) != 0)
 		return rc;
 	if ((rc = reply_fetch(c, path, &rep)) != 0)
 		return rc;

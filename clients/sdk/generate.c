@@ -264,9 +264,7 @@ static int
 generate_query_add(char *buf, size_t len, size_t *offp, const char *key,
     const char *s)
 {
-	static const char	 hex[] = "0123456789ABCDEF";
 	size_t			 off = *offp;
-	unsigned char		 ch;
 	int			 n;
 
 	n = snprintf(buf + off, len - off, "%c%s=",
@@ -274,22 +272,8 @@ generate_query_add(char *buf, size_t len, size_t *offp, const char *key,
 	if (n < 0 || (size_t)n >= len - off)
 		return -ENAMETOOLONG;
 	off += (size_t)n;
-	for (; *s != '\0'; s++) {
-		ch = (unsigned char)*s;
-		if (off + 4 > len)
-			return -ENAMETOOLONG;
-		if ((ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') ||
-		    (ch >= '0' && ch <= '9') || strchr("-._~:", ch) != NULL)
-			buf[off++] = (char)ch;
-		else {
-			buf[off++] = '%';
-			buf[off++] = hex[ch >> 4];
-			buf[off++] = hex[ch & 15];
-		}
-	}
-	buf[off] = '\0';
 	*offp = off;
-	return 0;
+	return reply_escape(buf, len, offp, s);
 }
 
 static double

@@ -295,3 +295,29 @@ mlxd_time_parse(const char *iso, int64_t *msp)
 	*msp = t * 1000 + ms;
 	return 0;
 }
+
+/* Append s to buf percent-encoded (unreserved characters stay as they are). */
+int
+reply_escape(char *buf, size_t len, size_t *offp, const char *s)
+{
+	static const char	 hex[] = "0123456789ABCDEF";
+	size_t			 off = *offp;
+	unsigned char		 ch;
+
+	for (; *s != '\0'; s++) {
+		ch = (unsigned char)*s;
+		if (off + 4 > len)
+			return -ENAMETOOLONG;
+		if ((ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') ||
+		    (ch >= '0' && ch <= '9') || strchr("-._~:", ch) != NULL)
+			buf[off++] = (char)ch;
+		else {
+			buf[off++] = '%';
+			buf[off++] = hex[ch >> 4];
+			buf[off++] = hex[ch & 15];
+		}
+	}
+	buf[off] = '\0';
+	*offp = off;
+	return 0;
+}

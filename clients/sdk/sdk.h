@@ -38,6 +38,8 @@ struct reply {
 int		 reply_fetch(struct mlxd_client *c, const char *path,
 		     struct reply *r);
 void		 reply_clear(struct reply *r);
+int		 reply_escape(char *buf, size_t len, size_t *offp,
+		     const char *s);
 const char	*reply_string(const json_t *obj, const char *key);
 int64_t		 reply_int(const json_t *obj, const char *key);
 double		 reply_double(const json_t *obj, const char *key);
