@@ -131,6 +131,7 @@ api_cache_reply_rc(struct router_req *req, int rc, const char *cause,
 	switch (rc) {
 	case -EINVAL:
 	case -ENOTDIR:
+	case -EPERM:
 		router_reply_error(req, 400, "bad_request", "%s", msg);
 		break;
 	case -ENOENT:
@@ -420,7 +421,8 @@ out:
 static void
 api_cache_remove(struct router_req *req)
 {
-	static const char *const keys[] = { "model", "force", NULL };
+	static const char *const keys[] = { "model", "force", "delete_files",
+	    NULL };
 	struct api_cache_call	 c;
 	const char		*model;
 	json_t			*body;
@@ -429,8 +431,15 @@ api_cache_remove(struct router_req *req)
 		return;
 	memset(&c, 0, sizeof(c));
 	if (api_cache_string(req, body, "model", &model) != 0 ||
-	    api_cache_bool(req, body, "force", 0, &c.req.force) != 0)
+	    api_cache_bool(req, body, "force", 0, &c.req.force) != 0 ||
+	    api_cache_bool(req, body, "delete_files", 0,
+	    &c.req.delete_files) != 0)
 		goto out;
+	if (c.req.delete_files && req->listener != ROUTER_LISTENER_UNIX) {
+		router_reply_error(req, 403, "forbidden", "delete_files is "
+		    "refused over TCP; use the local socket");
+		goto out;
+	}
 	if (model == NULL) {
 		router_reply_error(req, 400, "bad_request", "model is "
 		    "required (a ref from GET /v1/cache, or a name)");
@@ -507,7 +516,10 @@ api_cache_unlink(struct router_req *req)
 	c.name = req->params[0];
 	if ((rc = http_loop_call(req->md->http, api_cache_unlink_run, &c)) == 0)
 		rc = c.rc;
-	if (rc == -ENOENT)
+	if (rc == -EINVAL)
+		router_reply_error(req, 400, "bad_request", "'%s' is not an "
+		    "app name", c.name);
+	else if (rc == -ENOENT)
 		router_reply_error(req, 404, "not_found", "no linked app "
 		    "named '%s'", c.name);
 	else if (rc != 0)

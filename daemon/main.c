@@ -122,6 +122,8 @@ main(int argc, char **argv)
 	const char		*config_path = NULL;
 	int			 ch, nflags = 0, check = 0, verbose = 0, rc;
 	int			 status = 1;
+	int			 lockfd = -1;
+	long			 holder = 0;
 
 	while ((ch = getopt_long(argc, argv, "nvVh", longopts, NULL)) != -1) {
 		switch (ch) {
@@ -230,6 +232,15 @@ main(int argc, char **argv)
 		    md.data_dir, strerror(-rc));
 		goto out_loop;
 	}
+	if ((rc = paths_lock_data_dir(md.data_dir, &lockfd, &holder)) != 0) {
+		if (rc == -EWOULDBLOCK)
+			fprintf(stderr, "mlxd: another mlxd uses %s (pid %ld)\n",
+			    md.data_dir, holder);
+		else
+			log_warnx("mlxd: cannot lock %s: %s", md.data_dir,
+			    strerror(-rc));
+		goto out_loop;
+	}
 	dbpath = xasprintf("%s/mlxd.db", md.data_dir);
 	rc = store_open(dbpath, &md.store, &cause);
 	free(dbpath);
@@ -306,6 +317,8 @@ out_loop:
 out_state:
 	state_deinit();
 	curl_global_cleanup();
+	if (lockfd != -1)
+		close(lockfd);
 out_cfg:
 	free(md.socket_path);
 	free(md.data_dir);

@@ -6,11 +6,14 @@
  */
 #include "config.h"
 
+#include <sys/file.h>
+#include <sys/stat.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <pwd.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <mlxd/mlxd.h>
@@ -99,4 +102,38 @@ paths_mkdir_p(const char *path, int mode)
 	}
 	free(p);
 	return rc;
+}
+
+/* Lock the data directory for this process. */
+int
+paths_lock_data_dir(const char *dir, int *fdp, long *holderp)
+{
+	char	*path, buf[32];
+	ssize_t	 n;
+	int	 fd, rc;
+
+	*fdp = -1;
+	*holderp = 0;
+	path = xasprintf("%s/mlxd.lock", dir);
+	fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+	free(path);
+	if (fd == -1)
+		return -errno;
+	if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+		rc = errno == EWOULDBLOCK ? -EWOULDBLOCK : -errno;
+		if ((n = pread(fd, buf, sizeof(buf) - 1, 0)) > 0) {
+			buf[n] = '\0';
+			*holderp = strtol(buf, NULL, 10);
+		}
+		close(fd);
+		return rc;
+	}
+	n = snprintf(buf, sizeof(buf), "%ld\n", (long)getpid());
+	if (ftruncate(fd, 0) != 0 || pwrite(fd, buf, (size_t)n, 0) != n) {
+		rc = -errno;
+		close(fd);
+		return rc;
+	}
+	*fdp = fd;
+	return 0;
 }

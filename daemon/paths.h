@@ -13,4 +13,12 @@ int	paths_default_config(char **pathp);
 /* mkdir -p with mode for each created component; 0 or -errno. */
 int	paths_mkdir_p(const char *path, int mode);
 
+/*
+ * Take the data directory for this process: an exclusive flock(2) on
+ * <dir>/mlxd.lock (created 0600) holding our pid, kept until exit. 0 with
+ * the descriptor in *fdp; -EWOULDBLOCK when another process holds it (its
+ * pid in *holderp, 0 if unknown); another -errno otherwise.
+ */
+int	paths_lock_data_dir(const char *dir, int *fdp, long *holderp);
+
 #endif

@@ -11,8 +11,10 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "log.h"
 #include "store.h"
@@ -159,6 +161,11 @@ store_open(const char *path, struct store **stp, char **causep)
 
 	st = xcalloc(1, sizeof(*st));
 	st->path = xstrdup(path);
+	/* Created 0600 by us, not with SQLite's umask-derived mode (its
+	 * -wal and -shm files copy the database's). */
+	if (path[0] == '/' && (rc = open(path, O_RDWR | O_CREAT | O_CLOEXEC,
+	    0600)) != -1)
+		close(rc);
 	rc = sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE |
 	    SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX, NULL);
 	if (rc != SQLITE_OK) {

@@ -601,13 +601,14 @@ cmd_cache_add(struct mlxctl *m, int argc, char **argv)
 	return cmd_cache_run(m, rc, job, cmd_cache_print_add);
 }
 
-/* mlxctl cache remove MODEL [--force] */
+/* mlxctl cache remove MODEL [--force] [--delete-files] */
 static int
 cmd_cache_remove(struct mlxctl *m, int argc, char **argv)
 {
-	bool				 force = false;
+	bool				 force = false, delete_files = false;
 	const struct cmd_run_opt	 opts[] = {
 		{ "force", 'f', false, NULL, &force, NULL, NULL },
+		{ "delete-files", 0, false, NULL, &delete_files, NULL, NULL },
 		{ NULL, 0, false, NULL, NULL, NULL, NULL },
 	};
 	char				*pos[8], *job = NULL;
@@ -620,7 +621,9 @@ cmd_cache_remove(struct mlxctl *m, int argc, char **argv)
 		return ret;
 	if (npos != 1)
 		return mlxctl_usage_error(&cmd_cache_entry);
-	rc = mlxd_cache_remove(m->client, pos[0], force, &job);
+	rc = mlxd_cache_remove_flags(m->client, pos[0],
+	    (force ? MLXD_CACHE_REMOVE_FORCE : 0) |
+	    (delete_files ? MLXD_CACHE_REMOVE_DELETE_FILES : 0), &job);
 	return cmd_cache_run(m, rc, job, cmd_cache_print_items);
 }
 
@@ -805,7 +808,10 @@ cmd_cache_help(FILE *f)
 	    "--dry-run, delete\n"
 	    "  add URI                hf://org/repo[@rev], ollama://name[:tag],"
 	    " file:///folder\n"
-	    "  remove MODEL [--force] delete a model (a ref from status)\n"
+	    "  remove MODEL [--force] [--delete-files]\n"
+	    "                         delete a model (a ref from status); a\n"
+	    "                         local: one is only forgotten unless\n"
+	    "                         --delete-files\n"
 	    "  link APP_PATH [NAME]   link an app folder; unlink NAME\n"
 	    "  apps                   linked apps and the models they use\n"
 	    "  config                 the cache options in effect\n", f);

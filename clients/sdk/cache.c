@@ -485,6 +485,20 @@ mlxd_cache_remove(struct mlxd_client *c, const char *model, bool force,
 	    "model", model, "force", force), jobp);
 }
 
+/* POST /v1/cache/remove with flags (MLXD_CACHE_REMOVE_*). */
+int
+mlxd_cache_remove_flags(struct mlxd_client *c, const char *model,
+    unsigned flags, char **jobp)
+{
+	if (model == NULL || (flags & ~(unsigned)(MLXD_CACHE_REMOVE_FORCE |
+	    MLXD_CACHE_REMOVE_DELETE_FILES)) != 0)
+		return -EINVAL;
+	return cache_post(c, "/v1/cache/remove", json_pack("{s:s, s:b, s:b}",
+	    "model", model, "force", (flags & MLXD_CACHE_REMOVE_FORCE) != 0,
+	    "delete_files", (flags & MLXD_CACHE_REMOVE_DELETE_FILES) != 0),
+	    jobp);
+}
+
 /* ---- jobs ---- */
 
 static void

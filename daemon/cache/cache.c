@@ -19,6 +19,7 @@
 #include <sys/stat.h>
 #include <errno.h>
 #include <inttypes.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,6 +37,7 @@
 #include "store.h"
 #include "store_cache.h"
 #include "timeutil.h"
+#include "where.h"
 #include "xmalloc.h"
 
 #define CACHE_PROGRESS_MS	250
@@ -79,6 +81,7 @@ cache_request_free(struct cache_request *req)
 	free(req->paths);
 	free(req->uri);
 	free(req->model);
+	free(req->unregistered);
 	memset(req, 0, sizeof(*req));
 }
 
@@ -500,7 +503,8 @@ cache_enqueue(struct cache *c, struct cache_task *t, const char *target)
 
 /* Resolve a remove request's model on the current index (loop). */
 static int
-cache_check_remove(struct cache *c, struct cache_request *req, char **causep)
+cache_check_remove(struct cache *c, struct cache_request *req, char **causep,
+    enum modelstore_kind *kindp, char **pathp)
 {
 	struct store_cache_model	*v = NULL;
 	size_t				 n = 0, i, found = 0, at = 0;
@@ -542,11 +546,70 @@ cache_check_remove(struct cache *c, struct cache_request *req, char **causep)
 	} else {
 		free(req->model);
 		req->model = xstrdup(v[at].ref);
+		*kindp = v[at].kind;
+		*pathp = xstrdup(v[at].path);
 		rc = 0;
 	}
 	free(list);
 	store_cache_models_free(v, n);
 	return rc;
+}
+
+/*
+ * A local: model is in a folder of the user's. Without delete_files it is
+ * unregistered: the folder added with file:// that holds it is forgotten
+ * (req->unregistered) and no file is touched. mlxd's own links folder
+ * (cache.dir) holds only links, which remove deletes as before. A model
+ * in a folder listed in cache.roots cannot be unregistered here: -EPERM.
+ */
+static int
+cache_check_local(struct cache *c, struct cache_request *req,
+    enum modelstore_kind kind, const char *path, char **causep)
+{
+	char	**roots = NULL, *dir, *real, *best = NULL;
+	size_t	  n = 0, i;
+	int	  rc;
+
+	if (kind != MODELSTORE_LOCAL || req->delete_files)
+		return 0;
+	dir = cache_dir_of(c->md);
+	real = dir != NULL ? realpath(dir, NULL) : NULL;
+	free(dir);
+	if (real != NULL && where_under(path, real)) {
+		free(real);
+		return 0;
+	}
+	free(real);
+	if ((rc = store_cache_roots_list(c->md->store, &roots, &n)) != 0) {
+		*causep = xasprintf("cannot read the added folders: %s",
+		    strerror(-rc));
+		return rc;
+	}
+	for (i = 0; i < n; i++)
+		if ((where_under(path, roots[i]) || strcmp(path,
+		    roots[i]) == 0) && (best == NULL || strlen(roots[i]) >
+		    strlen(best)))
+			best = roots[i];
+	if (best == NULL) {
+		*causep = xasprintf("%s is in a folder listed in cache.roots; "
+		    "mlxd deletes nothing in your folders unless asked "
+		    "(delete_files), and a configured folder is forgotten by "
+		    "taking it out of cache.roots", req->model);
+		store_cache_strings_free(roots, n);
+		return -EPERM;
+	}
+	if ((rc = store_cache_root_remove(c->md->store, best)) != 0 &&
+	    rc != -ENOENT) {
+		*causep = xasprintf("cannot forget %s: %s", best,
+		    strerror(-rc));
+		store_cache_strings_free(roots, n);
+		return rc;
+	}
+	log_info("cache: %s: forgot the folder %s (no file deleted)",
+	    req->model, best);
+	req->unregistered = xstrdup(best);
+	store_cache_strings_free(roots, n);
+	return 0;
 }
 
 /* Queue a request as a job. */
@@ -555,6 +618,7 @@ cache_submit(struct cache *c, struct cache_request *req, char **jobp,
     char **causep)
 {
 	struct cache_task	*t;
+	enum modelstore_kind	 kind = MODELSTORE_OLLAMA;
 	char			*path = NULL, *target = NULL;
 	int			 rc;
 
@@ -588,12 +652,14 @@ cache_submit(struct cache *c, struct cache_request *req, char **jobp,
 			char	*why = NULL;
 
 			if ((rc = cache_add_check(req->model, &path,
-			    &why)) != 0 && rc != -ENOENT) {
+			    &why)) != 0 && rc != -ENOENT && rc != -EPERM) {
 				free(path);
 				*causep = why;
 				return rc;
 			}
 			free(why);
+			/* A folder registered before the checks got strict
+			 * can still be forgotten. */
 			if (path == NULL)
 				path = xstrdup(req->model + 7);
 			rc = store_cache_root_remove(c->md->store, path);
@@ -610,9 +676,21 @@ cache_submit(struct cache *c, struct cache_request *req, char **jobp,
 			req->kind = CACHE_TASK_SYNC;
 			break;
 		}
-		if ((rc = cache_check_remove(c, req, causep)) != 0)
+		if ((rc = cache_check_remove(c, req, causep, &kind,
+		    &path)) != 0)
+			return rc;
+		rc = path != NULL ? cache_check_local(c, req, kind, path,
+		    causep) : 0;
+		free(path);
+		path = NULL;
+		if (rc != 0)
 			return rc;
 		target = xstrdup(req->model);
+		if (req->unregistered != NULL) {
+			free(req->model);
+			req->model = NULL;
+			req->kind = CACHE_TASK_SYNC;
+		}
 		break;
 	case CACHE_TASK_CLEAN:
 		if ((req->clean & CACHE_CLEAN_UNUSED) != 0) {
@@ -738,18 +816,50 @@ cache_apps_json(struct cache *c, json_t **outp)
 	return store_cache_apps_json(c->md->store, outp);
 }
 
-/* A name for an app: letters, digits and ._- only. */
-static int
-cache_app_name_ok(const char *s)
+/* 1 if name can name a linked app (cache.h). */
+int
+cache_app_name_ok(const char *name)
 {
-	size_t	n = 0;
+	const unsigned char	*s = (const unsigned char *)name;
+	size_t			 n, k, i;
+	uint32_t		 cp;
 
-	for (; *s != '\0'; s++, n++)
-		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
-		    (*s >= '0' && *s <= '9') || *s == '.' || *s == '_' ||
-		    *s == '-'))
+	if (name == NULL || (n = strlen(name)) == 0 || n > 128 ||
+	    strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
+		return 0;
+	for (i = 0; i < n; i += k) {
+		if (s[i] < 0x80) {
+			if (s[i] < 0x20 || s[i] == 0x7f || s[i] == '/')
+				return 0;
+			k = 1;
+			continue;
+		}
+		if ((s[i] & 0xe0) == 0xc0) {
+			k = 2;
+			cp = s[i] & 0x1f;
+		} else if ((s[i] & 0xf0) == 0xe0) {
+			k = 3;
+			cp = s[i] & 0x0f;
+		} else if ((s[i] & 0xf8) == 0xf0) {
+			k = 4;
+			cp = s[i] & 0x07;
+		} else
 			return 0;
-	return n > 0 && n <= 64;
+		if (i + k > n)
+			return 0;
+		for (size_t j = 1; j < k; j++) {
+			if ((s[i + j] & 0xc0) != 0x80)
+				return 0;
+			cp = (cp << 6) | (s[i + j] & 0x3f);
+		}
+		/* Overlong forms, surrogates, beyond Unicode, C1 controls. */
+		if ((k == 2 && cp < 0x80) || (k == 3 && cp < 0x800) ||
+		    (k == 4 && cp < 0x10000) || cp > 0x10ffff ||
+		    (cp >= 0xd800 && cp <= 0xdfff) || (cp >= 0x80 &&
+		    cp < 0xa0))
+			return 0;
+	}
+	return 1;
 }
 
 static int
@@ -798,8 +908,9 @@ cache_app_link(struct cache *c, const char *path, const char *name,
 		    "root");
 	}
 	if (!cache_app_name_ok(name)) {
-		*causep = xasprintf("'%s' is not a usable app name (letters, "
-		    "digits, '.', '_' and '-', at most 64)", name);
+		*causep = xasprintf("'%s' is not a usable app name (1 to 128 "
+		    "bytes of printable UTF-8, no '/', not '.' or '..')",
+		    name);
 		rc = -EINVAL;
 		goto out;
 	}
@@ -826,6 +937,8 @@ cache_app_unlink(struct cache *c, const char *name, char **jobp)
 
 	if (c->stopping)
 		return -ECANCELED;
+	if (!cache_app_name_ok(name))
+		return -EINVAL;
 	if ((rc = store_cache_app_remove(c->md->store, name)) != 0)
 		return rc;
 	log_info("cache: unlinked app %s", name);

@@ -52,6 +52,13 @@ struct cache_request {
 	char			*uri;		/* add */
 	char			*model;		/* remove: ref or name */
 	int			 force;		/* remove despite linked apps */
+	/*
+	 * remove: delete a local: model's files. Without it a model found in
+	 * a folder added with file:// is unregistered (its folder forgotten)
+	 * and no file is touched. The API refuses it over TCP.
+	 */
+	int			 delete_files;
+	char			*unregistered;	/* set by cache_submit */
 };
 
 /* Recover the journal, publish the status and queue the start-up scan. */
@@ -95,7 +102,14 @@ int	cache_apps_json(struct cache *c, json_t **outp);
 int	cache_app_link(struct cache *c, const char *path, const char *name,
 	    json_t **appp, char **jobp, char **causep);
 
-/* Unlink an app: 0 (rescan job id in *jobp) or -ENOENT. */
+/*
+ * 1 if name can name a linked app: non-empty, at most 128 bytes, printable
+ * UTF-8 (no control characters), no '/', and not "." or "..". The API
+ * checks every app name with it.
+ */
+int	cache_app_name_ok(const char *name);
+
+/* Unlink an app: 0 (rescan job id in *jobp), -EINVAL or -ENOENT. */
 int	cache_app_unlink(struct cache *c, const char *name, char **jobp);
 
 #endif

@@ -9,6 +9,10 @@
  * hf://org/repo[@rev] is downloaded by hf.c on the loop (cache.c starts
  * it); the worker part here only indexes the result.
  *
+ * A file:// folder is taken in its canonical form and must be one of the
+ * user's own (where.c refuses /, $HOME and above, system folders and paths
+ * with "." or ".." segments).
+ *
  * cache_add_check() runs on the loop (cheap checks, so a bad URI is a 400
  * at once); cache_add_run() on the cache worker.
  */
@@ -34,6 +38,7 @@
 #include "modelstore.h"
 #include "paths.h"
 #include "store_cache.h"
+#include "where.h"
 #include "xmalloc.h"
 
 #define CA_DEFAULT_HOST		"registry.ollama.ai"
@@ -161,9 +166,9 @@ int
 cache_add_check(const char *uri, char **pathp, char **causep)
 {
 	char		 host[351], ns[81], model[81], tag[81];
-	struct stat	 sb;
 	const char	*p;
 	char		*path, *real, *repo = NULL, *rev = NULL;
+	int		 rc;
 
 	*pathp = NULL;
 	if (uri == NULL || *uri == '\0') {
@@ -181,22 +186,14 @@ cache_add_check(const char *uri, char **pathp, char **causep)
 			return -EINVAL;
 		}
 		path = ca_decode(p);
-		if (stat(path, &sb) != 0) {
-			*causep = xasprintf("%s: %s", path, strerror(errno));
+		rc = where_user_folder(path, &real, causep);
+		if (rc == -ENOENT)
 			*pathp = path;
-			return -ENOENT;
-		}
-		if (!S_ISDIR(sb.st_mode)) {
-			*causep = xasprintf("%s is not a folder; add the folder "
-			    "that holds the weights", path);
+		else
 			free(path);
-			return -ENOTDIR;
-		}
-		if ((real = realpath(path, NULL)) != NULL) {
-			free(path);
-			path = real;
-		}
-		*pathp = path;
+		if (rc != 0)
+			return rc;
+		*pathp = real;
 		return 0;
 	}
 	if (strncmp(uri, "ollama://", 9) == 0) {

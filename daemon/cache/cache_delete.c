@@ -34,6 +34,7 @@
 #include "modelstore.h"
 #include "osdep.h"
 #include "store_cache.h"
+#include "where.h"
 #include "xmalloc.h"
 
 /* One delete run over a fresh index. */
@@ -166,12 +167,22 @@ cd_under(const char *path, const char *dir)
 	return strncmp(path, dir, n) == 0 && path[n] == '/';
 }
 
+static const char *
+cd_base(const char *path)
+{
+	const char	*slash = strrchr(path, '/');
+
+	return slash != NULL ? slash + 1 : path;
+}
+
 /* Unlink path if it is still the file the index saw; 0 or -errno. */
 static int
 cd_unlink_same(const char *path, const struct modelstore_file *f)
 {
 	struct stat	sb;
 
+	if (f->role == MODELSTORE_ROLE_EXTERNAL || !where_unchanged(path))
+		return -ESTALE;
 	if (lstat(path, &sb) != 0)
 		return -errno;
 	if (!S_ISREG(sb.st_mode) || (uint64_t)sb.st_dev != f->dev ||
@@ -441,28 +452,56 @@ cd_hf_model(struct cd *d, size_t mi)
 	free(bdir);
 }
 
-/* Remove the empty folders of a tree, bottom up (never following links). */
+/*
+ * Remove the empty folders of a tree, bottom up, never following a link:
+ * each folder is opened with O_NOFOLLOW | O_DIRECTORY relative to its
+ * parent, so a folder swapped for a symlink is left alone.
+ */
 static void
-cd_rmdir_empty(const char *path)
+cd_rmdir_empty_at(int pfd, const char *name, int depth)
 {
 	struct dirent	*de;
-	struct stat	 sb;
 	DIR		*dir;
-	char		*sub;
+	int		 fd, sub;
 
-	if ((dir = opendir(path)) == NULL)
+	if (depth > 64 || (fd = openat(pfd, name, O_RDONLY |
+	    O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) == -1)
 		return;
+	if ((sub = dup(fd)) == -1 || (dir = fdopendir(sub)) == NULL) {
+		if (sub != -1)
+			close(sub);
+		close(fd);
+		return;
+	}
 	while ((de = readdir(dir)) != NULL) {
 		if (strcmp(de->d_name, ".") == 0 ||
 		    strcmp(de->d_name, "..") == 0)
 			continue;
-		sub = xasprintf("%s/%s", path, de->d_name);
-		if (lstat(sub, &sb) == 0 && S_ISDIR(sb.st_mode))
-			cd_rmdir_empty(sub);
-		free(sub);
+		if (de->d_type == DT_DIR || de->d_type == DT_UNKNOWN)
+			cd_rmdir_empty_at(fd, de->d_name, depth + 1);
 	}
 	closedir(dir);
-	(void)rmdir(path);
+	close(fd);
+	(void)unlinkat(pfd, name, AT_REMOVEDIR);
+}
+
+/* The same for path, which must be a real folder inside root. */
+static void
+cd_rmdir_empty(const char *path, const char *root)
+{
+	const char	*slash;
+	char		*parent;
+	int		 pfd;
+
+	if (!where_under(path, root) || !where_unchanged(path))
+		return;
+	slash = strrchr(path, '/');
+	parent = xstrndup(path, (size_t)(slash - path));
+	if ((pfd = open(parent, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) != -1) {
+		cd_rmdir_empty_at(pfd, slash + 1, 0);
+		close(pfd);
+	}
+	free(parent);
 }
 
 /* LM Studio and local models: their own files, and links to others'. */
@@ -471,18 +510,39 @@ cd_tree_model(struct cd *d, size_t mi)
 {
 	const struct modelstore_model	*m = &d->idx->models[mi];
 	const struct modelstore_file	*f;
+	const char			*root = d->idx->stores[m->store].path;
 	struct stat			 sb, lsb;
 	char				*entry;
 	size_t				 k, fi;
 	int				 isdir, rc;
 
-	isdir = stat(m->path, &sb) == 0 && S_ISDIR(sb.st_mode);
+	/*
+	 * A model that is a symlink (to a folder or a file): only the link,
+	 * which is in the root, goes; nothing is followed out of it.
+	 */
+	if (lstat(m->path, &lsb) == 0 && S_ISLNK(lsb.st_mode)) {
+		if (!where_under(m->path, root) || !where_unchanged(m->path))
+			cd_item(d, "link", m->path, 0, "kept", "outside the "
+			    "folder it was found in");
+		else if (d->dry_run)
+			cd_item(d, "link", m->path, 0, "would_delete", NULL);
+		else if (unlink(m->path) == 0)
+			cd_item(d, "link", m->path, 0, "deleted", NULL);
+		else
+			cd_item(d, "link", m->path, 0, "failed",
+			    strerror(errno));
+		return;
+	}
+	isdir = lstat(m->path, &sb) == 0 && S_ISDIR(sb.st_mode);
 	for (k = 0; k < m->nfiles; k++) {
 		fi = m->files[k].file;
 		f = &d->idx->files[fi];
 		entry = isdir ? xasprintf("%s/%s", m->path, m->files[k].name) :
 		    xstrdup(m->path);
-		if (lstat(entry, &lsb) == 0 && S_ISLNK(lsb.st_mode)) {
+		if (!where_under(entry, root) || !where_unchanged(entry)) {
+			cd_item(d, "file", entry, f->size, "kept", "reached "
+			    "through a linked folder");
+		} else if (lstat(entry, &lsb) == 0 && S_ISLNK(lsb.st_mode)) {
 			/* A link: only the link goes; its target is judged
 			 * with the model that owns it. */
 			if (d->dry_run)
@@ -496,7 +556,8 @@ cd_tree_model(struct cd *d, size_t mi)
 		} else if (d->extref[fi] > 0) {
 			cd_item(d, "file", entry, f->size, "kept", "another "
 			    "model links to it");
-		} else if (strcmp(entry, f->path) != 0) {
+		} else if (strcmp(entry, f->path) != 0 ||
+		    f->role == MODELSTORE_ROLE_EXTERNAL) {
 			cd_item(d, "file", entry, f->size, "kept", "reached "
 			    "through a linked folder");
 		} else if (d->dry_run) {
@@ -516,10 +577,11 @@ cd_tree_model(struct cd *d, size_t mi)
 		char	*parent = xstrdup(m->path), *slash;
 
 		/* Empty folders left behind, up to the store's root. */
-		cd_rmdir_empty(m->path);
+		cd_rmdir_empty(m->path, root);
 		if ((slash = strrchr(parent, '/')) != NULL) {
 			*slash = '\0';
-			cd_prune_dirs(parent, d->idx->stores[m->store].path);
+			if (where_unchanged(parent))
+				cd_prune_dirs(parent, root);
 		}
 		free(parent);
 	}
@@ -627,6 +689,18 @@ cd_candidate(struct cd *d, const struct modelstore_cleanup *c)
 		cd_item(d, kind, c->path, c->size, "would_delete", c->detail);
 		return;
 	}
+	/* Still inside its store, by the same road, and still named as its
+	 * writer names a part (or as our temp). */
+	if (!where_under(c->path, d->idx->stores[c->store].path) ||
+	    !where_unchanged(c->path) || ((c->kind ==
+	    MODELSTORE_CLEANUP_STALE_PARTIAL && !modelstore_partial_of(
+	    d->idx->stores[c->store].kind, cd_base(c->path))) ||
+	    (c->kind == MODELSTORE_CLEANUP_STALE_TEMP &&
+	    !modelstore_is_temp(cd_base(c->path))))) {
+		cd_item(d, kind, c->path, c->size, "kept", "changed since the "
+		    "scan");
+		return;
+	}
 	if (lstat(c->path, &sb) != 0) {
 		cd_item(d, kind, c->path, 0, "deleted", "already gone");
 		return;
@@ -710,8 +784,10 @@ cache_delete_clean(struct cache_task *t)
 	}
 	if ((want & CACHE_CLEAN_UNUSED) && !t->cancel) {
 		/* Every model no linked app uses, removed together. */
+		/* Never a model in a folder of the user's. */
 		for (i = 0, n = 0; i < idx->nmodels; i++)
-			if (!t->used[i] && cd_path_wanted(&d,
+			if (!t->used[i] && idx->stores[idx->models[i].store].
+			    kind != MODELSTORE_LOCAL && cd_path_wanted(&d,
 			    idx->models[i].path)) {
 				d.rm[i] = 1;
 				n++;
@@ -750,6 +826,20 @@ cache_delete_clean(struct cache_task *t)
 	return rc;
 }
 
+/* 1 if path lies in mlxd's own links folder (cache.dir). */
+static int
+cd_in_cache_dir(const char *cache_dir, const char *path)
+{
+	char	*real;
+	int	 in;
+
+	if ((real = realpath(cache_dir, NULL)) == NULL)
+		return 0;
+	in = where_under(path, real);
+	free(real);
+	return in;
+}
+
 /* POST /v1/cache/remove. */
 int
 cache_delete_remove(struct cache_task *t)
@@ -778,6 +868,16 @@ cache_delete_remove(struct cache_task *t)
 		    "cache index", t->req.model) : xasprintf("'%s' names %zu "
 		    "models", t->req.model, found);
 		t->rc = found == 0 ? -ENOENT : -EEXIST;
+		modelstore_index_free(idx);
+		return t->rc;
+	}
+	m = &idx->models[mi];
+	if (idx->stores[m->store].kind == MODELSTORE_LOCAL &&
+	    !t->req.delete_files && (t->cache_dir == NULL ||
+	    !cd_in_cache_dir(t->cache_dir, m->path))) {
+		t->error = xasprintf("%s is in a folder of yours; mlxd deletes "
+		    "files there only with delete_files", t->req.model);
+		t->rc = -EPERM;
 		modelstore_index_free(idx);
 		return t->rc;
 	}

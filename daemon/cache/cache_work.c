@@ -615,6 +615,10 @@ cache_work_run(struct cache_task *t)
 	case CACHE_TASK_SYNC:
 		if (cache_work_scan(t, &idx) == 0) {
 			t->result = cw_scan_json(idx);
+			if (t->req.unregistered != NULL)
+				json_object_set_new(t->result,
+				    "unregistered", json_string(
+				    t->req.unregistered));
 			modelstore_index_free(idx);
 		}
 		break;

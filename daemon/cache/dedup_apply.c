@@ -36,6 +36,7 @@
 #include "osdep.h"
 #include "store.h"
 #include "store_cache.h"
+#include "where.h"
 #include "xmalloc.h"
 
 /* A partial download touched this recently means a download in progress. */
@@ -443,7 +444,8 @@ process_target(struct dedup_applier *a, const struct dedup_group *g,
 		    "download or temporary file");
 		goto out;
 	}
-	if (lstat(m->path, &t.sb) != 0 || !S_ISREG(t.sb.st_mode) ||
+	if (!where_unchanged(m->path) || !where_unchanged(k->m->path) ||
+	    lstat(m->path, &t.sb) != 0 || !S_ISREG(t.sb.st_mode) ||
 	    !dedup_same_identity(&t.sb, m, g->size)) {
 		action_set(t.act, DEDUP_OUTCOME_SKIPPED, 0, "changed since "
 		    "indexing; rescan first");

@@ -32,6 +32,7 @@
 #include "modelstore.h"
 #include "modelstore_int.h"
 #include "osdep.h"
+#include "where.h"
 #include "xmalloc.h"
 
 #define MODELSTORE_PROGRESS_NS		100000000LL
@@ -273,20 +274,72 @@ modelstore_cleanup_name(enum modelstore_cleanup_kind kind)
 	    "?";
 }
 
-/* 1 for names of unfinished downloads. */
+/* 1 for Ollama's download parts: sha256-<hex>-partial[-<n>]. */
+static int
+ollama_partial(const char *name)
+{
+	const char	*p;
+
+	if (strncmp(name, "sha256-", 7) != 0 || strlen(name) < 7 + 64 + 8)
+		return 0;
+	for (p = name + 7; p < name + 7 + 64; p++)
+		if (!((*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'f')))
+			return 0;
+	if (strncmp(p, "-partial", 8) != 0)
+		return 0;
+	p += 8;
+	if (*p == '\0')
+		return 1;
+	if (*p++ != '-' || *p == '\0')
+		return 0;
+	for (; *p != '\0'; p++)
+		if (*p < '0' || *p > '9')
+			return 0;
+	return 1;
+}
+
+/* 1 for a download in progress as the writer of a store kind names it. */
+int
+modelstore_partial_of(enum modelstore_kind kind, const char *name)
+{
+	switch (kind) {
+	case MODELSTORE_OLLAMA:
+		return ollama_partial(name);
+	case MODELSTORE_HF:
+		return name[0] != '.' && has_suffix(name, ".incomplete") &&
+		    strlen(name) > strlen(".incomplete");
+	case MODELSTORE_LMSTUDIO:
+	case MODELSTORE_LOCAL:
+		break;
+	}
+	return 0;
+}
+
+/* 1 for names of unfinished downloads in Ollama's or HF's blobs/. */
 int
 modelstore_is_partial(const char *name)
 {
-	return has_suffix(name, ".incomplete") ||
-	    strstr(name, "-partial") != NULL || has_suffix(name, ".part") ||
-	    has_suffix(name, ".download");
+	return modelstore_partial_of(MODELSTORE_OLLAMA, name) ||
+	    modelstore_partial_of(MODELSTORE_HF, name);
 }
 
-/* 1 for dedup's own temporary names. */
+/* 1 for dedup's own temporary names: .<name>.mlxd-tmp-<pid>-<n>. */
 int
 modelstore_is_temp(const char *name)
 {
-	return name[0] == '.' && strstr(name, ".mlxd-tmp-") != NULL;
+	const char	*p, *q;
+
+	if (name[0] != '.' || (p = strstr(name, ".mlxd-tmp-")) == NULL ||
+	    p == name)
+		return 0;
+	p += strlen(".mlxd-tmp-");
+	for (q = p; *q >= '0' && *q <= '9'; q++)
+		;
+	if (q == p || *q != '-')
+		return 0;
+	for (p = ++q; *q >= '0' && *q <= '9'; q++)
+		;
+	return q > p && *q == '\0';
 }
 
 /* 1 if path is a directory (following links). */
@@ -411,14 +464,24 @@ modelstore_add_file(struct modelstore_scan *s, const char *path,
 {
 	struct modelstore_index	*idx = s->idx;
 	struct modelstore_file	*f;
+	char			*canon;
 	long			 fi;
 
+	/*
+	 * The file is recorded, and its role decided, where it really is:
+	 * reached through a symlinked folder that leaves every store, it is
+	 * EXTERNAL, which nothing ever changes.
+	 */
+	canon = where_resolve(path);
+	if (canon != NULL)
+		path = canon;
 	if ((fi = modelstore_index_find(idx, path)) >= 0) {
 		f = &idx->files[fi];
 		if (f->digest == MODELSTORE_DIGEST_NONE && hex != NULL) {
 			snprintf(f->sha256, sizeof(f->sha256), "%s", hex);
 			f->digest = digest;
 		}
+		free(canon);
 		return (size_t)fi;
 	}
 	idx->files = xreallocarray(idx->files, idx->nfiles + 1,
@@ -427,7 +490,8 @@ modelstore_add_file(struct modelstore_scan *s, const char *path,
 	memset(f, 0, sizeof(*f));
 	f->path = xstrdup(path);
 	f->store = s->store;
-	f->role = scan_role(s, path);
+	f->role = canon != NULL ? scan_role(s, path) :
+	    MODELSTORE_ROLE_EXTERNAL;
 	f->size = (uint64_t)sb->st_size;
 	f->blocks = (uint64_t)sb->st_blocks * 512;
 	f->dev = (uint64_t)sb->st_dev;
@@ -443,6 +507,7 @@ modelstore_add_file(struct modelstore_scan *s, const char *path,
 	s->prog.files_done++;
 	s->prog.bytes_done += f->size;
 	modelstore_progress(s, path, 0);
+	free(canon);
 	return idx->nfiles++;
 }
 
@@ -490,13 +555,23 @@ modelstore_add_cleanup(struct modelstore_scan *s,
 {
 	struct modelstore_index		*idx = s->idx;
 	struct modelstore_cleanup	*c;
+	const char			*root = s->canon[s->store];
+	char				*canon;
 
+	/* Only what lies inside the store it was found in. */
+	if ((canon = where_resolve(path)) == NULL || root == NULL ||
+	    !where_under(canon, root)) {
+		modelstore_warn(s, path, "outside its store (through a "
+		    "symlink); not a cleanup candidate");
+		free(canon);
+		return;
+	}
 	idx->cleanup = xreallocarray(idx->cleanup, idx->ncleanup + 1,
 	    sizeof(*idx->cleanup));
 	c = &idx->cleanup[idx->ncleanup++];
 	c->kind = kind;
 	c->store = s->store;
-	c->path = xstrdup(path);
+	c->path = canon;
 	c->size = size;
 	c->mtime_ns = mtime_ns;
 	c->detail = xstrdup(detail);

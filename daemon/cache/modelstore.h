@@ -204,7 +204,14 @@ long	modelstore_index_find(const struct modelstore_index *idx,
 char	*modelstore_ollama_name(const char *host, const char *ns,
 	    const char *model, const char *tag);
 
-/* 1 for unfinished downloads: *.incomplete, *-partial*, *.part, *.download. */
+/*
+ * 1 for a download in progress, only as its writer names it: Ollama's
+ * blobs/sha256-<hex>-partial and -partial-<n>, HF's blobs/<etag>.incomplete.
+ * LM Studio and local folders have no partials: nothing there is one.
+ */
+int	modelstore_partial_of(enum modelstore_kind kind, const char *name);
+
+/* 1 if either Ollama's or HF's rule above names a download part. */
 int	modelstore_is_partial(const char *name);
 
 /* 1 for dedup's temporary names (".<name>.mlxd-tmp-<pid>-<n>"). */

@@ -171,8 +171,8 @@ hf_repo(struct modelstore_scan *s, const char *hub, const char *dirname)
 
 			if (lstat(bp, &lsb) != 0) {
 				s->idx->vanished++;
-			} else if (modelstore_is_partial(names[i]) ||
-			    modelstore_is_temp(names[i])) {
+			} else if (modelstore_partial_of(MODELSTORE_HF,
+			    names[i]) || modelstore_is_temp(names[i])) {
 				if (S_ISREG(lsb.st_mode))
 					modelstore_partial(s, bp, &lsb, repo);
 			} else if (names[i][0] != '.' &&

@@ -163,8 +163,8 @@ modelstore_scan_ollama(struct modelstore_scan *s, const char *root)
 				free(path);
 				continue;
 			}
-			if (modelstore_is_partial(names[i]) ||
-			    modelstore_is_temp(names[i])) {
+			if (modelstore_partial_of(MODELSTORE_OLLAMA,
+			    names[i]) || modelstore_is_temp(names[i])) {
 				if (S_ISREG(lsb.st_mode))
 					modelstore_partial(s, path, &lsb,
 					    "unfinished Ollama download");

@@ -4,6 +4,10 @@
  * models folder (<publisher>/<model>/<files>) and local folders the user
  * registers (one model per top-level directory or loose file).
  *
+ * Nothing here is a partial download (LM Studio documents no naming of its
+ * own for one, and a local folder is the user's): a file named like one is
+ * indexed as any other. Only dedup's own stale temp names are reported.
+ *
  * Directory symlinks are followed once (a directory reached again, as in a
  * loop, is skipped with a warning); file symlinks are indexed as their real
  * file, so an LM Studio link into Ollama's blobs is the blob itself.
@@ -85,8 +89,10 @@ walk_tree(struct modelstore_scan *s, const char *dir, const char *rel,
 			walk_tree(s, real != NULL ? real : path, sub,
 			    depth + 1, fn);
 		} else if (S_ISREG(sb.st_mode)) {
-			if (modelstore_is_partial(names[i]) ||
-			    modelstore_is_temp(names[i])) {
+			/* No partials here: a user's file named like
+			 * one is theirs. Only our own temps are ours. */
+			if (modelstore_is_temp(names[i]) &&
+			    S_ISREG(lsb.st_mode)) {
 				modelstore_partial(s, path, &sb, sub);
 				goto next;
 			}

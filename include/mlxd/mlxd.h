@@ -1178,6 +1178,20 @@ MLXD_EXPORT int mlxd_cache_add(struct mlxd_client *c, const char *uri,
 MLXD_EXPORT int mlxd_cache_remove(struct mlxd_client *c, const char *model,
 		    bool force, char **jobp);
 
+/* Flags of mlxd_cache_remove_flags(). */
+#define MLXD_CACHE_REMOVE_FORCE		0x01	/* despite linked apps */
+#define MLXD_CACHE_REMOVE_DELETE_FILES	0x02	/* delete a local: model's files */
+
+/*
+ * mlxd_cache_remove() with flags. Without MLXD_CACHE_REMOVE_DELETE_FILES a
+ * local: model (in a folder added with file://) is only unregistered: the
+ * folder is forgotten and no file is touched. With it, the model's own
+ * files are deleted (never through a symlink out of its folder); mlxd
+ * refuses it over TCP (403, code "forbidden").
+ */
+MLXD_EXPORT int mlxd_cache_remove_flags(struct mlxd_client *c,
+		    const char *model, unsigned flags, char **jobp);
+
 /* One copy in a group of identical files. */
 struct mlxd_cache_copy {
 	const char	*path;

@@ -242,7 +242,7 @@ fx_build(struct fx *fx, const char *base, size_t unit)
 	fx_write(p, "{}", 2);
 	/* An old abandoned pull and a fresh one in progress. */
 	fx_fmt(p, sizeof(p), "%s/blobs/sha256-%s-partial", fx->ollama,
-	    fx->sha_f);
+	    "abababababababababababababababababababababababababababababababab");
 	fx_write(p, fx->f, 1000);
 	fx_age(p, 3);
 	fx_fmt(p, sizeof(p), "%s/blobs/sha256-%s-partial-0", fx->ollama,

@@ -122,12 +122,38 @@ test_names(void **state)
 	assert_string_equal(s, "localhost:5000/team/m:v1");
 	free(s);
 
-	assert_true(modelstore_is_partial("sha256-abc-partial"));
-	assert_true(modelstore_is_partial("sha256-abc-partial-3"));
-	assert_true(modelstore_is_partial("0123.a1b2c3d4.incomplete"));
+	/* Partials only as their writers name them. */
+#define HEX64	"0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+	assert_true(modelstore_partial_of(MODELSTORE_OLLAMA,
+	    "sha256-" HEX64 "-partial"));
+	assert_true(modelstore_partial_of(MODELSTORE_OLLAMA,
+	    "sha256-" HEX64 "-partial-3"));
+	assert_false(modelstore_partial_of(MODELSTORE_OLLAMA,
+	    "sha256-abc-partial"));
+	assert_false(modelstore_partial_of(MODELSTORE_OLLAMA,
+	    "sha256-" HEX64 "-partial-x"));
+	assert_false(modelstore_partial_of(MODELSTORE_OLLAMA,
+	    "tiny-partial-merge-q4.gguf"));
+	assert_false(modelstore_partial_of(MODELSTORE_OLLAMA,
+	    "0123.a1b2c3d4.incomplete"));
+	assert_true(modelstore_partial_of(MODELSTORE_HF,
+	    "0123.a1b2c3d4.incomplete"));
+	assert_false(modelstore_partial_of(MODELSTORE_HF, "x.part"));
+	assert_false(modelstore_partial_of(MODELSTORE_HF, ".incomplete"));
+	assert_false(modelstore_partial_of(MODELSTORE_LMSTUDIO,
+	    "tiny-partial-merge-q4.gguf"));
+	assert_false(modelstore_partial_of(MODELSTORE_LMSTUDIO,
+	    "x.gguf.incomplete"));
+	assert_false(modelstore_partial_of(MODELSTORE_LOCAL,
+	    "notes-partial.txt"));
+	assert_false(modelstore_partial_of(MODELSTORE_LOCAL, "paper.download"));
+	assert_false(modelstore_partial_of(MODELSTORE_LOCAL, "w.gguf.part"));
 	assert_false(modelstore_is_partial("model-00001-of-00002.gguf"));
+	assert_false(modelstore_is_partial("paper.download"));
 	assert_true(modelstore_is_temp(".x.gguf.mlxd-tmp-12-3"));
 	assert_false(modelstore_is_temp("x.gguf.mlxd-tmp-12-3"));
+	assert_false(modelstore_is_temp(".x.gguf.mlxd-tmp-notes"));
+	assert_false(modelstore_is_temp(".x.mlxd-tmp-12-3.txt"));
 }
 
 static void

@@ -1,0 +1,41 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * where.h: where the cache may act. Every path the index records and every
+ * path a clean, dedup, remove or add touches goes through these checks:
+ * a path is taken in its canonical form (its directory resolved, its last
+ * component not followed), it must lie inside the store root it was found
+ * under, and a folder the user adds must be one of their own (not the
+ * filesystem root, $HOME, an ancestor of it, or a system folder). Shared by
+ * the scanners (modelstore*.c), clean/remove (cache_delete.c), adds
+ * (cache_add.c) and dedup (dedup_apply.c); nothing outside daemon/cache/
+ * includes it.
+ */
+#ifndef MLXD_CACHE_WHERE_H
+#define MLXD_CACHE_WHERE_H
+
+/*
+ * The canonical form of path without following its last component: the
+ * realpath of its directory joined with its base name. NULL with errno set
+ * when the directory cannot be resolved. Caller frees.
+ */
+char	*where_resolve(const char *path);
+
+/* 1 if canonical path lies strictly inside canonical folder dir. */
+int	where_under(const char *path, const char *dir);
+
+/*
+ * 1 if canonical path still names itself: no component of its directory
+ * was swapped for a symlink since it was recorded.
+ */
+int	where_unchanged(const char *path);
+
+/*
+ * Check a folder the user asks the cache to index (file://): its canonical
+ * form goes to *canonp (caller frees). Refuses the filesystem root, $HOME
+ * and every folder above it, and system folders (-EPERM), a path with "."
+ * or ".." segments (-EINVAL), a missing folder (-ENOENT) and a file
+ * (-ENOTDIR); *causep (caller frees) says why.
+ */
+int	where_user_folder(const char *path, char **canonp, char **causep);
+
+#endif
