@@ -516,10 +516,7 @@ api_cache_unlink(struct router_req *req)
 	c.name = req->params[0];
 	if ((rc = http_loop_call(req->md->http, api_cache_unlink_run, &c)) == 0)
 		rc = c.rc;
-	if (rc == -EINVAL)
-		router_reply_error(req, 400, "bad_request", "'%s' is not an "
-		    "app name", c.name);
-	else if (rc == -ENOENT)
+	if (rc == -ENOENT)
 		router_reply_error(req, 404, "not_found", "no linked app "
 		    "named '%s'", c.name);
 	else if (rc != 0)

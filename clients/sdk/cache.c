@@ -374,18 +374,20 @@ int
 mlxd_cache_unlink(struct mlxd_client *c, const char *name, char **jobp)
 {
 	json_t	*root = NULL;
-	char	 path[256], *reply = NULL, *raw = NULL, *job;
-	size_t	 len = 0, i;
+	char	 path[512], *reply = NULL, *raw = NULL, *job;
+	size_t	 len = 0, off;
 	int	 status = 0, rc;
 
 	if (c == NULL || name == NULL || *name == '\0' ||
-	    strlen(name) > 128)
+	    strlen(name) > 128 || strchr(name, '/') != NULL)
 		return -EINVAL;
-	for (i = 0; name[i] != '\0'; i++)
-		if (name[i] == '/' || name[i] == '?' || name[i] == '%' ||
-		    name[i] == '#' || name[i] <= ' ')
-			return -EINVAL;
-	snprintf(path, sizeof(path), "/v1/cache/apps/%s", name);
+	/* Percent-encoded; "." and ".." too, or they would be path steps. */
+	off = (size_t)snprintf(path, sizeof(path), "/v1/cache/apps/");
+	if (strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
+		snprintf(path + off, sizeof(path) - off, "%s",
+		    name[1] == '\0' ? "%2E" : "%2E%2E");
+	else if ((rc = reply_escape(path, sizeof(path), &off, name)) != 0)
+		return -EINVAL;
 	if ((rc = mlxd_request(c, "DELETE", path, NULL, 0, &status, &reply,
 	    &len)) != 0)
 		return rc;

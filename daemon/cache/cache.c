@@ -937,8 +937,6 @@ cache_app_unlink(struct cache *c, const char *name, char **jobp)
 
 	if (c->stopping)
 		return -ECANCELED;
-	if (!cache_app_name_ok(name))
-		return -EINVAL;
 	if ((rc = store_cache_app_remove(c->md->store, name)) != 0)
 		return rc;
 	log_info("cache: unlinked app %s", name);

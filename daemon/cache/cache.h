@@ -109,7 +109,10 @@ int	cache_app_link(struct cache *c, const char *path, const char *name,
  */
 int	cache_app_name_ok(const char *name);
 
-/* Unlink an app: 0 (rescan job id in *jobp), -EINVAL or -ENOENT. */
+/*
+ * Unlink an app: 0 (rescan job id in *jobp) or -ENOENT. Any stored name
+ * can be unlinked, also one an older version let in.
+ */
 int	cache_app_unlink(struct cache *c, const char *name, char **jobp);
 
 #endif

@@ -1,0 +1,428 @@
+# SPDX-License-Identifier: ISC
+"""The cache never touches a file that is not a store's own.
+
+A hostile world is built next to real stores: user files named like
+partial downloads in LM Studio and local folders, a Hugging Face snapshot
+folder and a blobs/ entry that are symlinks to a folder outside every
+store, a local model that is a symlink to a folder of the user's, an
+Ollama manifest whose digest is a path, a file swapped for a symlink
+between the index and a dedup. After sync, dry runs, dedup by every
+method, clean and remove, every file outside the stores has its original
+bytes, mode, owner, inode and link count, and every store file still
+there reads back with its original sha256. Also: file:// adds refuse /,
+$HOME, system folders and dot segments; a local remove only forgets the
+folder unless delete_files (refused over TCP); two daemons on one data
+dir (the second refuses, the first's dedup completes); app names.
+
+These mirror the list "What mlxd will never do" in docs/cache.md."""
+import hashlib
+import json
+import os
+import socket
+import stat
+import subprocess
+import time
+
+from harness import MLXD, Failure, check, eq, run, wait_for
+
+import test_cache as tc
+
+KIB = 1024
+CONFIG = "cache:\n  min_size_bytes: 65536\n"
+DAY = 86400
+
+
+def snapshot_tree(top):
+    """Every entry under top: (kind, sha256 or target, mode, uid, gid,
+    inode, link count)."""
+    out = {}
+    for d, dirs, files in os.walk(top):
+        for name in dirs + files:
+            p = os.path.join(d, name)
+            st = os.lstat(p)
+            if stat.S_ISREG(st.st_mode):
+                what = ("file", tc.sha256_file(p))
+            elif stat.S_ISLNK(st.st_mode):
+                what = ("link", os.readlink(p))
+            else:
+                what = ("dir", None)
+            out[p] = what + (stat.S_IMODE(st.st_mode), st.st_uid,
+                             st.st_gid, st.st_ino, st.st_nlink)
+    return out
+
+
+def tcp_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+class Hostile(tc.World):
+    """tc.World's stores plus the traps."""
+
+    def __init__(self, env):
+        super().__init__(env, seed=11)
+        self.outside = os.path.join(env.dir, "outside")   # the user's
+        self.local = os.path.join(self.root, "weights")   # added file://
+
+    def build(self):
+        r = self.rng
+        old = time.time() - 2 * DAY
+        self.A = tc.gguf(r, 200 * KIB)
+        self.B = tc.gguf(r, 150 * KIB)
+        self.sha_a = hashlib.sha256(self.A).hexdigest()
+        self.sha_b = hashlib.sha256(self.B).hexdigest()
+        self.ollama_model("tiny", "latest", [
+            ("application/vnd.ollama.image.model", self.A)])
+        self.blob_a = os.path.join(self.ollama, "blobs", "sha256-" +
+                                   self.sha_a)
+        # Real partial downloads, named as Ollama and HF name them.
+        self.o_part = os.path.join(self.ollama, "blobs",
+                                   "sha256-" + "cd" * 32 + "-partial")
+        self.o_part2 = os.path.join(self.ollama, "blobs",
+                                    "sha256-" + "cd" * 32 + "-partial-2")
+        tc.write(self.o_part, r.randbytes(10 * KIB), mtime=old)
+        tc.write(self.o_part2, r.randbytes(10 * KIB), mtime=old)
+        # A manifest whose digests are paths out of the store.
+        tc.write(os.path.join(self.ollama, "manifests", "registry.ollama.ai",
+                              "library", "evil", "latest"),
+                 json.dumps({"schemaVersion": 2, "config": {
+                     "digest": "sha256:../../../outside/secret.txt"},
+                     "layers": [{"digest": "../../x"}, {
+                         "digest": "sha256:" + "../" * 21 + "outside/"
+                                   "mydoc.bi"}]}).encode())
+        # HF: a normal repo, one whose snapshot folder is a symlink to the
+        # user's folder, and a blobs/ entry linking outside.
+        self.alpha = self.hf_repo("org/alpha", {
+            "1" * 40: {"model.gguf": self.A}}, {"main": "1" * 40})
+        self.hf_inc = os.path.join(self.alpha, "blobs", "ee" * 20 +
+                                   ".incomplete")
+        tc.write(self.hf_inc, r.randbytes(10 * KIB), mtime=old)
+        evil = os.path.join(self.hub, "models--org--evil")
+        os.makedirs(os.path.join(evil, "snapshots"))
+        tc.write(os.path.join(evil, "refs", "main"), b"2" * 40)
+        os.symlink(os.path.join(self.outside, "snapdir"),
+                   os.path.join(evil, "snapshots", "2" * 40))
+        os.symlink(os.path.join(self.outside, "blobfile.bin"),
+                   os.path.join(self.alpha, "blobs", self.sha_b))
+        os.makedirs(os.path.join(self.alpha, "snapshots", "3" * 40))
+        os.symlink("../../blobs/" + self.sha_b,
+                   os.path.join(self.alpha, "snapshots", "3" * 40, "b.gguf"))
+        # LM Studio: a user's complete file named like a partial.
+        self.lms_partial = self.lmstudio(
+            "pub/tiny-GGUF/tiny-partial-merge-q4.gguf", self.A)
+        os.utime(self.lms_partial, (old, old))
+        self.lms_swap = self.lmstudio("pub/swap-GGUF/s.gguf", self.A)
+        # A local folder the user adds with file://.
+        self.notes = os.path.join(self.local, "mymodel", "notes-partial.txt")
+        tc.write(self.notes, b"my notes\n", mtime=old)
+        self.paper = os.path.join(self.local, "paper.download")
+        tc.write(self.paper, b"%PDF-1.4 mine", mtime=old)
+        self.part = os.path.join(self.local, "w.gguf.part")
+        tc.write(self.part, self.B, mtime=old)
+        tc.write(os.path.join(self.local, "mymodel", "w.gguf"), self.A)
+        os.symlink(os.path.join(self.outside, "linkeddir"),
+                   os.path.join(self.local, "linked"))
+        # The user's own folder, outside every store.
+        o = self.outside
+        self.mydoc = os.path.join(o, "snapdir", "mydoc.bin")
+        tc.write(self.mydoc, self.A)
+        os.chmod(self.mydoc, 0o640)
+        tc.write(os.path.join(o, "snapdir", "sub", "x.gguf"), self.B)
+        tc.write(os.path.join(o, "blobfile.bin"), self.B)
+        os.chmod(os.path.join(o, "blobfile.bin"), 0o600)
+        tc.write(os.path.join(o, "linkeddir", "f.gguf"), self.A)
+        os.makedirs(os.path.join(o, "linkeddir", "empty", "deeper"))
+        os.makedirs(os.path.join(o, "linkeddir", "empty2"))
+        tc.write(os.path.join(o, "secret.txt"), b"secret")
+        tc.write(os.path.join(o, "swapvictim.bin"), self.A)
+        os.chmod(os.path.join(o, "swapvictim.bin"), 0o604)
+        # Every store file, by content.
+        for top in (self.ollama, self.hub, self.lms, self.local):
+            for d, dirs, files in os.walk(top):
+                for f in files:
+                    p = os.path.join(d, f)
+                    if not os.path.islink(p):
+                        self.keep(p)
+        self.before = snapshot_tree(self.outside)
+
+    def check_outside(self, what):
+        """Nothing outside the stores changed in any way."""
+        now = snapshot_tree(self.outside)
+        for p, was in self.before.items():
+            check(p in now, "%s: %s is gone" % (what, p))
+            eq(now[p], was, "%s: %s (kind, content, mode, uid, gid, inode, "
+               "links)" % (what, p))
+        eq(sorted(set(now) - set(self.before)), [],
+           "%s: new entries outside" % what)
+
+    def check_stores(self, what, gone=()):
+        """Every store file reads back as it was written (those listed in
+        gone were deleted on purpose)."""
+        for p, digest in self.hashes.items():
+            if p in gone:
+                check(not os.path.lexists(p), "%s: %s deleted" % (what, p))
+                continue
+            check(os.path.exists(p), "%s: %s is missing" % (what, p))
+            eq(tc.sha256_file(p), digest, "%s: content of %s" % (what, p))
+
+
+def start(env, w, config=CONFIG, **kw):
+    return env.daemon(config=config, extra_env=w.extra_env, **kw)
+
+
+def refs_of(env):
+    return tc.models_by_ref(env)
+
+
+def test_partial_names(env):
+    """Defect: clean deleted complete user files whose names merely look
+    like partial downloads (LM Studio and local folders)."""
+    w = Hostile(env)
+    w.build()
+    start(env, w)
+    tc.synced(env)
+    tc.run_job(env, "/v1/cache/add", {"uri": "file://" + w.local})
+    res = tc.run_job(env, "/v1/cache/clean", {})
+    paths = {i["path"] for i in res["items"]
+             if i["kind"] in ("stale_partial", "stale_temp")}
+    eq(paths, {os.path.realpath(p) for p in (w.o_part, w.o_part2,
+                                            w.hf_inc)},
+       "candidates are the writers' own partials only")
+    res = tc.run_job(env, "/v1/cache/clean", {"dry_run": False})
+    eq(res["failed"], 0, "no failures: %r" % res["items"])
+    for p in (w.lms_partial, w.notes, w.paper, w.part):
+        check(os.path.exists(p), "user file %s kept" % p)
+    w.check_stores("clean", gone=(w.o_part, w.o_part2, w.hf_inc))
+    w.check_outside("clean")
+    refs = refs_of(env)
+    check("lmstudio:pub/tiny-GGUF" in refs, "indexed as a model file")
+    check("local:paper.download" in refs, "a loose file is a model")
+
+
+def test_symlinked_snapshot(env):
+    """Defect: a snapshot folder linking outside made hardlink dedup join
+    the user's file to an Ollama blob (mode 0640 became 0644)."""
+    w = Hostile(env)
+    w.build()
+    start(env, w)
+    tc.synced(env)
+    res = tc.run_job(env, "/v1/cache/dedup", {"dry_run": True,
+                                              "method": "hardlink"})
+    roles = {m["path"]: m["role"] for g in res["groups"]
+             for m in g["members"]}
+    eq(roles.get(os.path.realpath(w.mydoc)), "external",
+       "the user's file is seen where it is: %r" % roles)
+    for p, role in roles.items():
+        if p.startswith(os.path.realpath(w.outside)):
+            eq(role, "external", "role of %s" % p)
+    res = tc.run_job(env, "/v1/cache/dedup", {"dry_run": False,
+                                              "method": "hardlink"})
+    for a in res["actions"]:
+        if a["target"].startswith(os.path.realpath(w.outside)):
+            check(a["outcome"] != "done", "outside changed: %r" % a)
+    st = os.stat(w.mydoc)
+    eq(stat.S_IMODE(st.st_mode), 0o640, "mode of the user's file")
+    eq(st.st_nlink, 1, "the user's file is not linked to a blob")
+    check(st.st_ino != os.stat(w.blob_a).st_ino, "not the blob's inode")
+    w.check_outside("hardlink dedup")
+    w.check_stores("hardlink dedup")
+
+
+def test_file_add_refused(env):
+    """Defect: file:// took any folder (%2e%2e registered all of /tmp)
+    and remove local:NAME then deleted the user's files there."""
+    w = Hostile(env)
+    w.build()
+    start(env, w)
+    tc.synced(env)
+    home = w.extra_env["HOME"]
+    x = os.path.join(w.root, "x")
+    os.makedirs(x)
+    bad = ["file:///", "file://" + home, "file://" + os.path.dirname(home),
+           "file:///etc", "file:///usr", "file:///tmp",
+           "file://" + x + "/%2e%2e/", "file://" + x + "/../",
+           "file://" + w.local + "/./mymodel"]
+    for uri in bad:
+        st, _, b = env.request("POST", "/v1/cache/add", body={"uri": uri})
+        eq(st, 400, "%s refused: %r" % (uri, b))
+    added = env.get("/v1/cache/config")["added_roots"]
+    eq(added, [], "nothing registered")
+    # A folder reached through a symlink is registered canonically.
+    alias = os.path.join(w.root, "alias")
+    os.symlink(w.local, alias)
+    res = tc.run_job(env, "/v1/cache/add", {"uri": "file://" + alias})
+    eq(res["root"], os.path.realpath(w.local), "canonical root")
+    check("local:mymodel" in refs_of(env), "indexed")
+    # remove local:NAME only forgets the folder.
+    res = tc.run_job(env, "/v1/cache/remove", {"model": "local:mymodel"})
+    eq(res.get("unregistered"), os.path.realpath(w.local), "forgotten")
+    check("local:mymodel" not in refs_of(env), "no longer indexed")
+    eq(env.get("/v1/cache/config")["added_roots"], [], "folder forgotten")
+    w.check_stores("remove without delete_files")
+    w.check_outside("remove without delete_files")
+
+
+def test_local_remove_delete_files(env):
+    """Defect: removing a local model that is a symlink to a folder
+    deleted the empty folders inside the link's target. With
+    delete_files only the model's own files go; never over TCP."""
+    w = Hostile(env)
+    w.build()
+    port = tcp_port()
+    start(env, w, config=CONFIG + "http:\n  listen: 127.0.0.1:%d\n"
+          "  token: t0ken\n" % port)
+    tc.synced(env)
+    tc.run_job(env, "/v1/cache/add", {"uri": "file://" + w.local})
+    check("local:linked" in refs_of(env), "the linked model is indexed")
+    # Over TCP, with the token: refused.
+    import http.client
+    c = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    c.request("POST", "/v1/cache/remove", body=json.dumps(
+        {"model": "local:mymodel", "delete_files": True}),
+        headers={"Authorization": "Bearer t0ken",
+                 "Content-Type": "application/json"})
+    r = c.getresponse()
+    body = r.read()
+    c.close()
+    eq(r.status, 403, "delete_files over TCP: %r" % body)
+    check(os.path.exists(os.path.join(w.local, "mymodel", "w.gguf")),
+          "nothing deleted")
+    res = tc.run_job(env, "/v1/cache/remove", {"model": "local:linked",
+                                               "delete_files": True})
+    check(not os.path.lexists(os.path.join(w.local, "linked")),
+          "the link itself goes: %r" % res["items"])
+    w.check_outside("remove of a linked local model")
+    res = tc.run_job(env, "/v1/cache/remove", {"model": "local:mymodel",
+                                               "delete_files": True})
+    gone = [os.path.join(w.local, "mymodel", "w.gguf"), w.notes]
+    w.check_stores("remove with delete_files", gone=gone)
+    w.check_outside("remove with delete_files")
+    # mlxctl: --delete-files exists and a plain remove deletes nothing.
+    tc.run_job(env, "/v1/cache/add", {"uri": "file://" + w.local})
+    rc, out, err = env.mlxctl("cache", "remove", "local:paper.download")
+    eq(rc, 0, "mlxctl remove: %s %s" % (out, err))
+    check(os.path.exists(w.paper), "mlxctl remove forgets only")
+
+
+def test_hostile_every_operation(env):
+    """Every operation on the hostile world: nothing outside changes,
+    every store file keeps its bytes."""
+    w = Hostile(env)
+    w.build()
+    start(env, w)
+    tc.synced(env)
+    tc.run_job(env, "/v1/cache/add", {"uri": "file://" + w.local})
+    w.check_outside("sync")
+    w.check_stores("sync")
+    idx = env.get("/v1/cache")
+    evil = [m for m in idx["models"] if m["ref"] == "ollama:evil:latest"]
+    check(all(m.get("size_bytes", 0) == 0 for m in evil),
+          "a manifest's path digests reach no file: %r" % evil)
+    for method in ("clone", "hardlink", "symlink"):
+        res = tc.run_job(env, "/v1/cache/dedup", {"dry_run": True,
+                                                  "method": method})
+        for g in res["groups"]:
+            for m in g["members"]:
+                if m["path"].startswith(os.path.realpath(w.outside)):
+                    eq(m["role"], "external", "role of %s" % m["path"])
+        w.check_outside("dry run " + method)
+        w.check_stores("dry run " + method)
+    # Swap a store file for a symlink to the user's file after the index.
+    os.unlink(w.lms_swap)
+    os.symlink(os.path.join(w.outside, "swapvictim.bin"), w.lms_swap)
+    del w.hashes[w.lms_swap]
+    for method in ("symlink", "hardlink", "clone"):
+        b = tc.post_job(env, "/v1/cache/dedup", {
+            "dry_run": False, "method": method, "rescan": False,
+            "link_user_files": True})
+        tc.wait_job(env, b["job"])
+        w.check_outside("dedup " + method)
+        w.check_stores("dedup " + method)
+    for method in ("hardlink", "symlink", "clone"):
+        tc.run_job(env, "/v1/cache/dedup", {"dry_run": False,
+                                            "method": method,
+                                            "link_user_files": True})
+        w.check_outside("dedup " + method + " after a rescan")
+        w.check_stores("dedup " + method + " after a rescan")
+    tc.run_job(env, "/v1/cache/clean", {"dry_run": False})
+    w.check_outside("clean")
+    w.check_stores("clean", gone=(w.o_part, w.o_part2, w.hf_inc))
+    for ref in ("hf:org/evil@" + "2" * 40, "local:linked"):
+        if ref in refs_of(env):
+            tc.run_job(env, "/v1/cache/remove", {"model": ref,
+                                                 "delete_files": True})
+        w.check_outside("remove " + ref)
+    tc.run_job(env, "/v1/cache/remove", {"model": "local:mymodel"})
+    w.check_outside("remove local:mymodel")
+    w.check_stores("remove local:mymodel",
+                   gone=(w.o_part, w.o_part2, w.hf_inc, os.path.join(
+                       w.hub, "models--org--evil", "refs", "main")))
+
+
+def test_two_daemons(env):
+    """Defect: a second daemon on the same data dir recovered the first's
+    live journal row. Now it refuses and changes nothing; the first's
+    dedup completes."""
+    w, pairs = tc.big_world(env, n=60)
+    d1 = tc.start(env, w)
+    wait_for(lambda: not env.get("/v1/status")["cache"]["scanning"], 30,
+             "the start-up scan")
+    b = tc.post_job(env, "/v1/cache/dedup", {"dry_run": False,
+                                             "method": "hardlink"})
+    sock2 = os.path.join(env.dir, "run", "second.sock")
+    cfg = os.path.join(env.dir, "config2.yaml")
+    with open(cfg, "w") as f:
+        f.write(tc.CONFIG)
+    e = dict(env.base_env)
+    e.update(w.extra_env)
+    p = subprocess.run([MLXD, "--config", cfg, "--socket", sock2,
+                        "--data-dir", env.data], capture_output=True,
+                       env=e, timeout=30)
+    err = p.stderr.decode()
+    eq(p.returncode, 1, "the second daemon exits 1: %s" % err)
+    check("another mlxd uses %s (pid %d)" % (env.data, d1.proc.pid) in err,
+          "says who holds it: %r" % err)
+    check(not os.path.exists(sock2), "it made no socket")
+    j = tc.wait_job(env, b["job"], timeout=120)
+    eq(j["state"], "done", "the first's dedup completes: %r" % j.get("error"))
+    eq(j["result"]["done"], len(pairs), "every pair joined")
+    eq(j["result"]["failed"], 0, "no failures")
+    w.check_intact()
+    eq(env.get("/v1/cache/stats")["ops_pending"], 0, "journal settled")
+    eq(stat.S_IMODE(os.stat(env.data).st_mode), 0o700, "data dir 0700")
+    eq(stat.S_IMODE(os.stat(os.path.join(env.data, "mlxd.db")).st_mode),
+       0o600, "database 0600")
+
+
+def test_app_names(env):
+    """Defect: "." and ".." were accepted as app names (and could not be
+    unlinked with mlxctl)."""
+    w = Hostile(env)
+    w.build()
+    start(env, w)
+    tc.synced(env)
+    app = os.path.join(w.root, "apps", "comfy")
+    os.makedirs(app)
+    for name in (".", "..", "", "a/b", "x" * 129, "tab\there", "bad\x7f"):
+        st, _, b = env.request("POST", "/v1/cache/apps",
+                               body={"path": app, "name": name})
+        eq(st, 400, "app name %r refused: %r" % (name, b))
+    eq(env.get("/v1/cache/apps")["apps"], [], "none linked")
+    for name in ("ComfyUI 2", "x" * 128, "日本語"):
+        st, _, b = env.request("POST", "/v1/cache/apps",
+                               body={"path": app, "name": name})
+        eq(st, 201, "app name %r accepted: %r" % (name, b))
+        tc.wait_job(env, b["job"])
+    rc, out, err = env.mlxctl("cache", "link", app, "..")
+    check(rc != 0, "mlxctl refuses '..': %s" % out)
+    rc, out, err = env.mlxctl("cache", "unlink", "ComfyUI 2")
+    eq(rc, 0, "mlxctl unlinks a name with a space: %s" % err)
+
+
+if __name__ == "__main__":
+    run([test_partial_names, test_symlinked_snapshot, test_file_add_refused,
+         test_local_remove_delete_files, test_hostile_every_operation,
+         test_two_daemons, test_app_names])
