@@ -322,7 +322,12 @@ cd_ollama_model(struct cd *d, size_t mi)
 	mdir = xasprintf("%s/manifests", root);
 	bdir = xasprintf("%s/blobs", root);
 	bad = cd_warned_under(d, m->store, mdir, NULL);
-	if (d->dry_run)
+	if (!where_under(m->path, mdir) || !where_unchanged(m->path)) {
+		/* Reached through a symlinked folder: not the store's. */
+		cd_item(d, "manifest", m->path, 0, "kept", "outside the "
+		    "store's manifests folder");
+		bad = 1;
+	} else if (d->dry_run)
 		cd_item(d, "manifest", m->path, 0, "would_delete", NULL);
 	else if (unlink(m->path) == 0 || errno == ENOENT) {
 		cd_item(d, "manifest", m->path, 0, "deleted", NULL);
@@ -407,7 +412,12 @@ cd_hf_model(struct cd *d, size_t mi)
 		free(bdir);
 		return;
 	}
-	if (d->dry_run)
+	if (!where_under(m->path, d->idx->stores[m->store].path) ||
+	    !where_unchanged(m->path)) {
+		cd_item(d, "snapshot", m->path, 0, "kept", "outside its store "
+		    "since the scan");
+		bad = 1;
+	} else if (d->dry_run)
 		cd_item(d, "snapshot", m->path, 0, "would_delete", NULL);
 	else if ((rc = cache_rmtree(m->path)) == 0)
 		cd_item(d, "snapshot", m->path, 0, "deleted", NULL);
@@ -419,7 +429,8 @@ cd_hf_model(struct cd *d, size_t mi)
 	for (r = m->refs; *r != '\0';) {
 		n = strcspn(r, ",");
 		p = xasprintf("%s/refs/%.*s", repo, (int)n, r);
-		if (cd_ref_is(p, m->revision)) {
+		if (where_under(p, repo) && where_unchanged(p) &&
+		    cd_ref_is(p, m->revision)) {
 			if (d->dry_run)
 				cd_item(d, "ref", p, 0, "would_delete", NULL);
 			else if (unlink(p) == 0)

@@ -139,6 +139,20 @@ class Hostile(tc.World):
         tc.write(os.path.join(o, "secret.txt"), b"secret")
         tc.write(os.path.join(o, "swapvictim.bin"), self.A)
         os.chmod(os.path.join(o, "swapvictim.bin"), 0o604)
+        # A manifests/<host> folder and an HF refs/ folder that are
+        # symlinks to folders of the user's.
+        cfg = json.dumps({"model_format": "gguf"}).encode()
+        man = {"schemaVersion": 2, "config": {
+            "digest": "sha256:" + hashlib.sha256(cfg).hexdigest()},
+            "layers": [{"mediaType": "application/vnd.ollama.image.model",
+                        "digest": "sha256:" + self.sha_a}]}
+        tc.write(os.path.join(o, "hostdir", "library", "evilhost", "latest"),
+                 json.dumps(man).encode())
+        os.symlink(os.path.join(o, "hostdir"),
+                   os.path.join(self.ollama, "manifests", "evil.example"))
+        tc.write(os.path.join(o, "refsdir", "x"), b"1" * 40)
+        os.symlink(os.path.join(o, "refsdir"),
+                   os.path.join(self.alpha, "refs", "evilrefs"))
         # Every store file, by content.
         for top in (self.ollama, self.hub, self.lms, self.local):
             for d, dirs, files in os.walk(top):
@@ -350,16 +364,20 @@ def test_hostile_every_operation(env):
     tc.run_job(env, "/v1/cache/clean", {"dry_run": False})
     w.check_outside("clean")
     w.check_stores("clean", gone=(w.o_part, w.o_part2, w.hf_inc))
-    for ref in ("hf:org/evil@" + "2" * 40, "local:linked"):
-        if ref in refs_of(env):
-            tc.run_job(env, "/v1/cache/remove", {"model": ref,
-                                                 "delete_files": True})
+    for ref in ("hf:org/evil@" + "2" * 40, "local:linked",
+                "ollama:evil.example/library/evilhost:latest",
+                "hf:org/alpha@" + "1" * 40):
+        check(ref in refs_of(env), "%s is indexed" % ref)
+        tc.run_job(env, "/v1/cache/remove", {"model": ref,
+                                             "delete_files": True})
         w.check_outside("remove " + ref)
     tc.run_job(env, "/v1/cache/remove", {"model": "local:mymodel"})
     w.check_outside("remove local:mymodel")
     w.check_stores("remove local:mymodel",
                    gone=(w.o_part, w.o_part2, w.hf_inc, os.path.join(
-                       w.hub, "models--org--evil", "refs", "main")))
+                       w.hub, "models--org--evil", "refs", "main"),
+                       os.path.join(w.alpha, "refs", "main"),
+                       os.path.join(w.alpha, "blobs", w.sha_a)))
 
 
 def test_two_daemons(env):
