@@ -21,6 +21,7 @@
 #include "store.h"
 #include "store_cache.h"
 #include "test.h"
+#include "where.h"
 
 static char	dir[] = "/tmp/mlxd-test-cache-XXXXXX";
 
@@ -180,6 +181,133 @@ test_add_check(void **state)
 	free(cause);
 }
 
+/* file:// folders: canonical, and never /, $HOME and above, system ones. */
+static void
+test_where_folders(void **state)
+{
+	char	 home[256], sub[300], link[300], uri[700], *path = NULL;
+	char	*cause = NULL, *old = NULL;
+	size_t	 i;
+	static const char *const refused[] = {
+		"file:///", "file:///etc", "file:///usr", "file:///tmp",
+		"file:///usr/lib", "file:///proc/self", "file:///var",
+	};
+
+	(void)state;
+	if (getenv("HOME") != NULL)
+		old = strdup(getenv("HOME"));
+	snprintf(home, sizeof(home), "%s/home", dir);
+	snprintf(sub, sizeof(sub), "%s/models", home);
+	assert_int_equal(mkdir(home, 0755), 0);
+	assert_int_equal(mkdir(sub, 0755), 0);
+	setenv("HOME", home, 1);
+	for (i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
+		assert_int_equal(cache_add_check(refused[i], &path, &cause),
+		    -EPERM);
+		assert_null(path);
+		assert_non_null(cause);
+		free(cause);
+		cause = NULL;
+	}
+	/* $HOME itself, the folder above it, and through a link. */
+	snprintf(uri, sizeof(uri), "file://%s", home);
+	assert_int_equal(cache_add_check(uri, &path, &cause), -EPERM);
+	free(cause);
+	snprintf(uri, sizeof(uri), "file://%s", dir);
+	assert_int_equal(cache_add_check(uri, &path, &cause), -EPERM);
+	free(cause);
+	snprintf(link, sizeof(link), "%s/homelink", dir);
+	assert_int_equal(symlink(home, link), 0);
+	snprintf(uri, sizeof(uri), "file://%s", link);
+	assert_int_equal(cache_add_check(uri, &path, &cause), -EPERM);
+	free(cause);
+	/* Dot segments, plain or percent-encoded. */
+	snprintf(uri, sizeof(uri), "file://%s/models/%%2e%%2e/", home);
+	assert_int_equal(cache_add_check(uri, &path, &cause), -EINVAL);
+	free(cause);
+	snprintf(uri, sizeof(uri), "file://%s/models/../models", home);
+	assert_int_equal(cache_add_check(uri, &path, &cause), -EINVAL);
+	free(cause);
+	snprintf(uri, sizeof(uri), "file://%s/./models", home);
+	assert_int_equal(cache_add_check(uri, &path, &cause), -EINVAL);
+	free(cause);
+	cause = NULL;
+	/* A folder under $HOME is fine, by its canonical path. */
+	snprintf(uri, sizeof(uri), "file://%s/models/", link);
+	assert_int_equal(cache_add_check(uri, &path, &cause), 0);
+	assert_string_equal(path, sub);
+	free(path);
+	if (old != NULL)
+		setenv("HOME", old, 1);
+	free(old);
+}
+
+/* Canonical forms: the folder resolved, the last component not. */
+static void
+test_where_paths(void **state)
+{
+	char	 d[256], l[300], f[400], want[400], *r;
+
+	(void)state;
+	snprintf(d, sizeof(d), "%s/real", dir);
+	assert_int_equal(mkdir(d, 0755), 0);
+	snprintf(f, sizeof(f), "%s/file", d);
+	write_file(f, "x");
+	snprintf(l, sizeof(l), "%s/alias", dir);
+	assert_int_equal(symlink(d, l), 0);
+	snprintf(f, sizeof(f), "%s/file", l);
+	r = where_resolve(f);
+	snprintf(want, sizeof(want), "%s/file", d);
+	assert_string_equal(r, want);
+	assert_false(where_unchanged(f));
+	assert_true(where_unchanged(r));
+	free(r);
+	/* The last component is not followed. */
+	r = where_resolve(l);
+	assert_string_equal(r, l);
+	free(r);
+	assert_true(where_under("/a/b/c", "/a/b"));
+	assert_false(where_under("/a/bc", "/a/b"));
+	assert_false(where_under("/a/b", "/a/b"));
+	assert_false(where_under("/a/b/", "/a/b"));
+	assert_true(where_under("/x", "/"));
+	assert_null(where_resolve("relative/x"));
+}
+
+/* One validator for app names. */
+static void
+test_app_names(void **state)
+{
+	char	 big[200];
+
+	(void)state;
+	assert_true(cache_app_name_ok("comfy"));
+	assert_true(cache_app_name_ok("ComfyUI 2"));
+	assert_true(cache_app_name_ok("\xe6\x97\xa5\xe6\x9c\xac"));
+	assert_true(cache_app_name_ok(".hidden"));
+	assert_true(cache_app_name_ok("..x"));
+	assert_false(cache_app_name_ok(""));
+	assert_false(cache_app_name_ok("."));
+	assert_false(cache_app_name_ok(".."));
+	assert_false(cache_app_name_ok("a/b"));
+	assert_false(cache_app_name_ok("/"));
+	assert_false(cache_app_name_ok("tab\there"));
+	assert_false(cache_app_name_ok("nl\n"));
+	assert_false(cache_app_name_ok("del\x7f"));
+	assert_false(cache_app_name_ok("\xc2\x85"));	/* C1 control */
+	assert_false(cache_app_name_ok("\xc0\xaf"));	/* overlong '/' */
+	assert_false(cache_app_name_ok("\xed\xa0\x80"));	/* surrogate */
+	assert_false(cache_app_name_ok("\xe6\x97"));	/* cut short */
+	assert_false(cache_app_name_ok("\xff"));
+	assert_false(cache_app_name_ok(NULL));
+	memset(big, 'x', sizeof(big));
+	big[128] = '\0';
+	assert_true(cache_app_name_ok(big));
+	big[128] = 'x';
+	big[129] = '\0';
+	assert_false(cache_app_name_ok(big));
+}
+
 /*
  * A local root with models m1 (w.gguf) and m2 (x.gguf); app "a" links to
  * m1's file, app "b" holds a hard link of m2's, app "c" uses nothing.
@@ -301,6 +429,9 @@ main(void)
 		cmocka_unit_test(test_ollama_parse),
 		cmocka_unit_test(test_model_match),
 		cmocka_unit_test(test_add_check),
+		cmocka_unit_test(test_where_folders),
+		cmocka_unit_test(test_where_paths),
+		cmocka_unit_test(test_app_names),
 		cmocka_unit_test(test_usage_and_store),
 	};
 
