@@ -491,6 +491,13 @@ cmd_cache_print_items(const struct mlxd_cache_job *j)
 	char				 size[32];
 	size_t				 i, n = 0, nwhy = 0;
 
+	if (j->kind != NULL && strcmp(j->kind, "cache.sync") == 0) {
+		/* A local: model: its folder was forgotten, nothing deleted. */
+		printf("Forgot the folder of %s; no file was deleted (add "
+		    "--delete-files to delete the model's files).\n",
+		    j->target != NULL ? j->target : "the model");
+		return MLXCTL_EXIT_OK;
+	}
 	t = output_table_new(4, hdr);
 	for (i = 0; i < r->nitems; i++) {
 		it = &r->items[i];

@@ -318,7 +318,14 @@ def test_local_remove_delete_files(env):
     tc.run_job(env, "/v1/cache/add", {"uri": "file://" + w.local})
     rc, out, err = env.mlxctl("cache", "remove", "local:paper.download")
     eq(rc, 0, "mlxctl remove: %s %s" % (out, err))
+    check("no file was deleted" in out, "says so: %r" % out)
     check(os.path.exists(w.paper), "mlxctl remove forgets only")
+    tc.run_job(env, "/v1/cache/add", {"uri": "file://" + w.local})
+    rc, out, err = env.mlxctl("cache", "remove", "--delete-files",
+                              "local:paper.download")
+    eq(rc, 0, "mlxctl remove --delete-files: %s %s" % (out, err))
+    check(not os.path.exists(w.paper), "deleted when asked: %r" % out)
+    w.check_outside("mlxctl remove --delete-files")
 
 
 def test_hostile_every_operation(env):
