@@ -216,8 +216,9 @@ def run_job(env, path, body=None, state="done", timeout=60):
 def synced(env):
     """Wait for the start-up scan, then rescan (the world may have
     changed since)."""
-    wait_for(lambda: not env.get("/v1/status")["cache"]["scanning"], 30,
-             "the start-up scan")
+    # The status has no cache section until the cache service started.
+    wait_for(lambda: not env.get("/v1/status").get(
+        "cache", {"scanning": True})["scanning"], 30, "the start-up scan")
     return run_job(env, "/v1/cache/sync")
 
 

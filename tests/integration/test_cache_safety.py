@@ -391,12 +391,17 @@ def test_two_daemons(env):
     """Defect: a second daemon on the same data dir recovered the first's
     live journal row. Now it refuses and changes nothing; the first's
     dedup completes."""
-    w, pairs = tc.big_world(env, n=60)
+    w, pairs = tc.big_world(env, n=300)
     d1 = tc.start(env, w)
-    wait_for(lambda: not env.get("/v1/status")["cache"]["scanning"], 30,
-             "the start-up scan")
+    wait_for(lambda: not env.get("/v1/status").get(
+        "cache", {"scanning": True})["scanning"], 30, "the start-up scan")
     b = tc.post_job(env, "/v1/cache/dedup", {"dry_run": False,
                                              "method": "hardlink"})
+    # Strike while the first daemon is replacing files (its journal has
+    # live rows): once the first hard link appears.
+    wait_for(lambda: any(os.stat(a).st_ino == os.stat(h).st_ino
+                         for a, h in pairs), 60, "the dedup to start")
+    running = env.get("/v1/jobs/" + b["job"])["state"] == "running"
     sock2 = os.path.join(env.dir, "run", "second.sock")
     cfg = os.path.join(env.dir, "config2.yaml")
     with open(cfg, "w") as f:
@@ -411,6 +416,8 @@ def test_two_daemons(env):
     check("another mlxd uses %s (pid %d)" % (env.data, d1.proc.pid) in err,
           "says who holds it: %r" % err)
     check(not os.path.exists(sock2), "it made no socket")
+    print("second daemon started while the dedup was %s"
+          % ("running" if running else "already done"))
     j = tc.wait_job(env, b["job"], timeout=120)
     eq(j["state"], "done", "the first's dedup completes: %r" % j.get("error"))
     eq(j["result"]["done"], len(pairs), "every pair joined")
