@@ -18,6 +18,7 @@
 #include "config.h"
 
 #include <sys/types.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <dirent.h>
 #include <errno.h>
@@ -655,6 +656,41 @@ cd_model_at(const struct cd *d, const char *path)
 	return -1;
 }
 
+/*
+ * Take huggingface_hub's lock for an .incomplete download,
+ * <hub>/.locks/<models--org--name>/<etag>.lock, as its downloads do
+ * (flock). The fd, -1 when there is no lock file, or -EBUSY while a
+ * download holds it.
+ */
+static int
+cd_hf_lock(const char *hub, const char *path)
+{
+	const char	*repo, *slash, *base;
+	char		*lock;
+	size_t		 n;
+	int		 fd;
+
+	if (!where_under(path, hub))
+		return -1;
+	repo = path + strlen(hub) + 1;
+	if ((slash = strchr(repo, '/')) == NULL || strncmp(slash, "/blobs/",
+	    7) != 0)
+		return -1;
+	base = slash + 7;
+	n = strlen(base) - strlen(".incomplete");
+	lock = xasprintf("%s/.locks/%.*s/%.*s.lock", hub, (int)(slash - repo),
+	    repo, (int)n, base);
+	fd = open(lock, O_RDWR | O_NOFOLLOW | O_CLOEXEC);
+	free(lock);
+	if (fd == -1)
+		return -1;
+	if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+		close(fd);
+		return -EBUSY;
+	}
+	return fd;
+}
+
 /* One cleanup candidate of the scan. */
 static void
 cd_candidate(struct cd *d, const struct modelstore_cleanup *c)
@@ -664,6 +700,7 @@ cd_candidate(struct cd *d, const struct modelstore_cleanup *c)
 	json_t		*o;
 	char		*real;
 	long		 fi, mi;
+	int		 lockfd = -1, rc;
 
 	switch (c->kind) {
 	case MODELSTORE_CLEANUP_DETACHED_REVISION:
@@ -724,12 +761,23 @@ cd_candidate(struct cd *d, const struct modelstore_cleanup *c)
 		    "scan");
 		return;
 	}
+	/* huggingface_hub's download lock: held means a download is live. */
+	if (c->kind == MODELSTORE_CLEANUP_STALE_PARTIAL && d->idx->stores[
+	    c->store].kind == MODELSTORE_HF && (lockfd = cd_hf_lock(
+	    d->idx->stores[c->store].path, c->path)) == -EBUSY) {
+		cd_item(d, kind, c->path, c->size, "kept", "a download holds "
+		    "its lock");
+		return;
+	}
 	cache_work_tick(d->t, c->path, c->size);
-	if (unlink(c->path) == 0)
+	rc = unlink(c->path) == 0 ? 0 : -errno;
+	if (lockfd >= 0)
+		close(lockfd);
+	if (rc == 0)
 		cd_item(d, kind, c->path, S_ISLNK(sb.st_mode) ? 0 : c->size,
 		    "deleted", c->detail);
 	else
-		cd_item(d, kind, c->path, c->size, "failed", strerror(errno));
+		cd_item(d, kind, c->path, c->size, "failed", strerror(-rc));
 }
 
 static json_t *

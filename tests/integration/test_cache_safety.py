@@ -15,6 +15,7 @@ folder unless delete_files (refused over TCP); two daemons on one data
 dir (the second refuses, the first's dedup completes); app names.
 
 These mirror the list "What mlxd will never do" in docs/cache.md."""
+import fcntl
 import hashlib
 import json
 import os
@@ -205,8 +206,25 @@ def test_partial_names(env):
     eq(paths, {os.path.realpath(p) for p in (w.o_part, w.o_part2,
                                             w.hf_inc)},
        "candidates are the writers' own partials only")
-    res = tc.run_job(env, "/v1/cache/clean", {"dry_run": False})
+    # A stale-looking .incomplete whose huggingface_hub lock is held: a
+    # live download, kept.
+    etag = "ab" * 32
+    live = os.path.join(w.alpha, "blobs", etag + ".incomplete")
+    tc.write(live, b"x" * 1000, mtime=time.time() - 2 * DAY)
+    lock = os.path.join(w.hub, ".locks", "models--org--alpha",
+                        etag + ".lock")
+    os.makedirs(os.path.dirname(lock))
+    lf = open(lock, "w")
+    fcntl.flock(lf, fcntl.LOCK_EX)
+    try:
+        res = tc.run_job(env, "/v1/cache/clean", {"dry_run": False})
+    finally:
+        lf.close()
     eq(res["failed"], 0, "no failures: %r" % res["items"])
+    check(os.path.exists(live), "a locked download is kept")
+    check(any(i["path"] == os.path.realpath(live) and i["action"] == "kept"
+              and "lock" in i["reason"] for i in res["items"]),
+          "says why: %r" % res["items"])
     for p in (w.lms_partial, w.notes, w.paper, w.part):
         check(os.path.exists(p), "user file %s kept" % p)
     w.check_stores("clean", gone=(w.o_part, w.o_part2, w.hf_inc))
