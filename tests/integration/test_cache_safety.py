@@ -154,6 +154,12 @@ class Hostile(tc.World):
         tc.write(os.path.join(o, "refsdir", "x"), b"1" * 40)
         os.symlink(os.path.join(o, "refsdir"),
                    os.path.join(self.alpha, "refs", "evilrefs"))
+        # An Ollama blobs/ entry that links to a file of the user's (an
+        # orphan: clean may drop the link, never the file).
+        ob = r.randbytes(70 * KIB)
+        tc.write(os.path.join(o, "ollamablob.bin"), ob)
+        os.symlink(os.path.join(o, "ollamablob.bin"), os.path.join(
+            self.ollama, "blobs", "sha256-" + hashlib.sha256(ob).hexdigest()))
         # Every store file, by content.
         for top in (self.ollama, self.hub, self.lms, self.local):
             for d, dirs, files in os.walk(top):
