@@ -30,6 +30,7 @@
 #include "modelstore.h"
 #include "store.h"
 #include "store_cache.h"
+#include "where.h"
 #include "xmalloc.h"
 
 #define CW_USAGE_DEPTH		8
@@ -86,6 +87,28 @@ cw_fail(struct cache_task *t, int rc, const char *fmt, const char *what)
 	t->rc = rc;
 }
 
+/*
+ * A local folder is scanned only if it passes the file:// checks (where.c):
+ * one registered by an older version, or listed in cache.roots, that is /,
+ * $HOME or above it, or a system folder is skipped, not indexed.
+ */
+static void
+cw_local_root(struct modelstore_roots *roots, const char *path,
+    const char *what)
+{
+	char	*canon = NULL, *cause = NULL;
+	int	 rc;
+
+	rc = where_user_folder(path, &canon, &cause);
+	if (rc == -EPERM || rc == -EINVAL)
+		log_warnx("cache: %s %s is not indexed: %s", what, path,
+		    cause);
+	else
+		modelstore_roots_add(roots, MODELSTORE_LOCAL, path);
+	free(canon);
+	free(cause);
+}
+
 /* Everything to scan, in the order that decides each file's store. */
 static int
 cw_roots(struct cache_task *t, struct modelstore_roots *roots)
@@ -98,11 +121,11 @@ cw_roots(struct cache_task *t, struct modelstore_roots *roots)
 	modelstore_roots_init(roots);
 	(void)modelstore_roots_detect(roots);
 	for (i = 0; i < t->nroots; i++)
-		modelstore_roots_add(roots, MODELSTORE_LOCAL, t->roots[i]);
+		cw_local_root(roots, t->roots[i], "cache.roots");
 	if ((rc = store_cache_roots_list(t->st, &added, &nadded)) != 0)
 		return rc;
 	for (i = 0; i < nadded; i++)
-		modelstore_roots_add(roots, MODELSTORE_LOCAL, added[i]);
+		cw_local_root(roots, added[i], "an added folder");
 	store_cache_strings_free(added, nadded);
 	if (stat(t->cache_dir, &sb) == 0 && S_ISDIR(sb.st_mode))
 		modelstore_roots_add(roots, MODELSTORE_LOCAL, t->cache_dir);

@@ -20,6 +20,7 @@ import hashlib
 import json
 import os
 import socket
+import sqlite3
 import stat
 import subprocess
 import time
@@ -301,6 +302,23 @@ def test_file_add_refused(env):
     eq(env.get("/v1/cache/config")["added_roots"], [], "folder forgotten")
     w.check_stores("remove without delete_files")
     w.check_outside("remove without delete_files")
+    # A folder registered by an older version (here: $HOME) is not
+    # indexed, and can still be forgotten.
+    env.procs[-1].stop()
+    tc.write(os.path.join(home, "notes.txt"), b"mine")
+    db = sqlite3.connect(os.path.join(env.data, "mlxd.db"))
+    db.execute("INSERT INTO cache_roots (path, added_at) VALUES (?, ?)",
+               (home, "2026-01-01T00:00:00Z"))
+    db.commit()
+    db.close()
+    start(env, w)
+    tc.synced(env)
+    check(not any(m["ref"].startswith("local:") for m in
+                  env.get("/v1/cache")["models"]), "$HOME is not indexed")
+    tc.run_job(env, "/v1/cache/remove", {"model": "file://" + home})
+    eq(env.get("/v1/cache/config")["added_roots"], [], "forgotten")
+    w.check_stores("a legacy root")
+    w.check_outside("a legacy root")
 
 
 def test_local_remove_delete_files(env):
