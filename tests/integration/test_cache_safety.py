@@ -14,7 +14,9 @@ $HOME, system folders and dot segments; a local remove only forgets the
 folder unless delete_files (refused over TCP); two daemons on one data
 dir (the second refuses, the first's dedup completes); app names.
 
-These mirror the list "What mlxd will never do" in docs/cache.md."""
+These mirror the list "What mlxd will never do" in docs/cache.md, whose
+numbers each test names; number 7 (kill -9) is test_cache.py's
+test_crash_during_dedup."""
 import fcntl
 import hashlib
 import json
@@ -200,8 +202,8 @@ def refs_of(env):
 
 
 def test_partial_names(env):
-    """Defect: clean deleted complete user files whose names merely look
-    like partial downloads (LM Studio and local folders)."""
+    """Never do 2. Defect: clean deleted complete user files whose names
+    merely look like partial downloads (LM Studio and local folders)."""
     w = Hostile(env)
     w.build()
     start(env, w)
@@ -242,8 +244,9 @@ def test_partial_names(env):
 
 
 def test_symlinked_snapshot(env):
-    """Defect: a snapshot folder linking outside made hardlink dedup join
-    the user's file to an Ollama blob (mode 0640 became 0644)."""
+    """Never do 1. Defect: a snapshot folder linking outside made hardlink
+    dedup join the user's file to an Ollama blob (mode 0640 became
+    0644)."""
     w = Hostile(env)
     w.build()
     start(env, w)
@@ -271,8 +274,9 @@ def test_symlinked_snapshot(env):
 
 
 def test_file_add_refused(env):
-    """Defect: file:// took any folder (%2e%2e registered all of /tmp)
-    and remove local:NAME then deleted the user's files there."""
+    """Never do 3 and 4. Defect: file:// took any folder (%2e%2e
+    registered all of /tmp) and remove local:NAME then deleted the user's
+    files there."""
     w = Hostile(env)
     w.build()
     start(env, w)
@@ -322,8 +326,8 @@ def test_file_add_refused(env):
 
 
 def test_local_remove_delete_files(env):
-    """Defect: removing a local model that is a symlink to a folder
-    deleted the empty folders inside the link's target. With
+    """Never do 1 and 3. Defect: removing a local model that is a symlink
+    to a folder deleted the empty folders inside the link's target. With
     delete_files only the model's own files go; never over TCP."""
     w = Hostile(env)
     w.build()
@@ -371,8 +375,8 @@ def test_local_remove_delete_files(env):
 
 
 def test_hostile_every_operation(env):
-    """Every operation on the hostile world: nothing outside changes,
-    every store file keeps its bytes."""
+    """Never do 1, 2, 3 and 5: every operation on the hostile world;
+    nothing outside changes, every store file keeps its bytes."""
     w = Hostile(env)
     w.build()
     start(env, w)
@@ -430,9 +434,9 @@ def test_hostile_every_operation(env):
 
 
 def test_two_daemons(env):
-    """Defect: a second daemon on the same data dir recovered the first's
-    live journal row. Now it refuses and changes nothing; the first's
-    dedup completes."""
+    """Never do 6. Defect: a second daemon on the same data dir recovered
+    the first's live journal row. Now it refuses and changes nothing; the
+    first's dedup completes."""
     w, pairs = tc.big_world(env, n=300)
     d1 = tc.start(env, w)
     wait_for(lambda: not env.get("/v1/status").get(
