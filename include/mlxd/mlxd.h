@@ -1171,9 +1171,10 @@ MLXD_EXPORT int mlxd_cache_add(struct mlxd_client *c, const char *uri,
 
 /*
  * Delete a model's files (a ref from mlxd_cache_list(), or a name), never a
- * blob something else still uses; "file:///folder" forgets an added folder.
- * Fails with MLXD_EAPI, code "in_use", while a linked app uses it, unless
- * force.
+ * blob something else still uses; "file:///folder" forgets an added folder,
+ * and so does a local: model (no file is deleted; see
+ * mlxd_cache_remove_flags()). Fails with MLXD_EAPI, code "in_use", while a
+ * linked app uses it, unless force.
  */
 MLXD_EXPORT int mlxd_cache_remove(struct mlxd_client *c, const char *model,
 		    bool force, char **jobp);
