@@ -567,6 +567,72 @@ test_detect(void **state)
 	modelstore_roots_free(&roots);
 }
 
+/*
+ * Hostile neighbours: a user's files named like partials in LM Studio and
+ * local folders, an HF snapshot folder and a local model that are symlinks
+ * to a folder outside every store, and a stale temp name reached through
+ * that link. Roles follow where files really are; no user file is a
+ * cleanup candidate.
+ */
+static void
+test_hostile_roles(void **state)
+{
+	struct modelstore_roots	 roots;
+	struct modelstore_index	*idx = NULL;
+	const struct modelstore_file *f;
+	char			 p[PATH_MAX], q[PATH_MAX];
+	long			 fi;
+	size_t			 i;
+
+	(void)state;
+	fx_fmt(p, sizeof(p), "%s/outside/snapdir/mydoc.bin", fx.root);
+	fx_write(p, fx.a, fx.sa);
+	fx_fmt(p, sizeof(p), "%s/outside/snapdir/.w.gguf.mlxd-tmp-1-2",
+	    fx.root);
+	fx_write(p, "x", 1);
+	fx_age(p, 3);
+	fx_fmt(p, sizeof(p), "%s/outside/snapdir", fx.root);
+	fx_fmt(q, sizeof(q), "%s/models--org--evil/snapshots/"
+	    "4444444444444444444444444444444444444444", fx.hub);
+	fx_symlink(p, q);
+	fx_fmt(q, sizeof(q), "%s/linked", fx.local);
+	fx_symlink(p, q);
+	fx_fmt(p, sizeof(p), "%s/pub/tiny-GGUF/tiny-partial-merge-q4.gguf",
+	    fx.lms);
+	fx_write(p, fx.b, fx.sb);
+	fx_age(p, 3);
+	fx_fmt(p, sizeof(p), "%s/paper.download", fx.local);
+	fx_write(p, "%PDF", 4);
+	fx_age(p, 3);
+	fx_fmt(p, sizeof(p), "%s/mine/notes-partial.txt", fx.local);
+	fx_write(p, "notes", 5);
+	fx_age(p, 3);
+
+	fx_roots(&fx, &roots);
+	assert_int_equal(modelstore_scan(&roots, NULL, NULL, NULL, &idx), 0);
+	modelstore_roots_free(&roots);
+	REQUIRE(idx);
+	assert_true((fi = file_at(idx, "outside/snapdir/mydoc.bin")) >= 0);
+	assert_int_equal(idx->files[fi].role, MODELSTORE_ROLE_EXTERNAL);
+	for (i = 0; i < idx->nfiles; i++) {
+		f = &idx->files[i];
+		if (strstr(f->path, "/outside/") != NULL)
+			assert_int_equal(f->role, MODELSTORE_ROLE_EXTERNAL);
+	}
+	fi = file_at(idx, "lms/models/pub/tiny-GGUF/tiny-partial-merge-q4.gguf");
+	assert_true(fi >= 0);
+	assert_int_equal(idx->files[fi].role, MODELSTORE_ROLE_LMSTUDIO);
+	assert_true(file_at(idx, "local/paper.download") >= 0);
+	assert_true(file_at(idx, "local/mine/notes-partial.txt") >= 0);
+	for (i = 0; i < idx->ncleanup; i++) {
+		assert_null(strstr(idx->cleanup[i].path, "/outside/"));
+		assert_null(strstr(idx->cleanup[i].path, "tiny-partial"));
+		assert_null(strstr(idx->cleanup[i].path, "paper.download"));
+		assert_null(strstr(idx->cleanup[i].path, "notes-partial"));
+	}
+	modelstore_index_free(idx);
+}
+
 int
 main(void)
 {
@@ -583,6 +649,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_detect, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_hf_shared_and_dup_roots,
 		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_hostile_roles, setup,
+		    teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
