@@ -49,7 +49,6 @@
 #define MIG_ARRAY_TOO_LARGE	-307
 #endif
 
-#define NS_PER_S		1000000000LL
 #define METRICS_DARWIN_MAXCPU	256
 #define METRICS_DARWIN_MAXDVFS	64
 #define METRICS_DARWIN_MAXHID	64
@@ -123,6 +122,7 @@ struct metrics_backend {
 	struct metrics_ioreport	 ior;
 	struct metrics_energy	 energy[METRICS_NRAILS];
 	float			 gpu_mhz;	/* held between reads */
+	float			 gpu_active;	/* GPUPH active %, held */
 	int64_t			 window_ns;
 
 	struct metrics_hid	 hid;
@@ -156,11 +156,13 @@ metrics_darwin_num(CFTypeRef n, int64_t *vp)
 static int
 metrics_darwin_sysctl_int(const char *name, int *vp)
 {
-	int	v = 0;
+	int	v = 0, rc;
 	size_t	len = sizeof(v);
 
-	if (sysctlbyname(name, &v, &len, NULL, 0) != 0 || len != sizeof(v))
-		return -errno;
+	errno = 0;
+	rc = sysctlbyname(name, &v, &len, NULL, 0);
+	if ((rc = metrics_darwin_sysctl_rc(rc, errno, len, sizeof(v))) != 0)
+		return rc;
 	*vp = v;
 	return 0;
 }
@@ -234,14 +236,21 @@ metrics_darwin_clusters(struct metrics_backend *b)
 	    NULL, b->ncpu, b->levels, b->nlevels, b->map, b->labels);
 }
 
-/* The GPU's DVFS table from the pmgr node (for frequency). */
+/*
+ * The GPU's DVFS table from the pmgr node (for frequency): the first of
+ * voltage-states9 and voltage-states9-sram that passes the sanity check.
+ */
 static void
 metrics_darwin_dvfs(struct metrics_backend *b)
 {
+	static const char	*const keys[] = { "voltage-states9",
+				    "voltage-states9-sram" };
 	io_iterator_t		 it = IO_OBJECT_NULL;
 	io_registry_entry_t	 e;
 	io_name_t		 name;
+	CFStringRef		 key;
 	CFTypeRef		 d;
+	size_t			 i;
 
 	if (IOServiceGetMatchingServices(MACH_PORT_NULL,
 	    IOServiceMatching("AppleARMIODevice"), &it) != KERN_SUCCESS)
@@ -250,19 +259,27 @@ metrics_darwin_dvfs(struct metrics_backend *b)
 		if (b->ndvfs == 0 &&
 		    IORegistryEntryGetName(e, name) == KERN_SUCCESS &&
 		    strcmp(name, "pmgr") == 0) {
-			d = IORegistryEntryCreateCFProperty(e,
-			    CFSTR("voltage-states9"), kCFAllocatorDefault, 0);
-			if (d == NULL)
-				d = IORegistryEntryCreateCFProperty(e,
-				    CFSTR("voltage-states9-sram"),
+			for (i = 0; i < 2 && b->ndvfs == 0; i++) {
+				key = CFStringCreateWithCString(
+				    kCFAllocatorDefault, keys[i],
+				    kCFStringEncodingUTF8);
+				if (key == NULL)
+					break;
+				d = IORegistryEntryCreateCFProperty(e, key,
 				    kCFAllocatorDefault, 0);
-			if (d != NULL && CFGetTypeID(d) == CFDataGetTypeID())
-				b->ndvfs = metrics_darwin_dvfs_parse(
-				    CFDataGetBytePtr(d),
-				    (size_t)CFDataGetLength(d), b->dvfs,
-				    METRICS_DARWIN_MAXDVFS);
-			if (d != NULL)
-				CFRelease(d);
+				CFRelease(key);
+				if (d != NULL && CFGetTypeID(d) ==
+				    CFDataGetTypeID())
+					b->ndvfs = metrics_darwin_dvfs_parse(
+					    CFDataGetBytePtr(d),
+					    (size_t)CFDataGetLength(d),
+					    b->dvfs, METRICS_DARWIN_MAXDVFS);
+				if (d != NULL)
+					CFRelease(d);
+			}
+			if (b->ndvfs == 0)
+				log_info("metrics: no plausible GPU frequency "
+				    "table; GPU MHz will be null");
 		}
 		IOObjectRelease(e);
 	}
@@ -332,8 +349,8 @@ fail:
 	memset(r, 0, sizeof(*r));
 }
 
-/* GPUPH residency of one channel into an average MHz. */
-static float
+/* GPUPH residency of one channel: average MHz and active %. */
+static void
 metrics_darwin_gpuph(struct metrics_backend *b, CFDictionaryRef ch)
 {
 	struct metrics_ioreport	*r = &b->ior;
@@ -344,13 +361,15 @@ metrics_darwin_gpuph(struct metrics_backend *b, CFDictionaryRef ch)
 
 	n = r->state_count(ch);
 	if (n <= 0 || n > 32)
-		return NAN;
+		return;
 	for (i = 0; i < n; i++) {
 		np[i] = metrics_darwin_cstr(r->state_name(ch, i), names[i],
 		    sizeof(names[i])) ? names[i] : NULL;
 		res[i] = r->residency(ch, i);
 	}
-	return metrics_darwin_gpu_mhz(np, res, n, b->dvfs, b->ndvfs);
+	b->gpu_mhz = b->ndvfs > 0 ? metrics_darwin_gpu_mhz(np, res, n,
+	    b->dvfs, b->ndvfs) : NAN;
+	b->gpu_active = metrics_darwin_gpu_active(np, res, n);
 }
 
 /* One IOReport delta: power into the energy windows, GPU frequency. */
@@ -362,9 +381,9 @@ metrics_darwin_ioreport_sample(struct metrics_backend *b, int64_t mono)
 	CFArrayRef		 chans;
 	CFIndex			 i, n;
 	char			 group[64], sub[64], name[64], unit[16];
-	double			 j[METRICS_NRAILS], x;
-	bool			 has[METRICS_NRAILS] = { false };
-	int			 rail, k;
+	struct metrics_darwin_energy_acc acc;
+	double			 x;
+	int			 k;
 
 	if (r->sub == NULL)
 		return;
@@ -372,6 +391,15 @@ metrics_darwin_ioreport_sample(struct metrics_backend *b, int64_t mono)
 		return;
 	if ((cur = r->samples(r->sub, r->subscribed, NULL)) == NULL)
 		return;
+	/* After a sleep, start over rather than average across it. */
+	if (r->prev != NULL && metrics_darwin_window_stale(mono - r->prev_ns,
+	    (int64_t)METRICS_POWER_MAXWINDOW_MS * 1000000)) {
+		CFRelease(r->prev);
+		r->prev = NULL;
+		for (k = 0; k < METRICS_NRAILS; k++)
+			metrics_energy_reset(&b->energy[k]);
+		b->gpu_mhz = b->gpu_active = NAN;
+	}
 	if (r->prev == NULL) {
 		r->prev = cur;
 		r->prev_ns = mono;
@@ -386,8 +414,7 @@ metrics_darwin_ioreport_sample(struct metrics_backend *b, int64_t mono)
 	r->prev_ns = mono;
 	if (d == NULL)
 		return;
-	for (k = 0; k < METRICS_NRAILS; k++)
-		j[k] = 0;
+	metrics_darwin_energy_acc_init(&acc);
 	chans = CFDictionaryGetValue(d, CFSTR("IOReportChannels"));
 	n = chans != NULL && CFGetTypeID(chans) == CFArrayGetTypeID() ?
 	    CFArrayGetCount(chans) : 0;
@@ -398,26 +425,22 @@ metrics_darwin_ioreport_sample(struct metrics_backend *b, int64_t mono)
 		    sizeof(name)))
 			continue;
 		if (strcmp(group, "Energy Model") == 0) {
-			if ((rail = metrics_darwin_energy_rail(name)) < 0 ||
+			if (metrics_darwin_energy_rail(name, NULL) < 0 ||
 			    !metrics_darwin_cstr(r->unit(ch), unit,
 			    sizeof(unit)))
 				continue;
-			x = metrics_darwin_energy_joules(r->simple(ch, 0),
-			    unit);
-			if (isnan(x))
-				continue;
-			j[rail] += x;
-			has[rail] = true;
+			(void)metrics_darwin_energy_acc_add(&acc, name,
+			    r->simple(ch, 0), unit);
 		} else if (strcmp(group, "GPU Stats") == 0 &&
 		    metrics_darwin_cstr(r->subgroup(ch), sub, sizeof(sub)) &&
 		    strcmp(sub, "GPU Performance States") == 0 &&
-		    strcmp(name, "GPUPH") == 0 && b->ndvfs > 0)
-			b->gpu_mhz = metrics_darwin_gpuph(b, ch);
+		    strcmp(name, "GPUPH") == 0)
+			metrics_darwin_gpuph(b, ch);
 	}
 	CFRelease(d);
 	for (k = 0; k < METRICS_NRAILS; k++)
-		if (has[k])
-			(void)metrics_energy_add(&b->energy[k], j[k], mono,
+		if (!isnan(x = metrics_darwin_energy_acc_joules(&acc, k)))
+			(void)metrics_energy_add(&b->energy[k], x, mono,
 			    b->window_ns,
 			    (int64_t)METRICS_POWER_MAXWINDOW_MS * 1000000);
 }
@@ -528,7 +551,7 @@ metrics_backend_open(const char *root, struct metrics_backend **bp)
 	b = xcalloc(1, sizeof(*b));
 	b->host = mach_host_self();
 	b->window_ns = (int64_t)METRICS_POWER_WINDOW_MS * 1000000;
-	b->gpu_mhz = b->cpu_temp = b->gpu_temp = NAN;
+	b->gpu_mhz = b->gpu_active = b->cpu_temp = b->gpu_temp = NAN;
 	for (k = 0; k < METRICS_NRAILS; k++)
 		metrics_energy_reset(&b->energy[k]);
 	if (host_page_size(b->host, &ps) != KERN_SUCCESS || ps == 0)
@@ -581,7 +604,7 @@ metrics_darwin_memory_sample(struct metrics_backend *b, int64_t mono,
 	struct metrics_sample	 m;
 	kern_return_t		 kr;
 
-	if (!b->mem_ok || mono - b->mem_ns >= NS_PER_S) {
+	if (metrics_darwin_mem_due(b->mem_ok, b->mem_ns, mono)) {
 		b->mem_ns = mono;
 		memset(raw, 0, sizeof(raw));
 		count = HOST_VM_INFO64_COUNT;
@@ -724,6 +747,8 @@ metrics_backend_sample(struct metrics_backend *b, struct metrics_sample *s)
 	metrics_darwin_gpu_sample(b, s);
 	metrics_darwin_ioreport_sample(b, mono);
 	s->gpu_mhz = b->gpu_mhz;
+	/* Device Utilization % flips 0/100 on M4 Pro: check with GPUPH. */
+	s->gpu_pct = metrics_darwin_gpu_pct(s->gpu_pct, b->gpu_active);
 	for (k = 0; k < METRICS_NRAILS; k++)
 		s->power_w[k] = b->energy[k].watts;
 	/* macOS 27 froze CPU and DRAM energy at 0 on many machines. */
