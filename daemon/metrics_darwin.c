@@ -3,9 +3,10 @@
  * metrics_darwin.c: the macOS metrics backend, unprivileged: mach
  * (host_statistics64, host_processor_info), sysctl, the IORegistry
  * (IOAccelerator statistics, cpu cluster types, pmgr frequency tables),
- * IOReport (Energy Model power, GPU residency) loaded with dlopen(), IOHID
- * temperature services looked up with dlsym(), and notify(3) for thermal
- * pressure.
+ * IOReport (Energy Model power, GPU residency) loaded with dlopen(), the
+ * SMC (smc_darwin.c: die temperatures on M2 and later, system power), IOHID
+ * temperature services looked up with dlsym() (die temperatures on M1,
+ * whose SMC has no such keys), and notify(3) for thermal pressure.
  *
  * This file only gathers raw values; every formula is in
  * metrics_darwin_calc.c, which the unit tests check on any OS. Each source
@@ -13,7 +14,6 @@
  * cost a few milliseconds, so they are read at most once per power window
  * and held in between; memory counters are read at most once a second,
  * because the kernel rate-limits host_statistics64 for non-Apple processes.
- * System power (SMC "PSTR") is not read yet and stays null.
  */
 #include "config.h"
 
@@ -42,6 +42,7 @@
 #include "log.h"
 #include "metrics.h"
 #include "metrics_darwin_calc.h"
+#include "smc.h"
 #include "timeutil.h"
 #include "xmalloc.h"
 
@@ -126,8 +127,9 @@ struct metrics_backend {
 	int64_t			 window_ns;
 
 	struct metrics_hid	 hid;
+	struct smc		*smc;
 	int64_t			 temp_ns;
-	float			 cpu_temp, gpu_temp;
+	float			 cpu_temp, gpu_temp, sys_w;
 
 	int			 thermal_token;
 	bool			 thermal_ok;
@@ -552,6 +554,7 @@ metrics_backend_open(const char *root, struct metrics_backend **bp)
 	b->host = mach_host_self();
 	b->window_ns = (int64_t)METRICS_POWER_WINDOW_MS * 1000000;
 	b->gpu_mhz = b->gpu_active = b->cpu_temp = b->gpu_temp = NAN;
+	b->sys_w = NAN;
 	for (k = 0; k < METRICS_NRAILS; k++)
 		metrics_energy_reset(&b->energy[k]);
 	if (host_page_size(b->host, &ps) != KERN_SUCCESS || ps == 0)
@@ -577,7 +580,11 @@ metrics_backend_open(const char *root, struct metrics_backend **bp)
 	    IOServiceMatching("IOAccelerator"));
 	metrics_darwin_dvfs(b);
 	metrics_darwin_ioreport_open(b);
-	metrics_darwin_hid_open(b);
+	/* SMC die keys from M2 on; IOHID's die sensors exist on M1 only. */
+	if (smc_open(&b->smc) != 0)
+		log_info("metrics: no SMC; system power will be null");
+	if (!smc_has_cpu_temps(b->smc))
+		metrics_darwin_hid_open(b);
 	b->thermal_ok = notify_register_check(
 	    "com.apple.system.thermalpressurelevel", &b->thermal_token) ==
 	    NOTIFY_STATUS_OK;
@@ -757,13 +764,18 @@ metrics_backend_sample(struct metrics_backend *b, struct metrics_sample *s)
 	s->power_w[METRICS_RAIL_DRAM] = metrics_darwin_power_check(
 	    s->power_w[METRICS_RAIL_DRAM], s->cpu_pct);
 
-	if (b->hid.nsvc > 0 && (b->nsamples == 0 ||
+	if ((b->smc != NULL || b->hid.nsvc > 0) && (b->nsamples == 0 ||
 	    mono - b->temp_ns >= b->window_ns)) {
-		metrics_darwin_hid_sample(b);
+		if (smc_has_cpu_temps(b->smc))
+			smc_temps(b->smc, &b->cpu_temp, &b->gpu_temp);
+		else if (b->hid.nsvc > 0)
+			metrics_darwin_hid_sample(b);
+		b->sys_w = smc_system_power(b->smc);
 		b->temp_ns = mono;
 	}
 	s->cpu_temp_c = b->cpu_temp;
 	s->gpu_temp_c = b->gpu_temp;
+	s->power_w[METRICS_RAIL_SYSTEM] = b->sys_w;
 
 	if (b->thermal_ok && notify_get_state(b->thermal_token, &state) ==
 	    NOTIFY_STATUS_OK)
@@ -847,6 +859,7 @@ metrics_backend_close(struct metrics_backend *b)
 		CFRelease(r->wanted);
 		dlclose(r->lib);
 	}
+	smc_close(b->smc);
 	for (i = 0; i < b->hid.nsvc; i++)
 		CFRelease(b->hid.svc[i]);
 	if (b->hid.client != NULL)
