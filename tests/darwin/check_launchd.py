@@ -6,6 +6,8 @@
   Standard process (Background throttles CPU and I/O), needs no placeholder
   besides the @BINDIR@ meson fills in, and opens its log from $HOME (launchd
   expands neither ~ nor $HOME in StandardOutPath).
+- The Makefile's sanitizer run does not pass detect_leaks=1 on macOS (Apple
+  clang's AddressSanitizer has no LeakSanitizer and aborts on it).
 - mlxbar's "Start mlxd" script, run by /bin/sh against a fake launchctl that
   behaves like launchd's: `bootstrap` of a loaded agent fails with 5, a
   service that is not loaded is not found (113). The usual state after a
@@ -141,7 +143,23 @@ def check_start():
           "agent not loaded: print, bootstrap, kickstart: %r" % calls)
 
 
+def check_makefile():
+    # `make -n` only prints the recipes; UNAME=Darwin selects the macOS
+    # branch of the Makefile.
+    out = {}
+    for uname in ("Darwin", "Linux"):
+        p = subprocess.run(["make", "-n", "-C", ROOT, "UNAME=" + uname,
+                            "ASAN_BUILD=/nonexistent", "test-asan"],
+                           capture_output=True, text=True)
+        out[uname] = [l for l in p.stdout.splitlines() if "ASAN_OPTIONS" in l]
+    check(out["Darwin"] and "detect_leaks" not in out["Darwin"][0],
+          "macOS: no detect_leaks for Apple clang: %r" % out["Darwin"])
+    check(out["Linux"] and "detect_leaks=1" in out["Linux"][0],
+          "Linux: leaks still checked: %r" % out["Linux"])
+
+
 check_plist()
 check_start()
+check_makefile()
 print("%d failed" % failures)
 sys.exit(1 if failures else 0)
