@@ -454,9 +454,12 @@ metrics_darwin_gpu_pct(float device, float residency)
 int
 metrics_darwin_temp_kind(const char *product)
 {
+	/*
+	 * M1's CPU cluster sensors. "PMU tdie*" (every generation) measure
+	 * the power manager's die, not the CPU clusters: not used.
+	 */
 	if (strncmp(product, "pACC MTR Temp Sensor", 20) == 0 ||
-	    strncmp(product, "eACC MTR Temp Sensor", 20) == 0 ||
-	    strncmp(product, "PMU tdie", 8) == 0)
+	    strncmp(product, "eACC MTR Temp Sensor", 20) == 0)
 		return 1;
 	if (strncmp(product, "GPU MTR Temp Sensor", 19) == 0)
 		return 2;

@@ -597,7 +597,7 @@ test_darwin_gpu(void **state)
 
 	assert_int_equal(metrics_darwin_temp_kind("pACC MTR Temp Sensor4"), 1);
 	assert_int_equal(metrics_darwin_temp_kind("eACC MTR Temp Sensor0"), 1);
-	assert_int_equal(metrics_darwin_temp_kind("PMU tdie3"), 1);
+	assert_int_equal(metrics_darwin_temp_kind("PMU tdie3"), 0);
 	assert_int_equal(metrics_darwin_temp_kind("GPU MTR Temp Sensor1"), 2);
 	assert_int_equal(metrics_darwin_temp_kind("NAND CH0 temp"), 0);
 	assert_int_equal(metrics_darwin_temp_kind("gas gauge battery"), 0);
