@@ -134,6 +134,8 @@ struct metrics_backend {
 	int			 thermal_token;
 	bool			 thermal_ok;
 	uint64_t		 nsamples;
+	int64_t			 last_ns;	/* previous sample, monotonic */
+	int64_t			 tick_ns;	/* shortest gap between samples */
 };
 
 /* A CFString as UTF-8 into buf; false if it does not convert. */
@@ -374,9 +376,13 @@ metrics_darwin_gpuph(struct metrics_backend *b, CFDictionaryRef ch)
 	b->gpu_active = metrics_darwin_gpu_active(np, res, n);
 }
 
-/* One IOReport delta: power into the energy windows, GPU frequency. */
+/*
+ * One IOReport delta: power into the energy windows, GPU frequency. After a
+ * sleep (slept) the interval is dropped and the windows restart.
+ */
 static void
-metrics_darwin_ioreport_sample(struct metrics_backend *b, int64_t mono)
+metrics_darwin_ioreport_sample(struct metrics_backend *b, int64_t mono,
+    bool slept)
 {
 	struct metrics_ioreport	*r = &b->ior;
 	CFDictionaryRef		 cur, d, ch;
@@ -389,19 +395,18 @@ metrics_darwin_ioreport_sample(struct metrics_backend *b, int64_t mono)
 
 	if (r->sub == NULL)
 		return;
-	if (r->prev != NULL && mono - r->prev_ns < b->window_ns)
-		return;
-	if ((cur = r->samples(r->sub, r->subscribed, NULL)) == NULL)
-		return;
 	/* After a sleep, start over rather than average across it. */
-	if (r->prev != NULL && metrics_darwin_window_stale(mono - r->prev_ns,
-	    (int64_t)METRICS_POWER_MAXWINDOW_MS * 1000000)) {
+	if (slept && r->prev != NULL) {
 		CFRelease(r->prev);
 		r->prev = NULL;
 		for (k = 0; k < METRICS_NRAILS; k++)
 			metrics_energy_reset(&b->energy[k]);
 		b->gpu_mhz = b->gpu_active = NAN;
 	}
+	if (r->prev != NULL && mono - r->prev_ns < b->window_ns)
+		return;
+	if ((cur = r->samples(r->sub, r->subscribed, NULL)) == NULL)
+		return;
 	if (r->prev == NULL) {
 		r->prev = cur;
 		r->prev_ns = mono;
@@ -729,12 +734,20 @@ metrics_backend_sample(struct metrics_backend *b, struct metrics_sample *s)
 	struct xsw_usage	 sw;
 	double			 la[3];
 	uint64_t		 state;
-	int64_t			 mono;
+	int64_t			 mono, gap;
 	size_t			 len;
 	int			 lvl, k;
+	bool			 slept = false;
 
 	metrics_sample_init(s, timeutil_now_ns());
 	mono = (int64_t)timeutil_mono_ns();
+	if (b->nsamples > 0 && (gap = mono - b->last_ns) > 0) {
+		slept = metrics_darwin_window_stale(gap, b->tick_ns,
+		    (int64_t)METRICS_POWER_MAXWINDOW_MS * 1000000);
+		if (!slept && (b->tick_ns == 0 || gap < b->tick_ns))
+			b->tick_ns = gap;
+	}
+	b->last_ns = mono;
 
 	metrics_darwin_memory_sample(b, mono, s);
 	len = sizeof(sw);
@@ -752,7 +765,7 @@ metrics_backend_sample(struct metrics_backend *b, struct metrics_sample *s)
 			s->load[k] = (float)la[k];
 
 	metrics_darwin_gpu_sample(b, s);
-	metrics_darwin_ioreport_sample(b, mono);
+	metrics_darwin_ioreport_sample(b, mono, slept);
 	s->gpu_mhz = b->gpu_mhz;
 	/* Device Utilization % flips 0/100 on M4 Pro: check with GPUPH. */
 	s->gpu_pct = metrics_darwin_gpu_pct(s->gpu_pct, b->gpu_active);

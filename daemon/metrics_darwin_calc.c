@@ -317,11 +317,11 @@ metrics_darwin_energy_acc_joules(const struct metrics_darwin_energy_acc *a,
 	return NAN;
 }
 
-/* Whether an IOReport window spans a sleep (or no time at all). */
+/* Whether the gap between two samples spans a sleep. */
 bool
-metrics_darwin_window_stale(int64_t gap_ns, int64_t max_ns)
+metrics_darwin_window_stale(int64_t gap_ns, int64_t tick_ns, int64_t max_ns)
 {
-	return gap_ns <= 0 || gap_ns > max_ns;
+	return gap_ns > max_ns && (tick_ns <= 0 || gap_ns > 3 * tick_ns);
 }
 
 /* Whether memory counters are due again. */

@@ -132,12 +132,15 @@ double	metrics_darwin_energy_acc_joules(
 	    const struct metrics_darwin_energy_acc *a, int rail);
 
 /*
- * Whether an IOReport window must be dropped and restarted: the gap since
- * the previous sample exceeds max_ns (the machine slept; CLOCK_MONOTONIC
- * counts sleep on macOS and the energy would be spread over it), or the
- * clock did not advance.
+ * Whether the machine slept between two samples, so that energy windows
+ * must restart: CLOCK_MONOTONIC counts sleep on macOS, and the first window
+ * after a wake would spread its energy over the whole sleep. gap_ns is the
+ * time since the previous sample, tick_ns the shortest gap seen so far (the
+ * sampling interval; 0 if unknown). Stale when the gap exceeds both max_ns
+ * (the longest power window) and three ticks.
  */
-bool	metrics_darwin_window_stale(int64_t gap_ns, int64_t max_ns);
+bool	metrics_darwin_window_stale(int64_t gap_ns, int64_t tick_ns,
+	    int64_t max_ns);
 
 /*
  * Whether memory counters are due: never read, or at least

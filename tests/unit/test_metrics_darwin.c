@@ -435,10 +435,16 @@ test_timing(void **state)
 	struct metrics_energy	e;
 
 	(void)state;
-	assert_false(metrics_darwin_window_stale(2000 * ms, max));
-	assert_false(metrics_darwin_window_stale(max, max));
-	assert_true(metrics_darwin_window_stale(3600000 * ms, max));
-	assert_true(metrics_darwin_window_stale(0, max));
+	/* 1 s sampling: a one-hour gap is a sleep, a late tick is not. */
+	assert_false(metrics_darwin_window_stale(2000 * ms, 1000 * ms, max));
+	assert_false(metrics_darwin_window_stale(max, 1000 * ms, max));
+	assert_true(metrics_darwin_window_stale(3600000 * ms, 1000 * ms, max));
+	assert_true(metrics_darwin_window_stale(3600000 * ms, 0, max));
+	assert_false(metrics_darwin_window_stale(0, 1000 * ms, max));
+	/* 60 s sampling (metrics.interval_ms allows it): 60 s is normal. */
+	assert_false(metrics_darwin_window_stale(61000 * ms, 60000 * ms, max));
+	assert_true(metrics_darwin_window_stale(3600000 * ms, 60000 * ms,
+	    max));
 
 	/*
 	 * What re-baselining avoids: 40 J over a 2 s window is 20 W; the same
