@@ -204,7 +204,11 @@ float	metrics_darwin_gpu_active(const char *const *names,
 #define METRICS_DARWIN_GPU_FLIP	25.0f
 float	metrics_darwin_gpu_pct(float device, float residency);
 
-/* 1 for a CPU, 2 for a GPU IOHID temperature "Product" name, else 0. */
+/*
+ * 1 for a CPU ("pACC/eACC MTR Temp Sensor*", M1 only), 2 for a GPU ("GPU
+ * MTR Temp Sensor*") IOHID temperature "Product" name, else 0 ("PMU tdie*"
+ * and the rest are not CPU or GPU sensors).
+ */
 int	metrics_darwin_temp_kind(const char *product);
 
 /* Whether a temperature reading is plausible (0 < t <= 150 °C). */
