@@ -247,6 +247,103 @@ test_smc_m2max_gated(void **state)
 	assert_false(smc_temp_ok(NAN));
 }
 
+/* Type names in the fixture files: "flt_" is "flt ". */
+static uint32_t
+fixture_type(const char *t)
+{
+	char	buf[5];
+	size_t	i;
+
+	for (i = 0; i < 4 && t[i] != '\0'; i++)
+		buf[i] = t[i] == '_' ? ' ' : t[i];
+	buf[i] = '\0';
+	return smc_key(buf);
+}
+
+/*
+ * Average a tests/fixtures/smc/CHIP.txt dump (one "KEY TYPE HEXBYTES"
+ * per line) the way smc_darwin.c does: decode, keep die temperature keys,
+ * drop placeholders. *ncpup and *ngpup get how many readings counted.
+ */
+static void
+smc_fixture(const char *chip, double *cpup, double *gpup, int *ncpup,
+    int *ngpup)
+{
+	char		 path[1024], line[256], key[8], type[8], hex[80];
+	uint32_t	 keys[256], types[256];
+	double		 vals[256];
+	uint8_t		 b[32];
+	unsigned int	 x;
+	size_t		 n = 0, i, nb;
+	FILE		*f;
+
+	snprintf(path, sizeof(path), "%s/smc/%s.txt", FIXTURES, chip);
+	if ((f = fopen(path, "r")) == NULL)
+		fail_msg("cannot open %s", path);
+	*ncpup = *ngpup = 0;
+	while (fgets(line, sizeof(line), f) != NULL && n < 256) {
+		if (line[0] == '#' ||
+		    sscanf(line, "%7s %7s %79s", key, type, hex) != 3)
+			continue;
+		for (nb = 0; nb < sizeof(b) && hex[2 * nb] != '\0'; nb++) {
+			assert_int_equal(sscanf(hex + 2 * nb, "%2x", &x), 1);
+			b[nb] = (uint8_t)x;
+		}
+		keys[n] = smc_key(key);
+		types[n] = fixture_type(type);
+		if (smc_decode(types[n], b, (uint32_t)nb, &vals[n]) != 0)
+			continue;	/* ioft and other types: not used */
+		switch (smc_temp_kind(keys[n], types[n])) {
+		case SMC_TEMP_CPU:
+			*ncpup += smc_temp_ok(vals[n]);
+			break;
+		case SMC_TEMP_GPU:
+			*ngpup += smc_temp_ok(vals[n]);
+			break;
+		}
+		n++;
+	}
+	fclose(f);
+	for (i = 0; i < n; i++)
+		assert_int_not_equal(keys[i], 0);
+	smc_temp_average(keys, types, vals, n, cpup, gpup);
+}
+
+/*
+ * Whole-chip SMC dumps from dkorunic/iSMC's published reports (see the
+ * header of each fixture): M1 Pro, M2, M3 Pro and M4 Pro all have Tp/Te/Tg
+ * "flt " keys. On the M4 Pro, Tp1i-Tp2X are placeholders (-4, 0, 1.5, 2.2,
+ * 5.2): a "> 0" filter would count 3 of them and read 59.84 °C instead of
+ * 62.84. On the M3 Pro, Tf1x/Tf2x hold GPU and non-temperature values
+ * (-15.8, 0.02, 1.0, 3.2, 70.8) and stay out.
+ */
+static void
+test_smc_generations(void **state)
+{
+	static const struct {
+		const char	*chip;
+		double		 cpu, gpu;
+		int		 ncpu, ngpu;
+	} want[] = {
+		{ "m1-pro", 33.1124, 31.3884, 33, 4 },
+		{ "m2", 35.8046, 33.7363, 30, 6 },
+		{ "m3-pro", 45.0733, 34.0538, 61, 18 },
+		{ "m4-pro", 62.8357, 52.2924, 57, 22 },
+	};
+	double	cpu, gpu;
+	int	ncpu, ngpu;
+	size_t	i;
+
+	(void)state;
+	for (i = 0; i < NELEM(want); i++) {
+		smc_fixture(want[i].chip, &cpu, &gpu, &ncpu, &ngpu);
+		assert_int_equal(ncpu, want[i].ncpu);
+		assert_int_equal(ngpu, want[i].ngpu);
+		assert_near(cpu, want[i].cpu, 1e-3);
+		assert_near(gpu, want[i].gpu, 1e-3);
+	}
+}
+
 /*
  * M1 Ultra, lablup/all-smi PR 424, sample 045: one ~0.5 s IOReport delta.
  * CPU comes as two DIE_n_ totals, ANE and DRAM per die, GPU in nJ.
@@ -477,6 +574,7 @@ main(void)
 		cmocka_unit_test(test_smc_m3),
 		cmocka_unit_test(test_smc_m4pro_gpu),
 		cmocka_unit_test(test_smc_m2max_gated),
+		cmocka_unit_test(test_smc_generations),
 		cmocka_unit_test(test_energy_m1ultra),
 		cmocka_unit_test(test_energy_names),
 		cmocka_unit_test(test_dvfs_m2ultra),
