@@ -206,7 +206,9 @@ main(int argc, char **argv)
 		fprintf(stderr, "mlxd: another mlxd is already running on %s\n",
 		    md.cfg->socket);
 		config_free(md.cfg);
-		return 1;
+		/* Success: launchd's KeepAlive and systemd's Restart=on-failure
+		 * would otherwise start a duplicate again and again. */
+		return 0;
 	}
 	log_info("mlxd: %s starting (pid %ld)", MLXD_VERSION, (long)getpid());
 	if (md.cfg->file != NULL)

@@ -3,9 +3,10 @@
  * metrics_darwin.c: the macOS metrics backend, unprivileged: mach
  * (host_statistics64, host_processor_info), sysctl, the IORegistry
  * (IOAccelerator statistics, cpu cluster types, pmgr frequency tables),
- * IOReport (Energy Model power, GPU residency) loaded with dlopen(), IOHID
- * temperature services looked up with dlsym(), and notify(3) for thermal
- * pressure.
+ * IOReport (Energy Model power, GPU residency) loaded with dlopen(), the
+ * SMC (smc_darwin.c: die temperatures on M2 and later, system power), IOHID
+ * temperature services looked up with dlsym() (die temperatures on M1,
+ * whose SMC has no such keys), and notify(3) for thermal pressure.
  *
  * This file only gathers raw values; every formula is in
  * metrics_darwin_calc.c, which the unit tests check on any OS. Each source
@@ -13,7 +14,6 @@
  * cost a few milliseconds, so they are read at most once per power window
  * and held in between; memory counters are read at most once a second,
  * because the kernel rate-limits host_statistics64 for non-Apple processes.
- * System power (SMC "PSTR") is not read yet and stays null.
  */
 #include "config.h"
 
@@ -42,6 +42,7 @@
 #include "log.h"
 #include "metrics.h"
 #include "metrics_darwin_calc.h"
+#include "smc.h"
 #include "timeutil.h"
 #include "xmalloc.h"
 
@@ -49,7 +50,6 @@
 #define MIG_ARRAY_TOO_LARGE	-307
 #endif
 
-#define NS_PER_S		1000000000LL
 #define METRICS_DARWIN_MAXCPU	256
 #define METRICS_DARWIN_MAXDVFS	64
 #define METRICS_DARWIN_MAXHID	64
@@ -123,15 +123,19 @@ struct metrics_backend {
 	struct metrics_ioreport	 ior;
 	struct metrics_energy	 energy[METRICS_NRAILS];
 	float			 gpu_mhz;	/* held between reads */
+	float			 gpu_active;	/* GPUPH active %, held */
 	int64_t			 window_ns;
 
 	struct metrics_hid	 hid;
+	struct smc		*smc;
 	int64_t			 temp_ns;
-	float			 cpu_temp, gpu_temp;
+	float			 cpu_temp, gpu_temp, sys_w;
 
 	int			 thermal_token;
 	bool			 thermal_ok;
 	uint64_t		 nsamples;
+	int64_t			 last_ns;	/* previous sample, monotonic */
+	int64_t			 tick_ns;	/* shortest gap between samples */
 };
 
 /* A CFString as UTF-8 into buf; false if it does not convert. */
@@ -156,11 +160,13 @@ metrics_darwin_num(CFTypeRef n, int64_t *vp)
 static int
 metrics_darwin_sysctl_int(const char *name, int *vp)
 {
-	int	v = 0;
+	int	v = 0, rc;
 	size_t	len = sizeof(v);
 
-	if (sysctlbyname(name, &v, &len, NULL, 0) != 0 || len != sizeof(v))
-		return -errno;
+	errno = 0;
+	rc = sysctlbyname(name, &v, &len, NULL, 0);
+	if ((rc = metrics_darwin_sysctl_rc(rc, errno, len, sizeof(v))) != 0)
+		return rc;
 	*vp = v;
 	return 0;
 }
@@ -234,14 +240,21 @@ metrics_darwin_clusters(struct metrics_backend *b)
 	    NULL, b->ncpu, b->levels, b->nlevels, b->map, b->labels);
 }
 
-/* The GPU's DVFS table from the pmgr node (for frequency). */
+/*
+ * The GPU's DVFS table from the pmgr node (for frequency): the first of
+ * voltage-states9 and voltage-states9-sram that passes the sanity check.
+ */
 static void
 metrics_darwin_dvfs(struct metrics_backend *b)
 {
+	static const char	*const keys[] = { "voltage-states9",
+				    "voltage-states9-sram" };
 	io_iterator_t		 it = IO_OBJECT_NULL;
 	io_registry_entry_t	 e;
 	io_name_t		 name;
+	CFStringRef		 key;
 	CFTypeRef		 d;
+	size_t			 i;
 
 	if (IOServiceGetMatchingServices(MACH_PORT_NULL,
 	    IOServiceMatching("AppleARMIODevice"), &it) != KERN_SUCCESS)
@@ -250,19 +263,27 @@ metrics_darwin_dvfs(struct metrics_backend *b)
 		if (b->ndvfs == 0 &&
 		    IORegistryEntryGetName(e, name) == KERN_SUCCESS &&
 		    strcmp(name, "pmgr") == 0) {
-			d = IORegistryEntryCreateCFProperty(e,
-			    CFSTR("voltage-states9"), kCFAllocatorDefault, 0);
-			if (d == NULL)
-				d = IORegistryEntryCreateCFProperty(e,
-				    CFSTR("voltage-states9-sram"),
+			for (i = 0; i < 2 && b->ndvfs == 0; i++) {
+				key = CFStringCreateWithCString(
+				    kCFAllocatorDefault, keys[i],
+				    kCFStringEncodingUTF8);
+				if (key == NULL)
+					break;
+				d = IORegistryEntryCreateCFProperty(e, key,
 				    kCFAllocatorDefault, 0);
-			if (d != NULL && CFGetTypeID(d) == CFDataGetTypeID())
-				b->ndvfs = metrics_darwin_dvfs_parse(
-				    CFDataGetBytePtr(d),
-				    (size_t)CFDataGetLength(d), b->dvfs,
-				    METRICS_DARWIN_MAXDVFS);
-			if (d != NULL)
-				CFRelease(d);
+				CFRelease(key);
+				if (d != NULL && CFGetTypeID(d) ==
+				    CFDataGetTypeID())
+					b->ndvfs = metrics_darwin_dvfs_parse(
+					    CFDataGetBytePtr(d),
+					    (size_t)CFDataGetLength(d),
+					    b->dvfs, METRICS_DARWIN_MAXDVFS);
+				if (d != NULL)
+					CFRelease(d);
+			}
+			if (b->ndvfs == 0)
+				log_info("metrics: no plausible GPU frequency "
+				    "table; GPU MHz will be null");
 		}
 		IOObjectRelease(e);
 	}
@@ -332,8 +353,8 @@ fail:
 	memset(r, 0, sizeof(*r));
 }
 
-/* GPUPH residency of one channel into an average MHz. */
-static float
+/* GPUPH residency of one channel: average MHz and active %. */
+static void
 metrics_darwin_gpuph(struct metrics_backend *b, CFDictionaryRef ch)
 {
 	struct metrics_ioreport	*r = &b->ior;
@@ -344,30 +365,44 @@ metrics_darwin_gpuph(struct metrics_backend *b, CFDictionaryRef ch)
 
 	n = r->state_count(ch);
 	if (n <= 0 || n > 32)
-		return NAN;
+		return;
 	for (i = 0; i < n; i++) {
 		np[i] = metrics_darwin_cstr(r->state_name(ch, i), names[i],
 		    sizeof(names[i])) ? names[i] : NULL;
 		res[i] = r->residency(ch, i);
 	}
-	return metrics_darwin_gpu_mhz(np, res, n, b->dvfs, b->ndvfs);
+	b->gpu_mhz = b->ndvfs > 0 ? metrics_darwin_gpu_mhz(np, res, n,
+	    b->dvfs, b->ndvfs) : NAN;
+	b->gpu_active = metrics_darwin_gpu_active(np, res, n);
 }
 
-/* One IOReport delta: power into the energy windows, GPU frequency. */
+/*
+ * One IOReport delta: power into the energy windows, GPU frequency. After a
+ * sleep (slept) the interval is dropped and the windows restart.
+ */
 static void
-metrics_darwin_ioreport_sample(struct metrics_backend *b, int64_t mono)
+metrics_darwin_ioreport_sample(struct metrics_backend *b, int64_t mono,
+    bool slept)
 {
 	struct metrics_ioreport	*r = &b->ior;
 	CFDictionaryRef		 cur, d, ch;
 	CFArrayRef		 chans;
 	CFIndex			 i, n;
 	char			 group[64], sub[64], name[64], unit[16];
-	double			 j[METRICS_NRAILS], x;
-	bool			 has[METRICS_NRAILS] = { false };
-	int			 rail, k;
+	struct metrics_darwin_energy_acc acc;
+	double			 x;
+	int			 k;
 
 	if (r->sub == NULL)
 		return;
+	/* After a sleep, start over rather than average across it. */
+	if (slept && r->prev != NULL) {
+		CFRelease(r->prev);
+		r->prev = NULL;
+		for (k = 0; k < METRICS_NRAILS; k++)
+			metrics_energy_reset(&b->energy[k]);
+		b->gpu_mhz = b->gpu_active = NAN;
+	}
 	if (r->prev != NULL && mono - r->prev_ns < b->window_ns)
 		return;
 	if ((cur = r->samples(r->sub, r->subscribed, NULL)) == NULL)
@@ -386,8 +421,7 @@ metrics_darwin_ioreport_sample(struct metrics_backend *b, int64_t mono)
 	r->prev_ns = mono;
 	if (d == NULL)
 		return;
-	for (k = 0; k < METRICS_NRAILS; k++)
-		j[k] = 0;
+	metrics_darwin_energy_acc_init(&acc);
 	chans = CFDictionaryGetValue(d, CFSTR("IOReportChannels"));
 	n = chans != NULL && CFGetTypeID(chans) == CFArrayGetTypeID() ?
 	    CFArrayGetCount(chans) : 0;
@@ -398,26 +432,22 @@ metrics_darwin_ioreport_sample(struct metrics_backend *b, int64_t mono)
 		    sizeof(name)))
 			continue;
 		if (strcmp(group, "Energy Model") == 0) {
-			if ((rail = metrics_darwin_energy_rail(name)) < 0 ||
+			if (metrics_darwin_energy_rail(name, NULL) < 0 ||
 			    !metrics_darwin_cstr(r->unit(ch), unit,
 			    sizeof(unit)))
 				continue;
-			x = metrics_darwin_energy_joules(r->simple(ch, 0),
-			    unit);
-			if (isnan(x))
-				continue;
-			j[rail] += x;
-			has[rail] = true;
+			(void)metrics_darwin_energy_acc_add(&acc, name,
+			    r->simple(ch, 0), unit);
 		} else if (strcmp(group, "GPU Stats") == 0 &&
 		    metrics_darwin_cstr(r->subgroup(ch), sub, sizeof(sub)) &&
 		    strcmp(sub, "GPU Performance States") == 0 &&
-		    strcmp(name, "GPUPH") == 0 && b->ndvfs > 0)
-			b->gpu_mhz = metrics_darwin_gpuph(b, ch);
+		    strcmp(name, "GPUPH") == 0)
+			metrics_darwin_gpuph(b, ch);
 	}
 	CFRelease(d);
 	for (k = 0; k < METRICS_NRAILS; k++)
-		if (has[k])
-			(void)metrics_energy_add(&b->energy[k], j[k], mono,
+		if (!isnan(x = metrics_darwin_energy_acc_joules(&acc, k)))
+			(void)metrics_energy_add(&b->energy[k], x, mono,
 			    b->window_ns,
 			    (int64_t)METRICS_POWER_MAXWINDOW_MS * 1000000);
 }
@@ -528,7 +558,8 @@ metrics_backend_open(const char *root, struct metrics_backend **bp)
 	b = xcalloc(1, sizeof(*b));
 	b->host = mach_host_self();
 	b->window_ns = (int64_t)METRICS_POWER_WINDOW_MS * 1000000;
-	b->gpu_mhz = b->cpu_temp = b->gpu_temp = NAN;
+	b->gpu_mhz = b->gpu_active = b->cpu_temp = b->gpu_temp = NAN;
+	b->sys_w = NAN;
 	for (k = 0; k < METRICS_NRAILS; k++)
 		metrics_energy_reset(&b->energy[k]);
 	if (host_page_size(b->host, &ps) != KERN_SUCCESS || ps == 0)
@@ -554,7 +585,11 @@ metrics_backend_open(const char *root, struct metrics_backend **bp)
 	    IOServiceMatching("IOAccelerator"));
 	metrics_darwin_dvfs(b);
 	metrics_darwin_ioreport_open(b);
-	metrics_darwin_hid_open(b);
+	/* SMC die keys from M2 on; IOHID's die sensors exist on M1 only. */
+	if (smc_open(&b->smc) != 0)
+		log_info("metrics: no SMC; system power will be null");
+	if (!smc_has_cpu_temps(b->smc))
+		metrics_darwin_hid_open(b);
 	b->thermal_ok = notify_register_check(
 	    "com.apple.system.thermalpressurelevel", &b->thermal_token) ==
 	    NOTIFY_STATUS_OK;
@@ -581,7 +616,7 @@ metrics_darwin_memory_sample(struct metrics_backend *b, int64_t mono,
 	struct metrics_sample	 m;
 	kern_return_t		 kr;
 
-	if (!b->mem_ok || mono - b->mem_ns >= NS_PER_S) {
+	if (metrics_darwin_mem_due(b->mem_ok, b->mem_ns, mono)) {
 		b->mem_ns = mono;
 		memset(raw, 0, sizeof(raw));
 		count = HOST_VM_INFO64_COUNT;
@@ -699,12 +734,20 @@ metrics_backend_sample(struct metrics_backend *b, struct metrics_sample *s)
 	struct xsw_usage	 sw;
 	double			 la[3];
 	uint64_t		 state;
-	int64_t			 mono;
+	int64_t			 mono, gap;
 	size_t			 len;
 	int			 lvl, k;
+	bool			 slept = false;
 
 	metrics_sample_init(s, timeutil_now_ns());
 	mono = (int64_t)timeutil_mono_ns();
+	if (b->nsamples > 0 && (gap = mono - b->last_ns) > 0) {
+		slept = metrics_darwin_window_stale(gap, b->tick_ns,
+		    (int64_t)METRICS_POWER_MAXWINDOW_MS * 1000000);
+		if (!slept && (b->tick_ns == 0 || gap < b->tick_ns))
+			b->tick_ns = gap;
+	}
+	b->last_ns = mono;
 
 	metrics_darwin_memory_sample(b, mono, s);
 	len = sizeof(sw);
@@ -722,8 +765,10 @@ metrics_backend_sample(struct metrics_backend *b, struct metrics_sample *s)
 			s->load[k] = (float)la[k];
 
 	metrics_darwin_gpu_sample(b, s);
-	metrics_darwin_ioreport_sample(b, mono);
+	metrics_darwin_ioreport_sample(b, mono, slept);
 	s->gpu_mhz = b->gpu_mhz;
+	/* Device Utilization % flips 0/100 on M4 Pro: check with GPUPH. */
+	s->gpu_pct = metrics_darwin_gpu_pct(s->gpu_pct, b->gpu_active);
 	for (k = 0; k < METRICS_NRAILS; k++)
 		s->power_w[k] = b->energy[k].watts;
 	/* macOS 27 froze CPU and DRAM energy at 0 on many machines. */
@@ -732,13 +777,18 @@ metrics_backend_sample(struct metrics_backend *b, struct metrics_sample *s)
 	s->power_w[METRICS_RAIL_DRAM] = metrics_darwin_power_check(
 	    s->power_w[METRICS_RAIL_DRAM], s->cpu_pct);
 
-	if (b->hid.nsvc > 0 && (b->nsamples == 0 ||
+	if ((b->smc != NULL || b->hid.nsvc > 0) && (b->nsamples == 0 ||
 	    mono - b->temp_ns >= b->window_ns)) {
-		metrics_darwin_hid_sample(b);
+		if (smc_has_cpu_temps(b->smc))
+			smc_temps(b->smc, &b->cpu_temp, &b->gpu_temp);
+		else if (b->hid.nsvc > 0)
+			metrics_darwin_hid_sample(b);
+		b->sys_w = smc_system_power(b->smc);
 		b->temp_ns = mono;
 	}
 	s->cpu_temp_c = b->cpu_temp;
 	s->gpu_temp_c = b->gpu_temp;
+	s->power_w[METRICS_RAIL_SYSTEM] = b->sys_w;
 
 	if (b->thermal_ok && notify_get_state(b->thermal_token, &state) ==
 	    NOTIFY_STATUS_OK)
@@ -822,6 +872,7 @@ metrics_backend_close(struct metrics_backend *b)
 		CFRelease(r->wanted);
 		dlclose(r->lib);
 	}
+	smc_close(b->smc);
 	for (i = 0; i < b->hid.nsvc; i++)
 		CFRelease(b->hid.svc[i]);
 	if (b->hid.client != NULL)

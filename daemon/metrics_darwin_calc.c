@@ -7,6 +7,7 @@
 #include "config.h"
 
 #include <ctype.h>
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -16,6 +17,7 @@
 
 _Static_assert(METRICS_DARWIN_MAXLEVELS == METRICS_MAXCLUSTERS,
     "one cluster per perflevel");
+_Static_assert(METRICS_DARWIN_NRAILS == METRICS_NRAILS, "one sum per rail");
 
 /* Whether host_statistics64 filled at least the REV1 words. */
 bool
@@ -213,27 +215,36 @@ metrics_darwin_energy_joules(int64_t raw, const char *unit)
 	return NAN;
 }
 
-/* Whether s is empty or "_<digits>" / "<digits>" as allowed. */
-static bool
-metrics_darwin_digits(const char *s, bool lead_underscore)
+/*
+ * How specific a rail suffix is: "" 0, "<n>" 1, "<n>_<m>" 2; -1 for
+ * anything else.
+ */
+static int
+metrics_darwin_suffix_level(const char *p)
 {
-	if (lead_underscore) {
-		if (*s != '_')
-			return false;
-		s++;
-	}
-	if (*s < '0' || *s > '9')
-		return false;
-	while (*s >= '0' && *s <= '9')
-		s++;
-	return *s == '\0';
+	const char	*q;
+
+	if (*p == '\0')
+		return 0;
+	for (q = p; *q >= '0' && *q <= '9'; q++)
+		;
+	if (q == p)
+		return -1;
+	if (*q == '\0')
+		return 1;
+	if (*q++ != '_')
+		return -1;
+	for (p = q; *q >= '0' && *q <= '9'; q++)
+		;
+	return q > p && *q == '\0' ? 2 : -1;
 }
 
 /* Rail of an Energy Model channel name, or -1. */
 int
-metrics_darwin_energy_rail(const char *ch)
+metrics_darwin_energy_rail(const char *ch, int *levelp)
 {
 	const char	*p;
+	int		 die = 0, lvl, rail = -1;
 
 	/* Ultra parts prefix per-die channels with "DIE_<n>_". */
 	if (strncmp(ch, "DIE_", 4) == 0) {
@@ -245,32 +256,88 @@ metrics_darwin_energy_rail(const char *ch)
 		if (*p != '_')
 			return -1;
 		ch = p + 1;
+		die = 2;
 	}
+	lvl = 0;
 	if (strcmp(ch, "CPU Energy") == 0)
-		return METRICS_RAIL_CPU;
-	if (strcmp(ch, "GPU Energy") == 0)
-		return METRICS_RAIL_GPU;
+		rail = METRICS_RAIL_CPU;
+	else if (strcmp(ch, "GPU Energy") == 0)
+		rail = METRICS_RAIL_GPU;
 	/* "ANE", "ANE0", "ANE0_1"; not "ANE0DTL..." detail rails. */
-	if (strncmp(ch, "ANE", 3) == 0) {
-		p = ch + 3;
-		if (*p == '\0')
-			return METRICS_RAIL_ANE;
-		while (*p >= '0' && *p <= '9')
-			p++;
-		if (p > ch + 3 && (*p == '\0' || metrics_darwin_digits(p,
-		    true)))
-			return METRICS_RAIL_ANE;
+	else if (strncmp(ch, "ANE", 3) == 0 &&
+	    (lvl = metrics_darwin_suffix_level(ch + 3)) >= 0)
+		rail = METRICS_RAIL_ANE;
+	else if (strncmp(ch, "DRAM", 4) == 0 &&
+	    (lvl = metrics_darwin_suffix_level(ch + 4)) >= 0)
+		rail = METRICS_RAIL_DRAM;
+	if (rail < 0)
 		return -1;
-	}
-	if (strncmp(ch, "DRAM", 4) == 0) {
-		p = ch + 4;
-		while (*p >= '0' && *p <= '9')
-			p++;
-		if (p > ch + 4 && (*p == '\0' || metrics_darwin_digits(p,
-		    true)))
-			return METRICS_RAIL_DRAM;
-	}
-	return -1;
+	if (levelp != NULL)
+		*levelp = die > lvl ? die : lvl;
+	return rail;
+}
+
+/* Empty an energy accumulator. */
+void
+metrics_darwin_energy_acc_init(struct metrics_darwin_energy_acc *a)
+{
+	memset(a, 0, sizeof(*a));
+}
+
+/* Add one channel's energy delta to its rail and naming level. */
+int
+metrics_darwin_energy_acc_add(struct metrics_darwin_energy_acc *a,
+    const char *channel, int64_t raw, const char *unit)
+{
+	double	x;
+	int	rail, lvl = 0;
+
+	if ((rail = metrics_darwin_energy_rail(channel, &lvl)) < 0)
+		return -1;
+	x = metrics_darwin_energy_joules(raw, unit);
+	if (isnan(x))
+		return -1;
+	a->j[rail][lvl] += x;
+	a->has[rail][lvl] = true;
+	return rail;
+}
+
+/* A rail's joules at its least specific naming level. */
+double
+metrics_darwin_energy_acc_joules(const struct metrics_darwin_energy_acc *a,
+    int rail)
+{
+	int	lvl;
+
+	if (rail < 0 || rail >= METRICS_DARWIN_NRAILS)
+		return NAN;
+	for (lvl = 0; lvl < METRICS_DARWIN_NLEVELS; lvl++)
+		if (a->has[rail][lvl])
+			return a->j[rail][lvl];
+	return NAN;
+}
+
+/* Whether the gap between two samples spans a sleep. */
+bool
+metrics_darwin_window_stale(int64_t gap_ns, int64_t tick_ns, int64_t max_ns)
+{
+	return gap_ns > max_ns && (tick_ns <= 0 || gap_ns > 3 * tick_ns);
+}
+
+/* Whether memory counters are due again. */
+bool
+metrics_darwin_mem_due(bool have, int64_t last_ns, int64_t now_ns)
+{
+	return !have || now_ns - last_ns >= METRICS_DARWIN_MEM_GATE_NS;
+}
+
+/* The outcome of reading a fixed-size sysctl. */
+int
+metrics_darwin_sysctl_rc(int rc, int err, size_t got, size_t want)
+{
+	if (rc != 0)
+		return err > 0 ? -err : -EIO;
+	return got == want ? 0 : -EINVAL;
 }
 
 /* Null a power that reads exactly zero while the CPU is busy. */
@@ -303,8 +370,14 @@ metrics_darwin_dvfs_parse(const uint8_t *data, size_t len, float *mhz,
 	}
 	/* Hz tables peak above 100 MHz; a lower peak means kHz (M4 on). */
 	scale = fmax < 100000000u ? 1e3 : 1e6;
-	for (k = 0; k < n; k++)
+	for (k = 0; k < n; k++) {
 		mhz[k] = (float)(mhz[k] / scale);
+		/* Periods, not frequencies: out of range or falling. */
+		if (mhz[k] < METRICS_DARWIN_MHZ_MIN ||
+		    mhz[k] > METRICS_DARWIN_MHZ_MAX ||
+		    (k > 0 && mhz[k] < mhz[k - 1]))
+			return 0;
+	}
 	return n;
 }
 
@@ -329,8 +402,12 @@ metrics_darwin_gpu_mhz(const char *const *names, const int64_t *res,
 		all += (double)res[i];
 		if (names[i] == NULL || metrics_darwin_state_inactive(names[i]))
 			continue;
-		if (k >= ntable)
-			return NAN;
+		if (k >= ntable) {
+			/* A state the table lacks: fine while never entered. */
+			if (res[i] != 0)
+				return NAN;
+			continue;
+		}
 		active += (double)res[i];
 		weighted += (double)res[i] * table[k++];
 	}
@@ -341,13 +418,48 @@ metrics_darwin_gpu_mhz(const char *const *names, const int64_t *res,
 	return (float)(weighted / active);
 }
 
+/* GPU active % from GPUPH residency deltas. */
+float
+metrics_darwin_gpu_active(const char *const *names, const int64_t *res,
+    int nstates)
+{
+	double	all = 0, active = 0;
+	int	i;
+
+	for (i = 0; i < nstates; i++) {
+		if (res[i] < 0)
+			return NAN;
+		all += (double)res[i];
+		if (names[i] != NULL && !metrics_darwin_state_inactive(names[i]))
+			active += (double)res[i];
+	}
+	return all > 0 ? (float)(100.0 * active / all) : NAN;
+}
+
+/* GPU busy % from the device figure, cross-checked with residency. */
+float
+metrics_darwin_gpu_pct(float device, float residency)
+{
+	if (isnan(device))
+		return residency;
+	if (isnan(residency))
+		return device;
+	if ((device == 0.0f || device == 100.0f) &&
+	    fabsf(device - residency) > METRICS_DARWIN_GPU_FLIP)
+		return residency;
+	return device;
+}
+
 /* Whether an IOHID temperature sensor is a CPU (1) or GPU (2) one. */
 int
 metrics_darwin_temp_kind(const char *product)
 {
+	/*
+	 * M1's CPU cluster sensors. "PMU tdie*" (every generation) measure
+	 * the power manager's die, not the CPU clusters: not used.
+	 */
 	if (strncmp(product, "pACC MTR Temp Sensor", 20) == 0 ||
-	    strncmp(product, "eACC MTR Temp Sensor", 20) == 0 ||
-	    strncmp(product, "PMU tdie", 8) == 0)
+	    strncmp(product, "eACC MTR Temp Sensor", 20) == 0)
 		return 1;
 	if (strncmp(product, "GPU MTR Temp Sensor", 19) == 0)
 		return 2;

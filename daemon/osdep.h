@@ -66,4 +66,27 @@ int	osdep_peer_uid(int fd, uid_t *uidp);
 
 /* ---- end of peer credentials -------------------------------------------- */
 
+/* ---- durability and priority (used by the model cache) ------------------ */
+
+/*
+ * Flush fd (a file or a directory) to stable storage. On macOS fsync(2)
+ * only hands the data to the drive, whose cache may lose it at power loss:
+ * this uses fcntl(F_FULLFSYNC), falling back to fsync where the filesystem
+ * does not support it. fsync elsewhere. Returns 0 or -errno (errno is set
+ * too).
+ */
+int	osdep_full_sync(int fd);
+
+/*
+ * Lower (on != 0) or restore (on == 0) the calling thread's CPU and I/O
+ * priority for bulk background work such as hashing and deduplicating
+ * model files, so that the daemon process itself can run at normal
+ * priority. macOS: QoS class utility and the utility I/O policy; Linux:
+ * SCHED_BATCH and best-effort I/O priority 7. A thread-pool thread must
+ * restore before it returns. Returns 0 or -errno.
+ */
+int	osdep_thread_background(int on);
+
+/* ---- end of durability and priority ------------------------------------- */
+
 #endif

@@ -11,8 +11,11 @@
 #include <fcntl.h>
 #include <stdint.h>
 #include <unistd.h>
+#include <pthread.h>
+#include <pthread/qos.h>
 #include <sys/attr.h>
 #include <sys/clonefile.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -94,3 +97,33 @@ osdep_peer_uid(int fd, uid_t *uidp)
 }
 
 /* ---- end of peer credentials --------------------------------------------- */
+
+/* ---- durability and priority --------------------------------------------- */
+
+/* F_FULLFSYNC, or fsync where the filesystem refuses it. */
+int
+osdep_full_sync(int fd)
+{
+	if (fcntl(fd, F_FULLFSYNC) == 0)
+		return 0;
+	if (errno != ENOTSUP && errno != EINVAL && errno != ENOTTY)
+		return -errno;
+	return fsync(fd) == 0 ? 0 : -errno;
+}
+
+/* QoS utility and the utility disk policy for this thread, or default. */
+int
+osdep_thread_background(int on)
+{
+	int	rc;
+
+	if ((rc = pthread_set_qos_class_self_np(on ? QOS_CLASS_UTILITY :
+	    QOS_CLASS_DEFAULT, 0)) != 0)
+		return -rc;
+	if (setiopolicy_np(IOPOL_TYPE_DISK, IOPOL_SCOPE_THREAD,
+	    on ? IOPOL_UTILITY : IOPOL_DEFAULT) != 0)
+		return -errno;
+	return 0;
+}
+
+/* ---- end of durability and priority -------------------------------------- */

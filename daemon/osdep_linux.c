@@ -9,11 +9,13 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <sys/ioctl.h>
+#include <sys/syscall.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -158,3 +160,37 @@ osdep_peer_uid(int fd, uid_t *uidp)
 }
 
 /* ---- end of peer credentials --------------------------------------------- */
+
+/* ---- durability and priority --------------------------------------------- */
+/*
+ * ioprio_set(2) has no glibc wrapper; who 0 with IOPRIO_WHO_PROCESS is the
+ * calling thread. Class "none" (0) means "derived from the nice value", the
+ * default. Leaving SCHED_BATCH for SCHED_OTHER needs no privilege.
+ */
+#define OSDEP_IOPRIO_WHO_PROCESS	1
+#define OSDEP_IOPRIO_CLASS_BE		2
+#define OSDEP_IOPRIO_CLASS_SHIFT	13
+
+/* fsync: on Linux it reaches stable storage (with barriers). */
+int
+osdep_full_sync(int fd)
+{
+	return fsync(fd) == 0 ? 0 : -errno;
+}
+
+/* SCHED_BATCH and best-effort I/O priority 7, or the defaults. */
+int
+osdep_thread_background(int on)
+{
+	struct sched_param	sp = { 0 };
+	int			prio = on ? (OSDEP_IOPRIO_CLASS_BE <<
+				    OSDEP_IOPRIO_CLASS_SHIFT) | 7 : 0;
+
+	if (syscall(SYS_ioprio_set, OSDEP_IOPRIO_WHO_PROCESS, 0, prio) != 0)
+		return -errno;
+	if (sched_setscheduler(0, on ? SCHED_BATCH : SCHED_OTHER, &sp) != 0)
+		return -errno;
+	return 0;
+}
+
+/* ---- end of durability and priority -------------------------------------- */

@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <stdint.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #include <time.h>
 
 #include "osdep.h"
@@ -75,3 +76,22 @@ osdep_peer_uid(int fd, uid_t *uidp)
 }
 
 /* ---- end of peer credentials --------------------------------------------- */
+
+/* ---- durability and priority --------------------------------------------- */
+
+/* fsync is all POSIX offers. */
+int
+osdep_full_sync(int fd)
+{
+	return fsync(fd) == 0 ? 0 : -errno;
+}
+
+/* No portable per-thread priority: nothing to do. */
+int
+osdep_thread_background(int on)
+{
+	(void)on;
+	return 0;
+}
+
+/* ---- end of durability and priority -------------------------------------- */

@@ -36,6 +36,20 @@
 #define MLXBAR_OPT_DARK		256
 #define MLXBAR_OPT_LIGHT	257
 #define MLXBAR_OPT_FRAMES	258
+#define MLXBAR_LABEL		"dev.mlxd.mlxd"
+
+/*
+ * "Start mlxd" on macOS, run as sh -c SCRIPT mlxbar-start gui/<uid>
+ * gui/<uid>/<label> <plist>. launchd loads every plist in
+ * ~/Library/LaunchAgents at login, so after a clean exit the agent is loaded
+ * but stopped and `launchctl bootstrap` fails ("5: Input/output error"):
+ * kickstart it, and bootstrap only when `launchctl print` does not find it.
+ * No "|" (menu hosts cut parameters there).
+ */
+static const char mlxbar_start_script[] =
+    "if ! /bin/launchctl print \"$2\" >/dev/null 2>&1; then "
+    "/bin/launchctl bootstrap \"$1\" \"$3\"; fi; "
+    "exec /bin/launchctl kickstart \"$2\"";
 
 struct mlxbar {
 	struct mlxd_client	*client;
@@ -215,11 +229,11 @@ main(int argc, char **argv)
 		"/usr/bin/xdg-open", NULL
 #endif
 	};
-	const char			*start_argv[6] = { NULL };
+	const char			*start_argv[8] = { NULL };
 	struct mlxbar			 b;
 	const char			*socket_path = NULL, *host = NULL;
 	const char			*e;
-	char				 gui[64], plist[1024];
+	char				 gui[64], svc[128], plist[1024];
 	int				 ch, appearance = -1, rc;
 
 	memset(&b, 0, sizeof b);
@@ -288,17 +302,23 @@ main(int argc, char **argv)
 #if MLXD_DARWIN
 	if ((e = getenv("HOME")) != NULL && *e == '/') {
 		snprintf(gui, sizeof gui, "gui/%u", (unsigned)getuid());
+		snprintf(svc, sizeof svc, "%s/%s", gui, MLXBAR_LABEL);
 		snprintf(plist, sizeof plist,
-		    "%s/Library/LaunchAgents/dev.mlxd.mlxd.plist", e);
-		start_argv[0] = "/bin/launchctl";
-		start_argv[1] = "bootstrap";
-		start_argv[2] = gui;
-		start_argv[3] = plist;
+		    "%s/Library/LaunchAgents/%s.plist", e, MLXBAR_LABEL);
+		start_argv[0] = "/bin/sh";
+		start_argv[1] = "-c";
+		start_argv[2] = mlxbar_start_script;
+		start_argv[3] = "mlxbar-start";
+		start_argv[4] = gui;
+		start_argv[5] = svc;
+		start_argv[6] = plist;
 		b.opts.start_argv = start_argv;
 	}
 #else
 	(void)gui;
+	(void)svc;
 	(void)plist;
+	(void)mlxbar_start_script;
 	start_argv[0] = "/usr/bin/systemctl";
 	start_argv[1] = "--user";
 	start_argv[2] = "start";

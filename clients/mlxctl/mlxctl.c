@@ -121,9 +121,18 @@ mlxctl_fail(struct mlxctl *m, int rc)
 	case MLXD_ENODAEMON:
 		fprintf(stderr, "mlxctl: mlxd is not running (no answer at %s)\n",
 		    sock);
-		fprintf(stderr, "start it with: mlxd   (or: launchctl bootstrap "
-		    "gui/$(id -u) ~/Library/LaunchAgents/dev.mlxd.mlxd.plist / "
-		    "systemctl --user start mlxd)\n");
+#if MLXD_DARWIN
+		/* The agent is normally loaded (at login) but stopped: kickstart;
+		 * bootstrap only loads one that launchctl print cannot find. */
+		fprintf(stderr, "start it with: launchctl kickstart "
+		    "gui/$(id -u)/dev.mlxd.mlxd\n"
+		    "  (if not loaded: launchctl bootstrap gui/$(id -u) "
+		    "~/Library/LaunchAgents/dev.mlxd.mlxd.plist;\n"
+		    "  over SSH without a login session: mlxd)\n");
+#else
+		fprintf(stderr, "start it with: systemctl --user start mlxd   "
+		    "(or run: mlxd)\n");
+#endif
 		break;
 	case MLXD_EAPI:
 	case MLXD_EVERSION:

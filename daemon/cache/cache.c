@@ -31,6 +31,7 @@
 #include "hf.h"
 #include "jobs.h"
 #include "log.h"
+#include "osdep.h"
 #include "mlxd.h"
 #include "mlxd_config.h"
 #include "state.h"
@@ -246,7 +247,10 @@ cache_timer_cb(uv_timer_t *timer)
 static void
 cache_work_cb(uv_work_t *w)
 {
+	/* Hashing and dedup yield to interactive work; a pool thread. */
+	(void)osdep_thread_background(1);
 	cache_work_run(w->data);
+	(void)osdep_thread_background(0);
 }
 
 /* End a task on the loop: its job, what it changed, then the next. */

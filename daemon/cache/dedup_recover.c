@@ -45,7 +45,7 @@ sync_parent(const char *path)
 	dir = slash == path ? xstrdup("/") :
 	    xstrndup(path, (size_t)(slash - path));
 	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) != -1) {
-		(void)fsync(fd);
+		(void)osdep_full_sync(fd);
 		close(fd);
 	}
 	free(dir);

@@ -307,7 +307,7 @@ dedup_replace_temp(struct dedup_applier *a, struct dedup_keeper *k,
 		    fchmod(tfd, t->sb.st_mode & 07777) != 0 ||
 		    (fchown(tfd, t->sb.st_uid, t->sb.st_gid) != 0 &&
 		    errno != EPERM) ||
-		    futimens(tfd, ts) != 0 || fsync(tfd) != 0 ||
+		    futimens(tfd, ts) != 0 || osdep_full_sync(tfd) != 0 ||
 		    fstat(tfd, &sb) != 0) {
 			rc = -errno;
 			goto undo;
@@ -332,7 +332,7 @@ dedup_replace_temp(struct dedup_applier *a, struct dedup_keeper *k,
 			goto undo;
 		}
 	}
-	if (fsync(t->dirfd) != 0) {
+	if (osdep_full_sync(t->dirfd) != 0) {
 		rc = -errno;
 		goto undo;
 	}
@@ -354,7 +354,7 @@ dedup_replace_temp(struct dedup_applier *a, struct dedup_keeper *k,
 	/* rename(2) between two names of one inode does nothing. */
 	if (fstatat(t->dirfd, tmp, &sb, AT_SYMLINK_NOFOLLOW) == 0)
 		(void)unlinkat(t->dirfd, tmp, 0);
-	if (fsync(t->dirfd) != 0)
+	if (osdep_full_sync(t->dirfd) != 0)
 		log_warn("dedup: fsync %s", t->dir);
 	if ((rc = step(a)) != 0)
 		goto out;
@@ -370,7 +370,7 @@ dedup_replace_temp(struct dedup_applier *a, struct dedup_keeper *k,
 undo:
 	if (created) {
 		(void)unlinkat(t->dirfd, tmp, 0);
-		(void)fsync(t->dirfd);
+		(void)osdep_full_sync(t->dirfd);
 	}
 	rc = op_abandon(a, &op, rc, NULL);
 out:

@@ -413,6 +413,18 @@ modelstore_warn(struct modelstore_scan *s, const char *path, const char *fmt,
 	log_debug("modelstore: %s: %s", path, buf);
 }
 
+/* An errno as text, with what to grant for EPERM (macOS privacy). */
+const char *
+modelstore_strerror(int e)
+{
+	if (e == EPERM)
+		return "operation not permitted (on macOS: allow mlxd in "
+		    "System Settings > Privacy & Security > Full Disk Access, "
+		    "or Files and Folders / Removable Volumes for this "
+		    "location, then rescan)";
+	return strerror(e);
+}
+
 /* Which root a canonical path lies under decides its role. */
 static enum modelstore_role
 scan_role(const struct modelstore_scan *s, const char *path)
@@ -625,7 +637,7 @@ modelstore_list_dir(struct modelstore_scan *s, const char *path, int skip_dot,
 		rc = -errno;
 		if (rc != -ENOENT && rc != -ENOTDIR)
 			modelstore_warn(s, path, "cannot read directory: %s",
-			    strerror(-rc));
+			    modelstore_strerror(-rc));
 		return rc;
 	}
 	while ((de = readdir(d)) != NULL) {
@@ -816,7 +828,12 @@ modelstore_scan(const struct modelstore_roots *roots,
 		s.store = i;
 		s.last_model = -1;
 		if (!ms->present) {
-			modelstore_warn(&s, ms->path, "store not found");
+			if (stat(ms->path, &sb) != 0 && errno == EPERM)
+				modelstore_warn(&s, ms->path, "cannot open "
+				    "store: %s", modelstore_strerror(EPERM));
+			else
+				modelstore_warn(&s, ms->path,
+				    "store not found");
 			continue;
 		}
 		for (k = 0; k < i; k++)

@@ -65,6 +65,12 @@ int	modelstore_dirset_add(struct modelstore_dirset *ds, uint64_t dev,
 
 /* 1 once the caller asked to stop. */
 int	modelstore_cancelled(const struct modelstore_scan *s);
+/*
+ * strerror(e), except EPERM: on macOS that is the privacy framework (TCC)
+ * refusing Documents, Downloads, Desktop, iCloud or removable volumes to a
+ * process without access, and the text says what to grant.
+ */
+const char *modelstore_strerror(int e);
 /* Record a warning about path for the current store. */
 void	modelstore_warn(struct modelstore_scan *s, const char *path,
 	    const char *fmt, ...) __attribute__((format(printf, 3, 4)));

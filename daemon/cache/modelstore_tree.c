@@ -61,7 +61,7 @@ walk_tree(struct modelstore_scan *s, const char *dir, const char *rel,
 				s->idx->vanished++;
 			else
 				modelstore_warn(s, path, "cannot stat: %s",
-				    strerror(errno));
+				    modelstore_strerror(errno));
 			goto next;
 		}
 		if (S_ISLNK(lsb.st_mode)) {

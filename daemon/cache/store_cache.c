@@ -620,11 +620,13 @@ int
 store_cache_durable(struct store *st, int on, int *prevp)
 {
 	sqlite3_stmt	*stmt = NULL;
-	char		 sql[64];
+	char		 sql[128];
 	int		 rc;
 
 	if (!on) {
-		snprintf(sql, sizeof(sql), "PRAGMA synchronous = %d", *prevp);
+		snprintf(sql, sizeof(sql), "PRAGMA synchronous = %d; "
+		    "PRAGMA fullfsync = 0; PRAGMA checkpoint_fullfsync = 0",
+		    *prevp);
 		return store_exec(st, sql);
 	}
 	if ((rc = sc_prepare(st, "PRAGMA synchronous", &stmt)) != 0)
@@ -636,7 +638,9 @@ store_cache_durable(struct store *st, int on, int *prevp)
 	}
 	*prevp = sqlite3_column_int(stmt, 0);
 	sqlite3_finalize(stmt);
-	return store_exec(st, "PRAGMA synchronous = FULL");
+	/* fullfsync: F_FULLFSYNC on macOS (no effect elsewhere). */
+	return store_exec(st, "PRAGMA synchronous = FULL; "
+	    "PRAGMA fullfsync = 1; PRAGMA checkpoint_fullfsync = 1");
 }
 
 /* Run a one-row query of up to three integer columns. */

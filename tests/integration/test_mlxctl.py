@@ -6,6 +6,7 @@ running."""
 import json
 import os
 import re
+import sys
 
 from harness import check, eq, run, wait_for
 
@@ -91,6 +92,9 @@ def test_exit_codes(env):
     check("mlxd is not running" in err and env.sock in err,
           "names the socket it tried: %r" % err)
     check("start it with" in err, "says how to start it")
+    if sys.platform.startswith("linux"):
+        check("start it with: systemctl --user start mlxd" in err and
+              "launchctl" not in err, "leads with systemd: %r" % err)
     rc, out, err = env.mlxctl("frobnicate")
     eq(rc, 2, "unknown command: exit 2")
     check("usage" in err.lower(), "usage shown")

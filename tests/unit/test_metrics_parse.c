@@ -498,31 +498,32 @@ test_darwin_energy(void **state)
 	assert_nan(metrics_darwin_energy_joules(10, ""));
 	assert_nan(metrics_darwin_energy_joules(10, NULL));
 
-	assert_int_equal(metrics_darwin_energy_rail("CPU Energy"),
+	assert_int_equal(metrics_darwin_energy_rail("CPU Energy", NULL),
 	    METRICS_RAIL_CPU);
-	assert_int_equal(metrics_darwin_energy_rail("DIE_1_CPU Energy"),
+	assert_int_equal(metrics_darwin_energy_rail("DIE_1_CPU Energy", NULL),
 	    METRICS_RAIL_CPU);
-	assert_int_equal(metrics_darwin_energy_rail("GPU Energy"),
+	assert_int_equal(metrics_darwin_energy_rail("GPU Energy", NULL),
 	    METRICS_RAIL_GPU);
-	assert_int_equal(metrics_darwin_energy_rail("ANE"), METRICS_RAIL_ANE);
-	assert_int_equal(metrics_darwin_energy_rail("ANE0"), METRICS_RAIL_ANE);
-	assert_int_equal(metrics_darwin_energy_rail("ANE0_1"),
+	assert_int_equal(metrics_darwin_energy_rail("ANE", NULL), METRICS_RAIL_ANE);
+	assert_int_equal(metrics_darwin_energy_rail("ANE0", NULL), METRICS_RAIL_ANE);
+	assert_int_equal(metrics_darwin_energy_rail("ANE0_1", NULL),
 	    METRICS_RAIL_ANE);
-	assert_int_equal(metrics_darwin_energy_rail("DRAM0"),
+	assert_int_equal(metrics_darwin_energy_rail("DRAM0", NULL),
 	    METRICS_RAIL_DRAM);
-	assert_int_equal(metrics_darwin_energy_rail("DRAM0_0"),
+	assert_int_equal(metrics_darwin_energy_rail("DRAM0_0", NULL),
 	    METRICS_RAIL_DRAM);
 	/* Per-cluster, per-core, SRAM and detail rails are not totals. */
-	assert_int_equal(metrics_darwin_energy_rail("EACC_CPU"), -1);
-	assert_int_equal(metrics_darwin_energy_rail("PACC0_CPU"), -1);
-	assert_int_equal(metrics_darwin_energy_rail("EACC_CPU0"), -1);
-	assert_int_equal(metrics_darwin_energy_rail("GPU SRAM0"), -1);
-	assert_int_equal(metrics_darwin_energy_rail("GPU0"), -1);
-	assert_int_equal(metrics_darwin_energy_rail("ANE0DTL1"), -1);
-	assert_int_equal(metrics_darwin_energy_rail("DRAM"), -1);
-	assert_int_equal(metrics_darwin_energy_rail("DIE_x_CPU Energy"), -1);
-	assert_int_equal(metrics_darwin_energy_rail("PCIe Port 0 Energy"), -1);
-	assert_int_equal(metrics_darwin_energy_rail("CPU Energy2"), -1);
+	assert_int_equal(metrics_darwin_energy_rail("EACC_CPU", NULL), -1);
+	assert_int_equal(metrics_darwin_energy_rail("PACC0_CPU", NULL), -1);
+	assert_int_equal(metrics_darwin_energy_rail("EACC_CPU0", NULL), -1);
+	assert_int_equal(metrics_darwin_energy_rail("GPU SRAM0", NULL), -1);
+	assert_int_equal(metrics_darwin_energy_rail("GPU0", NULL), -1);
+	assert_int_equal(metrics_darwin_energy_rail("ANE0DTL1", NULL), -1);
+	assert_int_equal(metrics_darwin_energy_rail("DRAM", NULL),
+	    METRICS_RAIL_DRAM);
+	assert_int_equal(metrics_darwin_energy_rail("DIE_x_CPU Energy", NULL), -1);
+	assert_int_equal(metrics_darwin_energy_rail("PCIe Port 0 Energy", NULL), -1);
+	assert_int_equal(metrics_darwin_energy_rail("CPU Energy2", NULL), -1);
 
 	/* macOS 27 zero: null while the CPU is busy, 0 W when it is idle. */
 	assert_nan(metrics_darwin_power_check(0.0f, 35.0f));
@@ -596,7 +597,7 @@ test_darwin_gpu(void **state)
 
 	assert_int_equal(metrics_darwin_temp_kind("pACC MTR Temp Sensor4"), 1);
 	assert_int_equal(metrics_darwin_temp_kind("eACC MTR Temp Sensor0"), 1);
-	assert_int_equal(metrics_darwin_temp_kind("PMU tdie3"), 1);
+	assert_int_equal(metrics_darwin_temp_kind("PMU tdie3"), 0);
 	assert_int_equal(metrics_darwin_temp_kind("GPU MTR Temp Sensor1"), 2);
 	assert_int_equal(metrics_darwin_temp_kind("NAND CH0 temp"), 0);
 	assert_int_equal(metrics_darwin_temp_kind("gas gauge battery"), 0);
