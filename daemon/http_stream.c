@@ -223,6 +223,12 @@ http_stream_reader(void *cls, uint64_t pos, char *out, size_t max)
 	(void)pos;
 	pthread_mutex_lock(&s->mtx);
 	for (;;) {
+		if (s->len > s->off && !s->closed && http_peer_closed(s->fd)) {
+			/* Gone: stop its source now, not a write or two later. */
+			pthread_mutex_unlock(&s->mtx);
+			http_stream_mark_gone(s);
+			return MHD_CONTENT_READER_END_WITH_ERROR;
+		}
 		if (s->len > s->off) {
 			n = s->len - s->off;
 			if (n > max)

@@ -762,7 +762,7 @@ parse_keep_alive(const json_t *v, struct sim_ka *ka, char *msg, size_t msglen)
 
 #define SIM_MAXALIAS	32
 #define SIM_MAXBLOBS	64
-#define SIM_PULL_STEP_NS	(20 * NS_PER_MS)
+#define SIM_PULL_STEP_NS	(50 * NS_PER_MS)
 
 /* Names made by copy/create (aliases of a built-in) and deleted models. */
 static struct {
@@ -2737,9 +2737,13 @@ api_push(struct MHD_Connection *c, struct sim_req *rq,
 		    "file does not exist"), t += SIM_PULL_STEP_NS);
 	} else {
 		snprintf(dig, sizeof(dig), "sha256:%s", sim_models[m].digest);
-		lines_json(l, json_pack("{s:s,s:s,s:I}", "status",
-		    "starting upload", "digest", dig, "total",
-		    (json_int_t)sim_models[m].size), t += SIM_PULL_STEP_NS);
+		int i;
+		for (i = 0; i <= 4; i++)
+			lines_json(l, json_pack("{s:s,s:s,s:I,s:I}", "status",
+			    i == 0 ? "starting upload" : "pushing", "digest",
+			    dig, "total", (json_int_t)sim_models[m].size,
+			    "completed", (json_int_t)(sim_models[m].size / 4 *
+			    i)), t += SIM_PULL_STEP_NS);
 		lines_json(l, json_pack("{s:s}", "status", "pushing manifest"),
 		    t += SIM_PULL_STEP_NS);
 		lines_json(l, json_pack("{s:s}", "status", "success"),
