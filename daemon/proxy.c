@@ -61,6 +61,7 @@ struct proxy_gen {
 	char			*route;
 	char			*client;
 	char			*prompt_text;
+	char			*output_text;
 	int64_t			 started_ns;	/* wall clock */
 	struct ollama_gen_stats	 st;
 	double			 peak_mem;
@@ -104,6 +105,7 @@ proxy_gen_unref(void *arg)
 	free(g->route);
 	free(g->client);
 	free(g->prompt_text);
+	free(g->output_text);
 	free(g->path);
 	free(g->body);
 	free(g);
@@ -173,11 +175,16 @@ proxy_finish(struct proxy_gen *g, const char *error, int broken)
 {
 	struct proxy			*p = g->p;
 	struct store_bench_session	 s;
+	char				*digest;
 	int64_t				 end = timeutil_now_ns(), sid = -1;
 	int				 rc;
 
 	store_bench_session_init(&s);
 	s.model = g->model != NULL ? g->model : "";
+	digest = proxy_digest(g->model);
+	s.digest = digest;
+	s.kind = "generate";
+	s.counts_source = g->st.done ? "ollama" : NULL;
 	s.route = g->route;
 	s.user_agent = g->client;
 	s.start_ns = g->started_ns;
@@ -194,11 +201,15 @@ proxy_finish(struct proxy_gen *g, const char *error, int broken)
 	}
 	s.error = error;
 	s.peak_memory_bytes = g->peak_mem > 0 ? (int64_t)g->peak_mem : -1;
-	if (p->md->cfg->sessions_store_text)
+	if (p->md->cfg->sessions_store_text) {
 		s.prompt_text = g->prompt_text;
+		s.output_text = g->output_text;
+	}
 	if ((rc = store_bench_session_insert(p->md->store, &s, &sid)) != 0)
 		log_warnx("proxy: cannot store the session: %s",
 		    strerror(-rc));
+	proxy_account(p, &s);
+	free(digest);
 	json_decref(p->last);
 	p->last = json_pack("{s:I, s:s?, s:s, s:s?, s:o, s:o, s:o, s:o, s:o, "
 	    "s:o, s:o, s:o, s:o, s:s?, s:s?}",
@@ -296,6 +307,8 @@ proxy_done_cb(void *arg, const struct ollama_gen_result *res)
 
 	g->og = NULL;
 	g->st = *res->stats;
+	if (res->text != NULL)
+		g->output_text = xstrdup(res->text);
 	pthread_mutex_lock(&g->mtx);
 	if (!g->head) {
 		g->failed = 1;
@@ -341,7 +354,7 @@ proxy_begin(void *arg)
 	g->st.ttft_ns = g->st.last_token_ns = -1;
 	proxy_gen_ref(g);		/* the loop's reference */
 	g->og = ollama_gen_start(g->md, g->path, g->body, g->body_len,
-	    g->client, 0, &proxy_cbs, g);
+	    g->client, (int)g->md->cfg->sessions_store_text, &proxy_cbs, g);
 	if (g->og == NULL) {
 		pthread_mutex_lock(&g->mtx);
 		g->failed = 1;
@@ -516,6 +529,7 @@ proxy_closed(uv_handle_t *h)
 	if (--p->nhandles > 0)
 		return;
 	json_decref(p->last);
+	free(p->stats);
 	free(p);
 }
 

@@ -46,6 +46,11 @@ int	proxy_pass_feed(struct proxy_pass *pp, const char *buf, size_t len);
 void	proxy_pass_reply(struct proxy_pass *pp, struct router_req *req);
 void	proxy_pass_close(struct proxy_pass *pp, int aborted);
 
+struct metrics_buf;
+
+/* Append the per-model generation and embedding families (loop). */
+void	proxy_prom(struct proxy *p, struct metrics_buf *b);
+
 /* Whether a proxy-listener request is metered by mlxd (not passed raw). */
 int	proxy_metered(const char *method, const char *path);
 

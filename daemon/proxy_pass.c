@@ -79,7 +79,15 @@ struct proxy_pass {
 	char			**headers;	/* "Name: value", NULL-ended */
 	int			 has_body;
 	long long		 body_len;
+
+	/* Metered routes (embeddings, OpenAI-compatible generations). */
+	struct proxy_meter	*meter;		/* cleared under mtx at the end */
+	int			 metered;	/* immutable: meter was set */
+	char			*mbody;		/* HTTP thread: body copy */
+	size_t			 mlen, mcap;
 };
+
+#define PASS_METER_MAXBODY	(64 * 1024 * 1024)
 
 static void
 pass_ref(struct proxy_pass *pp)
@@ -101,6 +109,8 @@ pass_unref(void *arg)
 	if (refs > 0)
 		return;
 	http_stream_unref(pp->stream);
+	proxy_meter_free(pp->meter);
+	free(pp->mbody);
 	pthread_mutex_destroy(&pp->mtx);
 	pthread_cond_destroy(&pp->cond);
 	free(pp->ubuf);
@@ -205,9 +215,19 @@ pass_unlist(struct proxy_pass *pp)
 static void
 pass_end(struct proxy_pass *pp, int err, const char *msg)
 {
-	int	head;
+	struct proxy_meter	*m;
+	int			 head;
 
 	pass_unlist(pp);
+	pthread_mutex_lock(&pp->mtx);
+	m = pp->p != NULL ? pp->meter : NULL;
+	if (m != NULL)
+		pp->meter = NULL;
+	pthread_mutex_unlock(&pp->mtx);
+	if (m != NULL)
+		proxy_meter_end(pp->p, m, err == 0 ? NULL : err ==
+		    -ECANCELED ? "client disconnected" : msg != NULL ? msg :
+		    strerror(-err));
 	pthread_mutex_lock(&pp->mtx);
 	head = pp->head;
 	pp->ended = 1;
@@ -270,6 +290,7 @@ pass_head_cb(void *arg, const struct httpc_result *res)
 	pp->hdrs = h;
 	pthread_cond_broadcast(&pp->cond);
 	pthread_mutex_unlock(&pp->mtx);
+	proxy_meter_head(pp->meter, res->status, res->content_type);
 }
 
 static int
@@ -289,7 +310,10 @@ pass_data_cb(void *arg, const char *buf, size_t len)
 		}
 		return HTTPC_DATA_PAUSE;
 	}
-	return http_stream_write(pp->stream, buf, len) != 0 ? 1 : 0;
+	if (http_stream_write(pp->stream, buf, len) != 0)
+		return 1;
+	proxy_meter_data(pp->meter, buf, len);
+	return 0;
 }
 
 static size_t
@@ -534,6 +558,9 @@ proxy_pass_open(struct router_req *req, long long body_len)
 		pp->has_body = hc.has_te;
 		pp->body_len = -1;
 	}
+	pp->meter = proxy_meter_new(pp->method, req->path, router_header(req,
+	    "User-Agent"));
+	pp->metered = pp->meter != NULL;
 	pp->ubuf = xmalloc(PASS_UPCAP);
 	pp->stream = http_stream_new("", PASS_STREAM_LIMIT);
 	if (http_loop_call(req->md->http, pass_begin, pp) != 0) {
@@ -553,6 +580,21 @@ pass_wake_loop(struct proxy_pass *pp, int kick)
 		(void)http_loop_call(pp->md->http, pass_resume, pp);
 }
 
+/* Give the meter the request body once (HTTP thread). */
+static void
+pass_meter_body(struct proxy_pass *pp)
+{
+	if (pp->mbody == NULL)
+		return;
+	pthread_mutex_lock(&pp->mtx);
+	if (pp->meter != NULL)
+		proxy_meter_request(pp->meter, pp->mbody, pp->mlen);
+	pthread_mutex_unlock(&pp->mtx);
+	free(pp->mbody);
+	pp->mbody = NULL;
+	pp->mlen = pp->mcap = 0;
+}
+
 /* Queue request body bytes for Ollama; blocks while the queue is full. */
 int
 proxy_pass_feed(struct proxy_pass *pp, const char *buf, size_t len)
@@ -561,6 +603,17 @@ proxy_pass_feed(struct proxy_pass *pp, const char *buf, size_t len)
 	size_t		n;
 	int		kick;
 
+	if (pp->metered && pp->mlen + len <= PASS_METER_MAXBODY) {
+		if (pp->mlen + len + 1 > pp->mcap) {
+			pp->mcap = (pp->mlen + len + 1) * 2;
+			pp->mbody = xrealloc(pp->mbody, pp->mcap);
+		}
+		memcpy(pp->mbody + pp->mlen, buf, len);
+		pp->mlen += len;
+		/* Whole: read it before Ollama can have the last byte. */
+		if (pp->body_len >= 0 && (long long)pp->mlen == pp->body_len)
+			pass_meter_body(pp);
+	}
 	while (len > 0) {
 		n = len < PASS_UPCAP / 2 ? len : PASS_UPCAP / 2;
 		pthread_mutex_lock(&pp->mtx);
@@ -611,6 +664,7 @@ proxy_pass_reply(struct proxy_pass *pp, struct router_req *req)
 	struct timespec	 ts;
 	int		 kick, gone = 0, down;
 
+	pass_meter_body(pp);
 	pthread_mutex_lock(&pp->mtx);
 	pp->up_eof = 1;
 	kick = pp->up_paused;
