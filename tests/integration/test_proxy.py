@@ -388,9 +388,32 @@ def test_utf8_user_agent_and_get_body(env):
     eq((st3, via2), (st, direct), "GET with a body on the proxy")
 
 
+def test_ollama_return_noticed_within_a_second(env):
+    sim = env.sim()
+    port = sim.port
+    env.daemon(sim, config="ollama:\n  url: %s\n  poll_interval_ms: 1000\n"
+               "  timeout_ms: 1000\n" % sim.url)
+
+    def connected(want):
+        return lambda: env.get("/v1/status")["ollama"]["connected"] == want
+
+    wait_for(connected(True), 5, "connected")
+    sim.kill()
+    wait_for(connected(False), 5, "disconnected")
+    time.sleep(4.5)		# long enough for any backoff to grow
+    sim2 = env.sim(port=port)
+    t0 = time.monotonic()
+    wait_for(connected(True), 5, "reconnected", interval=0.02)
+    dt = time.monotonic() - t0
+    print("Ollama's return noticed after %.0f ms" % (dt * 1000))
+    check(dt < 1.0 * SLOW, "noticed after %.2f s" % dt)
+    sim2.stop()
+
+
 if __name__ == "__main__":
     run([test_every_route_byte_for_byte, test_blob_upload_constant_memory,
          test_big_image_chat, test_abort_stops_upstream,
          test_broken_stream_looks_broken, test_stop_mid_stream,
          test_shutdown_bounded_with_stalled_ollama,
-         test_utf8_user_agent_and_get_body])
+         test_utf8_user_agent_and_get_body,
+         test_ollama_return_noticed_within_a_second])
