@@ -2242,8 +2242,7 @@ alias_add(const char *name, int m)
 			free_slot = i;
 	}
 	if (free_slot >= 0) {
-		snprintf(sim_alias[free_slot].name,
-		    sizeof(sim_alias[0].name), "%s", buf);
+		memcpy(sim_alias[free_slot].name, buf, strlen(buf) + 1);
 		sim_alias[free_slot].m = m;
 	}
 	if ((i = model_find(buf)) >= 0 && strcasecmp(buf,
