@@ -73,7 +73,8 @@ struct proxy_pass {
 
 	/* Immutable after open. */
 	struct mlxd		*md;
-	struct http_stream	*stream;
+	struct http_stream	*stream;		/* the loop's reference */
+	struct http_stream	*hstream;	/* the HTTP thread's */
 	char			*method;
 	char			*url;
 	char			**headers;	/* "Name: value", NULL-ended */
@@ -109,6 +110,7 @@ pass_unref(void *arg)
 	if (refs > 0)
 		return;
 	http_stream_unref(pp->stream);
+	http_stream_unref(pp->hstream);
 	proxy_meter_free(pp->meter);
 	free(pp->mbody);
 	pthread_mutex_destroy(&pp->mtx);
@@ -216,6 +218,7 @@ static void
 pass_end(struct proxy_pass *pp, int err, const char *msg)
 {
 	struct proxy_meter	*m;
+	struct http_stream	*s;
 	int			 head;
 
 	pass_unlist(pp);
@@ -237,26 +240,31 @@ pass_end(struct proxy_pass *pp, int err, const char *msg)
 	}
 	pthread_cond_broadcast(&pp->cond);
 	pthread_mutex_unlock(&pp->mtx);
+	/* The loop's stream reference ends here (the stream holds the pass). */
+	if ((s = pp->stream) == NULL)
+		return;
+	pp->stream = NULL;
 	if (!head)
-		return;
-	if (err == 0) {
-		http_stream_close(pp->stream);
-		return;
-	}
-	if (err != -ECANCELED && pp->ctype != NULL &&
-	    strstr(pp->ctype, "ndjson") != NULL) {
-		/* Ollama's convention for a stream that cannot finish. */
-		json_t *j = json_pack("{s:s}", "error", msg != NULL ? msg :
-		    strerror(-err));
-		char *line = json_dumps(j, JSON_COMPACT);
-		json_decref(j);
-		if (line != NULL) {
-			(void)http_stream_write(pp->stream, line, strlen(line));
-			(void)http_stream_write(pp->stream, "\n", 1);
+		;
+	else if (err == 0)
+		http_stream_close(s);
+	else {
+		if (err != -ECANCELED && pp->ctype != NULL &&
+		    strstr(pp->ctype, "ndjson") != NULL) {
+			/* Ollama's convention for a stream that cannot end. */
+			json_t *j = json_pack("{s:s}", "error", msg != NULL ?
+			    msg : strerror(-err));
+			char *line = json_dumps(j, JSON_COMPACT);
+			json_decref(j);
+			if (line != NULL) {
+				(void)http_stream_write(s, line, strlen(line));
+				(void)http_stream_write(s, "\n", 1);
+			}
+			free(line);
 		}
-		free(line);
+		http_stream_fail(s);
 	}
-	http_stream_fail(pp->stream);
+	http_stream_unref(s);
 }
 
 static void
@@ -563,6 +571,8 @@ proxy_pass_open(struct router_req *req, long long body_len)
 	pp->metered = pp->meter != NULL;
 	pp->ubuf = xmalloc(PASS_UPCAP);
 	pp->stream = http_stream_new("", PASS_STREAM_LIMIT);
+	pp->hstream = pp->stream;
+	http_stream_ref(pp->hstream);
 	if (http_loop_call(req->md->http, pass_begin, pp) != 0) {
 		pthread_mutex_lock(&pp->mtx);
 		pp->ended = 1;
@@ -701,11 +711,11 @@ proxy_pass_reply(struct proxy_pass *pp, struct router_req *req)
 		    "Ollama did not answer"));
 		return;
 	}
-	http_stream_set_type(pp->stream, pp->ctype);
-	http_stream_ref(pp->stream);
+	http_stream_set_type(pp->hstream, pp->ctype);
 	pass_ref(pp);		/* held by the stream until it is freed */
-	http_stream_on_gone(pp->stream, pass_gone_cb, pass_unref, pp);
-	router_reply_stream(req, (int)pp->status, pp->stream);
+	http_stream_on_gone(pp->hstream, pass_gone_cb, pass_unref, pp);
+	router_reply_stream(req, (int)pp->status, pp->hstream);
+	pp->hstream = NULL;	/* the reply owns that reference now */
 	if (pp->hdrs != NULL)
 		req->reply.headers = xstrdup(pp->hdrs);
 }
