@@ -363,7 +363,7 @@ def test_shutdown_bounded_with_stalled_ollama(env):
     sim.config(mode="ok")
 
 
-def test_utf8_user_agent_and_get_body(env):
+def test_utf8_user_agent(env):
     sim, d, port = start(env, ["--tps", "20", "--ttft-ms", "5"])
     s = socket.create_connection(("127.0.0.1", port), timeout=10)
     data = json.dumps({"model": MODEL, "prompt": "x",
@@ -380,6 +380,10 @@ def test_utf8_user_agent_and_get_body(env):
     act = wait_for(active, 3, "the generation listed as active")
     eq(act[0]["client"], "caf\ufffd-client\ufffd", "client made valid UTF-8")
     s.close()
+
+
+def test_get_with_body_stays_get(env):
+    sim, d, port = start(env)
     # A GET with a body stays a GET (Ollama would answer 405 to a POST).
     st, _, direct = call(sim.port, "GET", "/api/tags", b'{"a":1}')
     st2, _, via = env.request("GET", "/api/tags", body=b'{"a":1}', raw=True)
@@ -415,5 +419,5 @@ if __name__ == "__main__":
          test_big_image_chat, test_abort_stops_upstream,
          test_broken_stream_looks_broken, test_stop_mid_stream,
          test_shutdown_bounded_with_stalled_ollama,
-         test_utf8_user_agent_and_get_body,
+         test_utf8_user_agent, test_get_with_body_stays_get,
          test_ollama_return_noticed_within_a_second])
