@@ -6,8 +6,12 @@
  * us, socket 0600, a live daemon on the path is never disturbed, a stale
  * file is removed) and hand it to MHD, which runs a thread per connection.
  * Every connection's peer uid is checked when it opens; another user's
- * requests get 403. Request bodies are collected up to ROUTER_MAXBODY (413
- * beyond), then router_dispatch() runs on the connection's thread.
+ * requests get 403. Request bodies are collected up to ROUTER_MAXBODY, or
+ * generation.max_body_bytes for generation routes (413 beyond), then
+ * router_dispatch() runs on the connection's thread. On the proxy listener,
+ * requests mlxd does not meter itself are handed to the streamed
+ * pass-through (proxy_pass_*) as soon as their head is in, and their bodies
+ * go to Ollama piece by piece as they arrive.
  *
  * Streamed replies and calls onto the loop live in http_stream.c; this
  * file hands a stream to MHD as a content-reader response. MHD_* values
