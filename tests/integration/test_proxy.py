@@ -392,6 +392,31 @@ def test_get_with_body_stays_get(env):
     eq((st3, via2), (st, direct), "GET with a body on the proxy")
 
 
+def test_sessions_keep_output_text(env):
+    sim, d, port = start(env, ["--tps", "200", "--ttft-ms", "5"],
+                         config="sessions:\n  store_text: true\n")
+    wait_for(lambda: env.get("/v1/models").get("models"), 5, "model list")
+    st, _, b = call(port, "POST", "/api/generate", {
+        "model": MODEL, "prompt": "why?", "options": {"num_predict": 5}})
+    text = "".join(json.loads(l)["response"] for l in b.decode().split("\n")
+                   if l)
+    st, _, b = call(port, "POST", "/v1/chat/completions", {
+        "model": MODEL, "max_tokens": 4, "stream": True,
+        "messages": [{"role": "user", "content": "hey"}]})
+    sse = "".join(json.loads(e[6:])["choices"][0]["delta"]["content"]
+                  for e in b.decode().split("\n\n")
+                  if e.startswith("data: {"))
+    s = wait_for(lambda: (lambda s: s if len(s) >= 2 else None)(
+        env.get("/v1/sessions")["sessions"]), 5, "two sessions")
+    g = [x for x in s if x["route"] == "/api/generate"][0]
+    eq((g["prompt_text"], g["output_text"]), ("why?", text),
+       "generate: prompt and output stored")
+    check(g["digest"], "digest recorded")
+    o = [x for x in s if x["route"] == "/v1/chat/completions"][0]
+    eq(o["output_text"], sse, "OpenAI stream: output stored")
+    check("hey" in o["prompt_text"], "OpenAI prompt stored")
+
+
 def test_ollama_return_noticed_within_a_second(env):
     sim = env.sim()
     port = sim.port
@@ -420,4 +445,5 @@ if __name__ == "__main__":
          test_broken_stream_looks_broken, test_stop_mid_stream,
          test_shutdown_bounded_with_stalled_ollama,
          test_utf8_user_agent, test_get_with_body_stays_get,
+         test_sessions_keep_output_text,
          test_ollama_return_noticed_within_a_second])
