@@ -458,7 +458,7 @@ proxy_handle(struct router_req *req, const char *path, int ollama_errors)
 	pthread_mutex_lock(&g->mtx);
 	while (!g->head && !g->failed) {
 		clock_gettime(CLOCK_REALTIME, &ts);
-		ts.tv_nsec += 250 * 1000000L;
+		ts.tv_nsec += PROXY_GONE_POLL_MS * 1000000L;
 		if (ts.tv_nsec >= 1000000000L) {
 			ts.tv_sec++;
 			ts.tv_nsec -= 1000000000L;

@@ -19,6 +19,7 @@ struct proxy_meter;
 struct proxy_pass;
 struct store_bench_session;
 
+#define PROXY_GONE_POLL_MS	100	/* client checks while Ollama is silent */
 #define PROXY_MAXMODELS		32	/* then the model label is "other" */
 #define PROXY_TTFT_BUCKETS	9
 #define PROXY_TPS_BUCKETS	12

@@ -685,7 +685,7 @@ proxy_pass_reply(struct proxy_pass *pp, struct router_req *req)
 	pthread_mutex_lock(&pp->mtx);
 	while (!pp->head && !pp->ended) {
 		clock_gettime(CLOCK_REALTIME, &ts);
-		ts.tv_nsec += 250 * 1000000L;
+		ts.tv_nsec += PROXY_GONE_POLL_MS * 1000000L;
 		if (ts.tv_nsec >= 1000000000L) {
 			ts.tv_sec++;
 			ts.tv_nsec -= 1000000000L;
