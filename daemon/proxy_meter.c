@@ -443,13 +443,9 @@ meter_usage(struct proxy_meter *m, json_t *o)
 static const char *
 meter_choice_text(json_t *o)
 {
-	json_t		*c = json_array_get(json_object_get(o, "choices"), 0);
-	json_t		*v;
-	const char	*fr;
+	json_t	*c = json_array_get(json_object_get(o, "choices"), 0);
+	json_t	*v;
 
-	if ((fr = json_string_value(json_object_get(c, "finish_reason"))) !=
-	    NULL)
-		(void)fr;
 	if ((v = json_object_get(json_object_get(c, "delta"), "content")) ==
 	    NULL && (v = json_object_get(json_object_get(c, "message"),
 	    "content")) == NULL)
