@@ -309,18 +309,31 @@ def test_stop_mid_stream(env):
     buf = b""
     while buf.count(b"\n") < 10:
         buf += s.recv(4096)
+    # A pass-through NDJSON stream (pull progress) at the same time.
+    s2 = socket.create_connection(("127.0.0.1", port), timeout=10)
+    data = json.dumps({"model": MODEL}).encode()
+    s2.sendall(b"POST /api/pull HTTP/1.1\r\nHost: x\r\nContent-Length: "
+               b"%d\r\n\r\n%s" % (len(data), data))
+    buf2 = b""
+    while b"pulling manifest" not in buf2:
+        buf2 += s2.recv(4096)
     d.signal(signal.SIGTERM)
     t0 = time.monotonic()
-    while True:
-        got = s.recv(65536)
-        if not got:
-            break
-        buf += got
-    s.close()
-    check(not buf.endswith(b"0\r\n\r\n"), "the stream is not ended as "
-          "complete: %r" % buf[-80:])
-    check(b'{"error":"mlxd is stopping"}' in buf, "a last error line: %r"
-          % buf[-200:])
+    for sock, b in ((s, "generate"), (s2, "pull")):
+        while True:
+            got = sock.recv(65536)
+            if not got:
+                break
+            if b == "generate":
+                buf += got
+            else:
+                buf2 += got
+        sock.close()
+    for got in (buf, buf2):
+        check(not got.endswith(b"0\r\n\r\n"), "the stream is not ended "
+              "as complete: %r" % got[-80:])
+        check(b'{"error":"mlxd is stopping"}' in got, "a last error line: %r"
+              % got[-200:])
     d.proc.wait(5)
     check(time.monotonic() - t0 < 2.5 * SLOW, "stopped promptly")
     eq(d.proc.returncode, 0, "clean exit")
