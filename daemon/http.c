@@ -711,6 +711,9 @@ http_listen_tcp(struct http *http, const char *hostport,
 	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)120,
 	    MHD_OPTION_CONNECTION_LIMIT, (unsigned int)256,
 	    MHD_OPTION_THREAD_STACK_SIZE, (size_t)(256 * 1024),
+	    /* Larger reads: request bodies stream through the proxy. */
+	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(kind ==
+	    ROUTER_LISTENER_PROXY ? 256 * 1024 : 32 * 1024),
 	    MHD_OPTION_END);
 	if (l->mhd == NULL) {
 		*causep = xasprintf("cannot start the HTTP server on %s",

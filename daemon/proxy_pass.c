@@ -39,7 +39,8 @@
 #include "router.h"
 #include "xmalloc.h"
 
-#define PASS_UPCAP		(256 * 1024)	/* request body queue */
+#define PASS_UPCAP		(1024 * 1024)	/* request body queue */
+#define PASS_UPKICK		(128 * 1024)	/* wake a waiting upload */
 #define PASS_HIGH		(1024 * 1024)	/* pause the reply above */
 #define PASS_LOW		(256 * 1024)	/* resume it below */
 #define PASS_STREAM_LIMIT	(64 * 1024 * 1024)
@@ -649,8 +650,10 @@ proxy_pass_feed(struct proxy_pass *pp, const char *buf, size_t len)
 		}
 		memcpy(pp->ubuf + pp->ulen, buf, n);
 		pp->ulen += n;
-		kick = pp->up_paused;
-		pp->up_paused = 0;
+		/* Wake the loop for a worthwhile amount, not every piece. */
+		kick = pp->up_paused && pp->ulen - pp->uoff >= PASS_UPKICK;
+		if (kick)
+			pp->up_paused = 0;
 		pthread_mutex_unlock(&pp->mtx);
 		pass_wake_loop(pp, kick);
 		buf += n;
