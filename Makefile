@@ -37,7 +37,7 @@ else
 ASAN_LEAKS := detect_leaks=1:
 endif
 
-.PHONY: all deps bench-deps build run test test-plain test-asan bench clean config-doc
+.PHONY: all deps bench-deps test-deps build run test test-plain test-asan bench clean config-doc
 
 all: build
 
@@ -72,10 +72,25 @@ run: build
 	@echo "mlxd: starting in the foreground (Ctrl-C stops it); try: $(BUILD)/clients/mlxctl status"
 	exec $(BUILD)/daemon/mlxd
 
-test-plain: build
+# What some tests drive mlxd with: promtool (Prometheus text checks) and the
+# official ollama Python client; a test skips (77) when its tool is missing.
+test-deps:
+	@command -v promtool >/dev/null 2>&1 || { \
+	  if command -v apt-get >/dev/null 2>&1; then \
+	    $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends prometheus || \
+	    { $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
+	      $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends prometheus; }; \
+	  elif command -v brew >/dev/null 2>&1; then brew install prometheus; fi; } || \
+	  echo "test-deps: promtool unavailable; its checks will be skipped"
+	@python3 -c 'import ollama' >/dev/null 2>&1 || \
+	  python3 -m pip install -q ollama >/dev/null 2>&1 || \
+	  python3 -m pip install -q --user --break-system-packages ollama >/dev/null 2>&1 || \
+	  echo "test-deps: the ollama Python package is unavailable; its test will be skipped"
+
+test-plain: build test-deps
 	-$(MESON) test -C $(BUILD) --print-errorlogs --num-processes 2
 
-test-asan: deps $(ASAN_BUILD)/build.ninja
+test-asan: deps test-deps $(ASAN_BUILD)/build.ninja
 	$(MESON) compile -C $(ASAN_BUILD)
 	-ASAN_OPTIONS=$(ASAN_LEAKS)abort_on_error=0:exitcode=23 \
 	UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \

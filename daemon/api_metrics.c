@@ -14,6 +14,7 @@
 #include "http.h"
 #include "metrics.h"
 #include "mlxd.h"
+#include "proxy.h"
 #include "router.h"
 #include "sampler.h"
 #include "state.h"
@@ -195,6 +196,7 @@ api_prom_run(void *arg)
 	struct api_prom_call	*c = arg;
 
 	sampler_prom(c->md->sampler, c->b);
+	proxy_prom(c->md->proxy, c->b);
 }
 
 static void

@@ -76,6 +76,12 @@ const struct config_option config_options[] = {
 	  "host:port of an Ollama-compatible listener (e.g. 127.0.0.1:11435) "
 	  "so any Ollama client can be measured; empty = off; loopback only.",
 	  NULL },
+	{ "generation.max_body_bytes", CONFIG_INT,
+	  OPT(generation_max_body_bytes), "67108864", 1048576,
+	  INT64_C(1) << 32, NULL, 0,
+	  "Largest request body of a generation (/v1/generate, /v1/chat and "
+	  "the proxy's metered routes), images included; other bodies are "
+	  "limited to 1 MiB.", NULL },
 	{ "http.listen", CONFIG_STRING, OPT(http_listen), "", 0, 0, NULL, 0,
 	  "host:port of an optional TCP listener for Prometheus (GET /metrics "
 	  "needs no token; every other route needs http.token); empty = off.",

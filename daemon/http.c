@@ -6,8 +6,12 @@
  * us, socket 0600, a live daemon on the path is never disturbed, a stale
  * file is removed) and hand it to MHD, which runs a thread per connection.
  * Every connection's peer uid is checked when it opens; another user's
- * requests get 403. Request bodies are collected up to ROUTER_MAXBODY (413
- * beyond), then router_dispatch() runs on the connection's thread.
+ * requests get 403. Request bodies are collected up to ROUTER_MAXBODY, or
+ * generation.max_body_bytes for generation routes (413 beyond), then
+ * router_dispatch() runs on the connection's thread. On the proxy listener,
+ * requests mlxd does not meter itself are handed to the streamed
+ * pass-through (proxy_pass_*) as soon as their head is in, and their bodies
+ * go to Ollama piece by piece as they arrive.
  *
  * Streamed replies and calls onto the loop live in http_stream.c; this
  * file hands a stream to MHD as a content-reader response. MHD_* values
@@ -36,7 +40,9 @@
 #include "http_int.h"
 #include "log.h"
 #include "mlxd.h"
+#include "mlxd_config.h"
 #include "osdep.h"
+#include "proxy.h"
 #include "router.h"
 #include "xmalloc.h"
 
@@ -46,9 +52,11 @@ struct http_conn {
 
 struct http_ctx {
 	char			*body;
-	size_t			 len, cap;
+	size_t			 len, cap, limit;
 	int			 too_large;
 	int			 counted;
+	struct proxy_pass	*pass;		/* streamed pass-through */
+	int			 replied;
 };
 
 /* A query parameter of the request on conn. */
@@ -67,6 +75,35 @@ http_conn_header(void *conn, const char *name)
 	if (conn == NULL)
 		return NULL;
 	return MHD_lookup_connection_value(conn, MHD_HEADER_KIND, name);
+}
+
+struct http_foreach_ctx {
+	void	(*fn)(void *, const char *, const char *);
+	void	*arg;
+};
+
+static enum MHD_Result
+http_foreach_cb(void *cls, enum MHD_ValueKind kind, const char *key,
+    const char *value)
+{
+	struct http_foreach_ctx	*c = cls;
+
+	(void)kind;
+	c->fn(c->arg, key, value);
+	return MHD_YES;
+}
+
+/* Every query argument or header of the request on conn. */
+void
+http_conn_foreach(void *conn, int query, void (*fn)(void *, const char *,
+    const char *), void *arg)
+{
+	struct http_foreach_ctx	c = { fn, arg };
+
+	if (conn == NULL)
+		return;
+	(void)MHD_get_connection_values(conn, query ? MHD_GET_ARGUMENT_KIND :
+	    MHD_HEADER_KIND, http_foreach_cb, &c);
 }
 
 /* Whether the client of a request has hung up. */
@@ -138,6 +175,11 @@ http_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	(void)toe;
 	if (ctx == NULL)
 		return;
+	if (ctx->pass != NULL) {
+		proxy_pass_close(ctx->pass, !ctx->replied ||
+		    toe != MHD_REQUEST_TERMINATED_COMPLETED_OK);
+		ctx->pass = NULL;
+	}
 	if (ctx->counted) {
 		pthread_mutex_lock(&http->mtx);
 		http->nrequests--;
@@ -178,9 +220,12 @@ http_queue(struct MHD_Connection *conn, struct router_req *req)
 			http_stream_free_cb(s);
 			return MHD_NO;
 		}
-		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
-		    s->content_type);
-		MHD_add_response_header(resp, "X-Accel-Buffering", "no");
+		if (s->content_type[0] != '\0')
+			MHD_add_response_header(resp,
+			    MHD_HTTP_HEADER_CONTENT_TYPE, s->content_type);
+		if (r->headers == NULL)
+			MHD_add_response_header(resp, "X-Accel-Buffering",
+			    "no");
 	} else {
 		resp = MHD_create_response_from_buffer(r->len, r->body,
 		    MHD_RESPMEM_MUST_FREE);
@@ -197,8 +242,23 @@ http_queue(struct MHD_Connection *conn, struct router_req *req)
 			MHD_add_response_header(resp,
 			    MHD_HTTP_HEADER_WWW_AUTHENTICATE, "Bearer");
 	}
-	MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL,
-	    "no-store");
+	if (r->headers != NULL) {
+		/* Relayed as they came. */
+		char *line, *next, *colon;
+		for (line = r->headers; *line != '\0'; line = next) {
+			if ((next = strchr(line, '\n')) == NULL)
+				next = line + strlen(line);
+			else
+				*next++ = '\0';
+			if ((colon = strchr(line, ':')) == NULL)
+				continue;
+			*colon = '\0';
+			MHD_add_response_header(resp, line, colon + 1 +
+			    strspn(colon + 1, " "));
+		}
+	} else
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL,
+		    "no-store");
 	ret = MHD_queue_response(conn, (unsigned int)r->status, resp);
 	MHD_destroy_response(resp);
 	return ret;
@@ -223,6 +283,22 @@ http_token_ok(const char *want, const char *header)
 	return d == 0;
 }
 
+/*
+ * The largest body buffered for a request: generation bodies (images) may
+ * be up to generation.max_body_bytes, others ROUTER_MAXBODY.
+ */
+static size_t
+http_body_limit(struct http *http, enum router_listener kind,
+    const char *method, const char *url)
+{
+	if (strcmp(method, "POST") == 0 && (((kind == ROUTER_LISTENER_UNIX ||
+	    kind == ROUTER_LISTENER_TCP) && (strcmp(url, "/v1/generate") == 0 ||
+	    strcmp(url, "/v1/chat") == 0)) || (kind == ROUTER_LISTENER_PROXY &&
+	    proxy_metered(method, url))))
+		return (size_t)http->md->cfg->generation_max_body_bytes;
+	return ROUTER_MAXBODY;
+}
+
 static enum MHD_Result
 http_access(void *cls, struct MHD_Connection *conn, const char *url,
     const char *method, const char *version, const char *upload_data,
@@ -244,11 +320,46 @@ http_access(void *cls, struct MHD_Connection *conn, const char *url,
 		http->nrequests++;
 		ctx->counted = 1;
 		pthread_mutex_unlock(&http->mtx);
+		ctx->limit = http_body_limit(http, l->kind, method, url);
+		if (l->kind == ROUTER_LISTENER_PROXY &&
+		    !proxy_metered(method, url)) {
+			/* Streamed through to Ollama as it arrives. */
+			memset(&req, 0, sizeof(req));
+			req.md = http->md;
+			req.listener = l->kind;
+			req.method = method;
+			req.path = url;
+			req.body = "";
+			req.conn = conn;
+			ctx->pass = proxy_pass_open(&req, -1);
+		}
 		return MHD_YES;
+	}
+	if (ctx->pass != NULL) {
+		if (*upload_data_size > 0) {
+			(void)proxy_pass_feed(ctx->pass, upload_data,
+			    *upload_data_size);
+			*upload_data_size = 0;
+			return MHD_YES;
+		}
+		memset(&req, 0, sizeof(req));
+		req.md = http->md;
+		req.listener = l->kind;
+		req.method = method;
+		req.path = url;
+		req.body = "";
+		req.conn = conn;
+		proxy_pass_reply(ctx->pass, &req);
+		ctx->replied = 1;
+		log_debug("http: %s %s -> %d (pass-through)", method, url,
+		    req.reply.status);
+		ret = http_queue(conn, &req);
+		router_reply_clear(&req.reply);
+		return ret;
 	}
 	if (*upload_data_size > 0) {
 		if (!ctx->too_large && ctx->len + *upload_data_size >
-		    ROUTER_MAXBODY) {
+		    ctx->limit) {
 			ctx->too_large = 1;
 			free(ctx->body);
 			ctx->body = NULL;
@@ -258,8 +369,8 @@ http_access(void *cls, struct MHD_Connection *conn, const char *url,
 			if (ctx->len + *upload_data_size + 1 > ctx->cap) {
 				ctx->cap = (ctx->len + *upload_data_size + 1) *
 				    2;
-				if (ctx->cap > ROUTER_MAXBODY + 1)
-					ctx->cap = ROUTER_MAXBODY + 1;
+				if (ctx->cap > ctx->limit + 1)
+					ctx->cap = ctx->limit + 1;
 				ctx->body = xrealloc(ctx->body, ctx->cap);
 			}
 			memcpy(ctx->body + ctx->len, upload_data,
@@ -291,7 +402,7 @@ http_access(void *cls, struct MHD_Connection *conn, const char *url,
 		    "serves only the user who runs mlxd");
 	else if (ctx->too_large)
 		router_reply_error(&req, 413, "too_large", "request body "
-		    "exceeds %d bytes", ROUTER_MAXBODY);
+		    "exceeds %zu bytes", ctx->limit);
 	else
 		router_dispatch(&req);
 	log_debug("http: %s %s -> %d", method, url, req.reply.status);
@@ -600,6 +711,9 @@ http_listen_tcp(struct http *http, const char *hostport,
 	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)120,
 	    MHD_OPTION_CONNECTION_LIMIT, (unsigned int)256,
 	    MHD_OPTION_THREAD_STACK_SIZE, (size_t)(256 * 1024),
+	    /* Larger reads: request bodies stream through the proxy. */
+	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(kind ==
+	    ROUTER_LISTENER_PROXY ? 256 * 1024 : 32 * 1024),
 	    MHD_OPTION_END);
 	if (l->mhd == NULL) {
 		*causep = xasprintf("cannot start the HTTP server on %s",

@@ -69,6 +69,16 @@ int	http_stream_write(struct http_stream *s, const void *buf, size_t len);
 /* End the body after what is queued (any thread). */
 void	http_stream_close(struct http_stream *s);
 
+/*
+ * End the body after what is queued as a failed transfer: the chunked
+ * encoding is not terminated and the connection is closed, so the client
+ * sees a broken transfer rather than a complete one (any thread).
+ */
+void	http_stream_fail(struct http_stream *s);
+
+/* Bytes queued and not yet taken by the connection. */
+size_t	http_stream_pending(struct http_stream *s);
+
 /* Whether the client has gone away. */
 int	http_stream_gone(struct http_stream *s);
 
@@ -86,6 +96,10 @@ void	http_stream_set_type(struct http_stream *s, const char *content_type);
 /* A query parameter or header of a request's connection, or NULL. */
 const char *http_conn_query(void *conn, const char *key);
 const char *http_conn_header(void *conn, const char *name);
+
+/* Call fn for each query argument (query) or header of a request. */
+void	http_conn_foreach(void *conn, int query, void (*fn)(void *,
+	    const char *, const char *), void *arg);
 
 /* Whether the client of a request (router_req.conn) has hung up. */
 int	http_conn_gone(void *conn);

@@ -66,6 +66,7 @@ struct http_stream {
 	size_t			 len, off, cap, limit;
 	int			 closed;
 	int			 gone;
+	int			 failed;	/* end as a broken transfer */
 	char			*content_type;
 	void			(*gone_cb)(void *);
 	void			(*gone_release)(void *);

@@ -118,6 +118,30 @@ http_stream_close(struct http_stream *s)
 	pthread_mutex_unlock(&s->mtx);
 }
 
+/* End the body as a broken transfer once the queue is sent. */
+void
+http_stream_fail(struct http_stream *s)
+{
+	pthread_mutex_lock(&s->mtx);
+	if (!s->closed)
+		s->failed = 1;
+	s->closed = 1;
+	pthread_cond_broadcast(&s->cond);
+	pthread_mutex_unlock(&s->mtx);
+}
+
+/* Bytes waiting for the client. */
+size_t
+http_stream_pending(struct http_stream *s)
+{
+	size_t	n;
+
+	pthread_mutex_lock(&s->mtx);
+	n = s->len - s->off;
+	pthread_mutex_unlock(&s->mtx);
+	return n;
+}
+
 /* Whether the client left. */
 int
 http_stream_gone(struct http_stream *s)
@@ -199,6 +223,12 @@ http_stream_reader(void *cls, uint64_t pos, char *out, size_t max)
 	(void)pos;
 	pthread_mutex_lock(&s->mtx);
 	for (;;) {
+		if (s->len > s->off && !s->closed && http_peer_closed(s->fd)) {
+			/* Gone: stop its source now, not a write or two later. */
+			pthread_mutex_unlock(&s->mtx);
+			http_stream_mark_gone(s);
+			return MHD_CONTENT_READER_END_WITH_ERROR;
+		}
 		if (s->len > s->off) {
 			n = s->len - s->off;
 			if (n > max)
@@ -208,7 +238,7 @@ http_stream_reader(void *cls, uint64_t pos, char *out, size_t max)
 			pthread_mutex_unlock(&s->mtx);
 			return (ssize_t)n;
 		}
-		if (s->gone) {
+		if (s->gone || s->failed) {
 			pthread_mutex_unlock(&s->mtx);
 			return MHD_CONTENT_READER_END_WITH_ERROR;
 		}

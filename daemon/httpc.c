@@ -309,7 +309,10 @@ httpc_write_cb(char *ptr, size_t size, size_t nmemb, void *userdata)
 
 	httpc_send_head(r);
 	if (r->o.data_cb != NULL) {
-		if (r->o.data_cb(r->o.arg, ptr, n) != 0) {
+		int rc = r->o.data_cb(r->o.arg, ptr, n);
+		if (rc == HTTPC_DATA_PAUSE)
+			return CURL_WRITEFUNC_PAUSE;
+		if (rc != 0) {
 			r->aborted = 1;
 			return 0;
 		}
@@ -322,6 +325,20 @@ httpc_write_cb(char *ptr, size_t size, size_t nmemb, void *userdata)
 	memcpy(r->buf + r->len, ptr, n);
 	r->len += n;
 	r->buf[r->len] = '\0';
+	return n;
+}
+
+static size_t
+httpc_read_fn(char *buf, size_t size, size_t nitems, void *userdata)
+{
+	struct httpc_req	*r = userdata;
+	size_t			 n;
+
+	n = r->o.read_cb(r->o.arg, buf, size * nitems);
+	if (n == HTTPC_READ_PAUSE)
+		return CURL_READFUNC_PAUSE;
+	if (n == HTTPC_READ_ABORT)
+		return CURL_READFUNC_ABORT;
 	return n;
 }
 
@@ -365,7 +382,9 @@ httpc_start(struct httpc *h, const struct httpc_opts *o)
 		curl_easy_setopt(r->easy, CURLOPT_LOW_SPEED_TIME,
 		    o->low_speed_s);
 	}
-	if (strcmp(method, "GET") != 0)
+	/* Also for a GET with a body, which must stay a GET. */
+	if (strcmp(method, "GET") != 0 || o->body != NULL ||
+	    o->read_cb != NULL)
 		curl_easy_setopt(r->easy, CURLOPT_CUSTOMREQUEST, method);
 	if (strcmp(method, "HEAD") == 0)
 		curl_easy_setopt(r->easy, CURLOPT_NOBODY, 1L);
@@ -390,8 +409,16 @@ httpc_start(struct httpc *h, const struct httpc_opts *o)
 		curl_easy_setopt(r->easy, CURLOPT_POSTFIELDS, r->body);
 		curl_easy_setopt(r->easy, CURLOPT_POSTFIELDSIZE_LARGE,
 		    (curl_off_t)o->body_len);
-		r->headers = curl_slist_append(r->headers,
-		    "Content-Type: application/json");
+		if (!o->no_ctype)
+			r->headers = curl_slist_append(r->headers,
+			    "Content-Type: application/json");
+	} else if (o->read_cb != NULL) {
+		curl_easy_setopt(r->easy, CURLOPT_UPLOAD, 1L);
+		curl_easy_setopt(r->easy, CURLOPT_READFUNCTION, httpc_read_fn);
+		curl_easy_setopt(r->easy, CURLOPT_READDATA, r);
+		if (o->read_len >= 0)
+			curl_easy_setopt(r->easy, CURLOPT_INFILESIZE_LARGE,
+			    (curl_off_t)o->read_len);
 	}
 	/* Don't let curl wait for 100-continue on larger bodies. */
 	r->headers = curl_slist_append(r->headers, "Expect:");
@@ -422,6 +449,14 @@ httpc_cancel(struct httpc_req *r)
 {
 	if (r != NULL)
 		httpc_req_free(r);
+}
+
+/* Continue a paused transfer. */
+void
+httpc_resume(struct httpc_req *r)
+{
+	if (r != NULL)
+		curl_easy_pause(r->easy, CURLPAUSE_CONT);
 }
 
 /* Transfers in flight. */

@@ -40,8 +40,21 @@ struct httpc_result {
 					   or NULL */
 };
 
-/* Streamed body bytes; return non-zero to abort the transfer. */
+/*
+ * Streamed body bytes; return non-zero to abort the transfer, or
+ * HTTPC_DATA_PAUSE to keep the bytes and pause receiving until
+ * httpc_resume().
+ */
 typedef int (*httpc_data_cb)(void *arg, const char *buf, size_t len);
+#define HTTPC_DATA_PAUSE	2
+/*
+ * A request body pulled in pieces: copy up to max bytes into buf and return
+ * how many (0 = the end), or HTTPC_READ_PAUSE when nothing is there yet
+ * (sending pauses until httpc_resume()), or HTTPC_READ_ABORT.
+ */
+typedef size_t (*httpc_read_cb)(void *arg, char *buf, size_t max);
+#define HTTPC_READ_PAUSE	((size_t)-1)
+#define HTTPC_READ_ABORT	((size_t)-2)
 /* Headers are in (status known) before the first body byte. */
 typedef void (*httpc_head_cb)(void *arg, long status, const char *ctype);
 /* The end: called exactly once unless httpc_cancel() was called first. */
@@ -74,6 +87,9 @@ struct httpc_opts {
 	int		 want_headers;	/* collect response headers into the
 					   result */
 	httpc_headers_cb headers_cb;	/* implies want_headers */
+	httpc_read_cb	 read_cb;	/* streamed body instead of body */
+	long long	 read_len;	/* its length, or -1 (chunked) */
+	int		 no_ctype;	/* body: add no Content-Type header */
 };
 
 int	httpc_new(uv_loop_t *loop, struct httpc **hp);
@@ -86,6 +102,9 @@ struct httpc_req *httpc_start(struct httpc *h, const struct httpc_opts *o);
 
 /* Abort a transfer; its done callback is not called. */
 void	httpc_cancel(struct httpc_req *r);
+
+/* Continue a transfer paused by its data or read callback (loop only). */
+void	httpc_resume(struct httpc_req *r);
 
 /* Number of transfers in flight. */
 int	httpc_active(const struct httpc *h);

@@ -47,6 +47,7 @@ struct mlxd_config {
 	int64_t			 retention_days;
 	int			 sessions_store_text;
 	char			*proxy_listen;
+	int64_t			 generation_max_body_bytes;
 	char			*http_listen;
 	int			 http_allow_remote;
 	char			*http_token;

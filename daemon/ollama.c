@@ -3,10 +3,11 @@
  * ollama.c: the Ollama watcher.
  *
  * Every poll interval it sends GET /api/ps (never a second one while the
- * first is in flight, each with a timeout); /api/version when (re)connecting;
- * /api/tags every tags interval and whenever the loaded set changes. While
- * Ollama is unreachable the interval backs off, but never beyond 4 s, so a
- * returning Ollama is noticed within 5 s. Results are normalised by
+ * first is in flight, each with a timeout); /api/version once /api/ps
+ * answers after a (re)connection; /api/tags every tags interval and
+ * whenever the loaded set changes. While Ollama is unreachable the /api/ps
+ * probe goes on at the poll interval (at most OLLAMA_PROBE_MAX_MS), still
+ * one at a time, so a returning Ollama is noticed within a second. Results are normalised by
  * ollama_parse.c and published for the HTTP threads with state_publish().
  * Everything here runs on the loop thread.
  */
@@ -26,7 +27,7 @@
 #include "timeutil.h"
 #include "xmalloc.h"
 
-#define OLLAMA_BACKOFF_MAX_MS	4000
+#define OLLAMA_PROBE_MAX_MS	500	/* probe interval while disconnected */
 
 struct ollama {
 	struct mlxd		*md;
@@ -110,11 +111,8 @@ ollama_lost(struct ollama *o, const char *what, const char *msg)
 	o->running = json_array();
 	free(o->running_key);
 	o->running_key = xstrdup("");
-	o->cur_ms = o->cur_ms * 2;
-	if (o->cur_ms > OLLAMA_BACKOFF_MAX_MS)
-		o->cur_ms = OLLAMA_BACKOFF_MAX_MS;
-	if (o->cur_ms < o->poll_ms)
-		o->cur_ms = o->poll_ms;
+	o->cur_ms = o->poll_ms < OLLAMA_PROBE_MAX_MS ? o->poll_ms :
+	    OLLAMA_PROBE_MAX_MS;
 	ollama_publish(o);
 }
 
@@ -296,10 +294,8 @@ ollama_poll_cb(uv_timer_t *t)
 {
 	struct ollama	*o = t->data;
 
-	/* Re-arm at the current (possibly backed-off) interval. */
+	/* Re-arm at the current interval; one probe at a time. */
 	uv_timer_set_repeat(&o->poll_timer, o->cur_ms);
-	if (!o->connected)
-		ollama_send_version(o);
 	ollama_send_ps(o);
 }
 

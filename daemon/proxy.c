@@ -29,6 +29,7 @@
 #include "ollama.h"
 #include "ollama_gen.h"
 #include "proxy.h"
+#include "proxy_int.h"
 #include "router.h"
 #include "sampler.h"
 #include "state.h"
@@ -60,6 +61,7 @@ struct proxy_gen {
 	char			*route;
 	char			*client;
 	char			*prompt_text;
+	char			*output_text;
 	int64_t			 started_ns;	/* wall clock */
 	struct ollama_gen_stats	 st;
 	double			 peak_mem;
@@ -73,14 +75,6 @@ struct proxy_gen {
 	size_t			 body_len;
 };
 
-struct proxy {
-	struct mlxd		*md;
-	struct proxy_gen	*active;
-	uint64_t		 next_id;
-	json_t			*last;
-	int			 dirty;
-	uv_timer_t		 timer;
-};
 
 static void
 proxy_gen_ref(struct proxy_gen *g)
@@ -111,6 +105,7 @@ proxy_gen_unref(void *arg)
 	free(g->route);
 	free(g->client);
 	free(g->prompt_text);
+	free(g->output_text);
 	free(g->path);
 	free(g->body);
 	free(g);
@@ -170,17 +165,26 @@ proxy_timer_cb(uv_timer_t *t)
 		proxy_publish(p);
 }
 
-/* Record the finished generation: session row, generation.last. */
+/*
+ * Record the finished generation: session row, generation.last. broken:
+ * the stream cannot finish (Ollama lost, mlxd stopping), so the client gets
+ * a last {"error":...} line and a transfer that does not end cleanly.
+ */
 static void
-proxy_finish(struct proxy_gen *g, const char *error)
+proxy_finish(struct proxy_gen *g, const char *error, int broken)
 {
 	struct proxy			*p = g->p;
 	struct store_bench_session	 s;
+	char				*digest;
 	int64_t				 end = timeutil_now_ns(), sid = -1;
 	int				 rc;
 
 	store_bench_session_init(&s);
 	s.model = g->model != NULL ? g->model : "";
+	digest = proxy_digest(g->model);
+	s.digest = digest;
+	s.kind = "generate";
+	s.counts_source = g->st.done ? "ollama" : NULL;
 	s.route = g->route;
 	s.user_agent = g->client;
 	s.start_ns = g->started_ns;
@@ -197,11 +201,15 @@ proxy_finish(struct proxy_gen *g, const char *error)
 	}
 	s.error = error;
 	s.peak_memory_bytes = g->peak_mem > 0 ? (int64_t)g->peak_mem : -1;
-	if (p->md->cfg->sessions_store_text)
+	if (p->md->cfg->sessions_store_text) {
 		s.prompt_text = g->prompt_text;
+		s.output_text = g->output_text;
+	}
 	if ((rc = store_bench_session_insert(p->md->store, &s, &sid)) != 0)
 		log_warnx("proxy: cannot store the session: %s",
 		    strerror(-rc));
+	proxy_account(p, &s);
+	free(digest);
 	json_decref(p->last);
 	p->last = json_pack("{s:I, s:s?, s:s, s:s?, s:o, s:o, s:o, s:o, s:o, "
 	    "s:o, s:o, s:o, s:o, s:s?, s:s?}",
@@ -238,7 +246,18 @@ proxy_finish(struct proxy_gen *g, const char *error)
 		g->next->prev = g->prev;
 	g->finished = 1;
 	/* Drop our stream reference: the stream holds one on us. */
-	http_stream_close(g->stream);
+	if (broken && error != NULL) {
+		json_t *j = json_pack("{s:s}", "error", error);
+		char *line = j != NULL ? json_dumps(j, JSON_COMPACT) : NULL;
+		json_decref(j);
+		if (line != NULL) {
+			(void)http_stream_write(g->stream, line, strlen(line));
+			(void)http_stream_write(g->stream, "\n", 1);
+		}
+		free(line);
+		http_stream_fail(g->stream);
+	} else
+		http_stream_close(g->stream);
 	http_stream_unref(g->stream);
 	g->stream = NULL;
 	proxy_publish(p);
@@ -288,6 +307,8 @@ proxy_done_cb(void *arg, const struct ollama_gen_result *res)
 
 	g->og = NULL;
 	g->st = *res->stats;
+	if (res->text != NULL)
+		g->output_text = xstrdup(res->text);
 	pthread_mutex_lock(&g->mtx);
 	if (!g->head) {
 		g->failed = 1;
@@ -297,7 +318,13 @@ proxy_done_cb(void *arg, const struct ollama_gen_result *res)
 		pthread_cond_broadcast(&g->cond);
 	}
 	pthread_mutex_unlock(&g->mtx);
-	proxy_finish(g, res->error);
+	if (res->err != 0 && res->err != -EPROTO) {
+		char *msg = xasprintf("Ollama connection lost: %s",
+		    res->error != NULL ? res->error : strerror(-res->err));
+		proxy_finish(g, msg, 1);
+		free(msg);
+	} else
+		proxy_finish(g, res->error, 0);
 	proxy_gen_unref(g);		/* the loop's reference */
 }
 
@@ -312,13 +339,22 @@ proxy_begin(void *arg)
 	struct proxy_gen	*g = arg;
 	struct proxy		*p = g->md->proxy;
 
+	if (p == NULL) {
+		pthread_mutex_lock(&g->mtx);
+		g->failed = 1;
+		g->fail_err = -ESHUTDOWN;
+		g->fail_msg = xstrdup("mlxd is stopping");
+		pthread_mutex_unlock(&g->mtx);
+		g->finished = 1;
+		return;
+	}
 	g->p = p;
 	g->id = ++p->next_id;
 	g->started_ns = timeutil_now_ns();
 	g->st.ttft_ns = g->st.last_token_ns = -1;
 	proxy_gen_ref(g);		/* the loop's reference */
 	g->og = ollama_gen_start(g->md, g->path, g->body, g->body_len,
-	    g->client, 0, &proxy_cbs, g);
+	    g->client, (int)g->md->cfg->sessions_store_text, &proxy_cbs, g);
 	if (g->og == NULL) {
 		pthread_mutex_lock(&g->mtx);
 		g->failed = 1;
@@ -348,7 +384,7 @@ proxy_abort(void *arg)
 	g->og = NULL;
 	log_debug("proxy: client left generation %llu; cancelled upstream",
 	    (unsigned long long)g->id);
-	proxy_finish(g, "client disconnected");
+	proxy_finish(g, "client disconnected", 0);
 	proxy_gen_unref(g);		/* the loop's reference */
 }
 
@@ -396,7 +432,7 @@ proxy_handle(struct router_req *req, const char *path, int ollama_errors)
 	g->body[req->body_len] = '\0';
 	g->body_len = req->body_len;
 	if ((ua = router_header(req, "User-Agent")) != NULL)
-		g->client = xstrdup(ua);
+		g->client = proxy_utf8(ua);
 	/* Lenient: Ollama itself judges the body; we only want the model. */
 	body = json_loadb(req->body, req->body_len, 0, NULL);
 	if ((model = json_string_value(json_object_get(body, "model"))) != NULL)
@@ -422,7 +458,7 @@ proxy_handle(struct router_req *req, const char *path, int ollama_errors)
 	pthread_mutex_lock(&g->mtx);
 	while (!g->head && !g->failed) {
 		clock_gettime(CLOCK_REALTIME, &ts);
-		ts.tv_nsec += 250 * 1000000L;
+		ts.tv_nsec += PROXY_GONE_POLL_MS * 1000000L;
 		if (ts.tv_nsec >= 1000000000L) {
 			ts.tv_sec++;
 			ts.tv_nsec -= 1000000000L;
@@ -458,101 +494,12 @@ out:
 	proxy_gen_unref(g);
 }
 
-struct proxy_pass {
-	struct mlxd		*md;
-	pthread_mutex_t		 mtx;
-	pthread_cond_t		 cond;
-	int			 done;
-	const char		*method;
-	const char		*path;
-	const char		*body;
-	size_t			 len;
-	/* result */
-	int			 err;
-	char			*errmsg;
-	long			 status;
-	char			*ctype;
-	char			*reply;
-	size_t			 reply_len;
-};
-
-static void
-proxy_pass_done(void *arg, const struct httpc_result *res)
+/* Whether mlxd meters a request on the proxy listener itself. */
+int
+proxy_metered(const char *method, const char *path)
 {
-	struct proxy_pass	*pp = arg;
-
-	pthread_mutex_lock(&pp->mtx);
-	pp->err = res->err;
-	pp->errmsg = res->errmsg != NULL ? xstrdup(res->errmsg) : NULL;
-	pp->status = res->status;
-	pp->ctype = xstrdup(res->content_type != NULL ? res->content_type :
-	    "text/plain; charset=utf-8");
-	pp->reply = xmalloc(res->len + 1);
-	memcpy(pp->reply, res->body, res->len);
-	pp->reply_len = res->len;
-	pp->done = 1;
-	pthread_cond_broadcast(&pp->cond);
-	pthread_mutex_unlock(&pp->mtx);
-}
-
-static void
-proxy_pass_begin(void *arg)
-{
-	struct proxy_pass	*pp = arg;
-	struct httpc_opts	 o;
-	char			*url;
-
-	url = xasprintf("%s%s", ollama_url(pp->md->ollama), pp->path);
-	memset(&o, 0, sizeof(o));
-	o.method = pp->method;
-	o.url = url;
-	o.body = pp->len > 0 ? pp->body : NULL;
-	o.body_len = pp->len;
-	o.timeout_ms = 600000;
-	o.done_cb = proxy_pass_done;
-	o.arg = pp;
-	if (httpc_start(pp->md->httpc, &o) == NULL) {
-		pp->err = -EIO;
-		pp->done = 1;
-	}
-	free(url);
-}
-
-/* Forward a request to Ollama and relay its reply whole (HTTP thread). */
-void
-proxy_passthrough(struct router_req *req)
-{
-	struct proxy_pass	 pp;
-
-	memset(&pp, 0, sizeof(pp));
-	pthread_mutex_init(&pp.mtx, NULL);
-	pthread_cond_init(&pp.cond, NULL);
-	pp.md = req->md;
-	pp.method = req->method;
-	pp.body = req->body;
-	pp.len = req->body_len;
-	pp.path = req->path;
-	if (http_loop_call(req->md->http, proxy_pass_begin, &pp) != 0) {
-		proxy_reply_error(req, 1, 503, "stopping", "mlxd is stopping");
-		goto out;
-	}
-	pthread_mutex_lock(&pp.mtx);
-	while (!pp.done)
-		pthread_cond_wait(&pp.cond, &pp.mtx);
-	pthread_mutex_unlock(&pp.mtx);
-	if (pp.err != 0)
-		proxy_reply_error(req, 1, pp.err == -ECONNREFUSED ? 503 : 502,
-		    "ollama_unavailable", pp.errmsg != NULL ? pp.errmsg :
-		    "Ollama did not answer");
-	else
-		router_reply_data(req, (int)pp.status, pp.ctype, pp.reply,
-		    pp.reply_len);
-out:
-	free(pp.errmsg);
-	free(pp.ctype);
-	free(pp.reply);
-	pthread_mutex_destroy(&pp.mtx);
-	pthread_cond_destroy(&pp.cond);
+	return strcmp(method, "POST") == 0 && (strcmp(path, "/api/generate") ==
+	    0 || strcmp(path, "/api/chat") == 0);
 }
 
 /* Start the registry. */
@@ -567,6 +514,7 @@ proxy_start(struct mlxd *md, struct proxy **pp)
 	p->timer.data = p;
 	uv_timer_start(&p->timer, proxy_timer_cb, PROXY_PUBLISH_MS,
 	    PROXY_PUBLISH_MS);
+	proxy_pass_init(p);
 	proxy_publish(p);
 	*pp = p;
 	return 0;
@@ -577,7 +525,11 @@ proxy_closed(uv_handle_t *h)
 {
 	struct proxy	*p = h->data;
 
+	/* Two handles: the last one to close frees. */
+	if (--p->nhandles > 0)
+		return;
 	json_decref(p->last);
+	free(p->stats);
 	free(p);
 }
 
@@ -601,8 +553,11 @@ proxy_stop(struct proxy *p)
 			pthread_cond_broadcast(&g->cond);
 		}
 		pthread_mutex_unlock(&g->mtx);
-		proxy_finish(g, "mlxd stopped");
+		proxy_finish(g, "mlxd is stopping", 1);
 		proxy_gen_unref(g);
 	}
+	proxy_pass_stop_all(p);
+	p->nhandles = 2;
 	uv_close((uv_handle_t *)&p->timer, proxy_closed);
+	uv_close((uv_handle_t *)&p->kick, proxy_closed);
 }

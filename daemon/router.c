@@ -265,8 +265,11 @@ router_reply_error(struct router_req *req, int status, const char *code,
 	if (vasprintf(&msg, fmt, ap) < 0)
 		fatalx("router: out of memory");
 	va_end(ap);
-	obj = json_pack("{s:{s:s, s:s}}", "error", "code", code, "message",
-	    msg);
+	if (req->listener == ROUTER_LISTENER_PROXY)
+		obj = json_pack("{s:s}", "error", msg);
+	else
+		obj = json_pack("{s:{s:s, s:s}}", "error", "code", code,
+		    "message", msg);
 	free(msg);
 	router_reply_json(req, status, obj);
 }
@@ -329,6 +332,8 @@ router_reply_clear(struct router_reply *reply)
 	free(reply->body);
 	free(reply->allow);
 	free(reply->ctype);
+	free(reply->headers);
+	reply->headers = NULL;
 	reply->body = NULL;
 	reply->allow = NULL;
 	reply->ctype = NULL;

@@ -40,6 +40,7 @@ struct router_reply {
 	char		*ctype;		/* owned copy, or NULL */
 	char		*allow;		/* Allow header for 405, owned */
 	struct http_stream *stream;	/* set by router_reply_stream() */
+	char		*headers;	/* extra "Name: value\n" lines, owned */
 };
 
 struct router_req {
@@ -110,7 +111,10 @@ const char *router_header(struct router_req *req, const char *name);
 /* Reply with obj serialised compactly; steals the reference. */
 void	router_reply_json(struct router_req *req, int status, json_t *obj);
 
-/* Reply {"error":{"code":code,"message":...}}. */
+/*
+ * Reply {"error":{"code":code,"message":...}}; on the proxy listener
+ * Ollama's shape {"error":"..."}.
+ */
 void	router_reply_error(struct router_req *req, int status, const char *code,
 	    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 

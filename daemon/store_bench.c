@@ -309,6 +309,7 @@ store_bench_session_init(struct store_bench_session *s)
 	s->eval_duration_ns = -1;
 	s->load_ns = -1;
 	s->peak_memory_bytes = -1;
+	s->input_count = -1;
 }
 
 /* Insert a run row. */
@@ -841,8 +842,9 @@ store_bench_session_insert(struct store *st,
 	if ((rc = prepare(st, "INSERT INTO sessions (model, digest, route, "
 	    "user_agent, start_ns, end_ns, ttft_ns, prompt_eval_count, "
 	    "prompt_eval_duration_ns, eval_count, eval_duration_ns, load_ns, "
-	    "done_reason, error, peak_memory_bytes, prompt_text, output_text) "
-	    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+	    "done_reason, error, peak_memory_bytes, prompt_text, output_text, "
+	    "kind, counts_source, input_count) "
+	    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
 	    &stmt)) != 0)
 		return rc;
 	b_init(&b, stmt);
@@ -863,6 +865,9 @@ store_bench_session_insert(struct store *st,
 	b_i64(&b, s->peak_memory_bytes);
 	b_text(&b, s->prompt_text);
 	b_text(&b, s->output_text);
+	b_text(&b, s->kind != NULL ? s->kind : "generate");
+	b_text(&b, s->counts_source);
+	b_i64(&b, s->input_count);
 	if ((rc = bind_done(st, &b)) == 0 &&
 	    (rc = step_done(st, stmt)) == 0 && idp != NULL)
 		*idp = (int64_t)sqlite3_last_insert_rowid(st->db);

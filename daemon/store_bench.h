@@ -89,6 +89,9 @@ struct store_bench_session {
 	int64_t		 peak_memory_bytes;
 	const char	*prompt_text;	/* NULL unless text capture is on */
 	const char	*output_text;
+	const char	*kind;		/* "generate" (NULL) or "embed" */
+	const char	*counts_source;	/* "ollama", "openai_usage" or NULL */
+	int64_t		 input_count;	/* embed: inputs embedded */
 };
 
 /* Unknown values everywhere: -1 integers, NULL strings. */

@@ -226,7 +226,11 @@ generate_run(struct mlxd_client *c, enum generate_kind kind, const char *path,
 	    generate_line, &g);
 	if (rc == 0 && g.rc != 0)
 		rc = g.rc;
-	if (rc == MLXD_EAPI && g.error != NULL)
+	if (rc != 0 && g.error != NULL) {
+		/* The upstream's own words, even if the transfer then broke. */
+		client_set_error(c, g.error);
+		rc = MLXD_EAPI;
+	} else if (rc == MLXD_EAPI && g.error != NULL)
 		client_set_error(c, g.error);
 	else if (rc == 0 && !g.done) {
 		client_set_error(c, "the stream ended before its final line");

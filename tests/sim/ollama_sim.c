@@ -215,7 +215,7 @@ static const char *const sim_outcome_names[] = {
 /* One recorded generate/chat request. */
 struct sim_logent {
 	uint64_t		 id;	/* 0: slot empty */
-	char			 path[16];
+	char			 path[32];
 	json_t			*body;	/* NULL when the body was not JSON */
 	char			*raw;	/* the body text in that case */
 	int64_t			 received_ns;
@@ -256,6 +256,7 @@ struct sim_req {
 	size_t			 len;
 	size_t			 cap;
 	bool			 too_big;
+	struct sha256		*sha;		/* POST /api/blobs: body hash */
 	json_t			*json;
 	uint64_t		 log_id;
 	enum sim_outcome	 outcome;
@@ -759,6 +760,24 @@ parse_keep_alive(const json_t *v, struct sim_ka *ka, char *msg, size_t msglen)
 	return 0;
 }
 
+#define SIM_MAXALIAS	32
+#define SIM_MAXBLOBS	64
+#define SIM_PULL_STEP_NS	(50 * NS_PER_MS)
+
+/* Names made by copy/create (aliases of a built-in) and deleted models. */
+static struct {
+	char	 name[256];
+	int	 m;
+} sim_alias[SIM_MAXALIAS];
+static bool	 sim_deleted[SIM_NMODELS];
+static char	 sim_blobs[SIM_MAXBLOBS][72];	/* "sha256:<hex>" */
+static atomic_uint_fast64_t sim_oa_ids;
+
+static void	sim_more_reset(void);
+static int	model_lookup(const char *);
+static json_t	*tags_entry(int, const char *, const struct sim_config *);
+static void	 tags_aliases(json_t *, const struct sim_config *);
+
 /* Find a built-in model by any accepted name form; -1 if unknown. */
 static int
 model_find(const char *name)
@@ -1251,7 +1270,7 @@ static enum MHD_Result
 api_tags(struct MHD_Connection *c, struct sim_req *rq,
     const struct sim_config *cfg)
 {
-	json_t	*models = json_array(), *e;
+	json_t	*models = json_array();
 	int	 order[SIM_NMODELS];
 	size_t	 i;
 
@@ -1260,19 +1279,15 @@ api_tags(struct MHD_Connection *c, struct sim_req *rq,
 		order[i] = (int)i;
 	qsort(order, SIM_NMODELS, sizeof(order[0]), tags_cmp);
 	for (i = 0; i < SIM_NMODELS; i++) {
-		const struct sim_model *md = &sim_models[order[i]];
-
-		e = json_pack("{s:s,s:s,s:o,s:I,s:s,s:o}",
-		    "name", md->name, "model", md->name,
-		    "modified_at", json_time_local(md->modified_s,
-		    md->modified_ns, cfg->tz_offset),
-		    "size", (json_int_t)md->size, "digest", md->digest,
-		    "details", model_details(order[i], true));
-		if (md->caps != NULL)
-			json_object_set_new(e, "capabilities",
-			    model_caps(order[i]));
-		json_array_append_new(models, e);
+		bool gone;
+		pthread_mutex_lock(&sim.mu);
+		gone = sim_deleted[order[i]];
+		pthread_mutex_unlock(&sim.mu);
+		if (!gone)
+			json_array_append_new(models, tags_entry(order[i],
+			    sim_models[order[i]].name, cfg));
 	}
+	tags_aliases(models, cfg);
 	return reply_json(c, NULL, MHD_HTTP_OK,
 	    json_pack("{s:o}", "models", models));
 }
@@ -1430,7 +1445,7 @@ api_show(struct MHD_Connection *c, struct sim_req *rq,
 	if (*name == '\0')
 		return reply_error(c, NULL, MHD_HTTP_BAD_REQUEST,
 		    "model is required");
-	if ((m = model_find(name)) < 0)
+	if ((m = model_lookup(name)) < 0)
 		return reply_error(c, NULL, MHD_HTTP_NOT_FOUND,
 		    "model '%s' not found", name);
 	md = &sim_models[m];
@@ -1814,7 +1829,7 @@ api_gen(struct MHD_Connection *c, struct sim_req *rq,
 	if (chat && *name == '\0')
 		return reply_error(c, rq, MHD_HTTP_BAD_REQUEST,
 		    "model is required");
-	if ((m = model_find(name)) < 0)
+	if ((m = model_lookup(name)) < 0)
 		return reply_error(c, rq, MHD_HTTP_NOT_FOUND,
 		    "model '%s' not found", name);
 	if (!model_has_cap(m, "completion"))
@@ -2163,7 +2178,1015 @@ ctl_reset(struct MHD_Connection *c)
 		sim.loaded[i].state = SIM_UNLOADED;
 	pthread_mutex_unlock(&sim.mu);
 	reqlog_clear();
+	sim_more_reset();
 	return reply_json(c, NULL, MHD_HTTP_OK, config_json(&sim.cfg_default));
+}
+
+/* ---- model management, embeddings, OpenAI compatibility ----------- */
+
+
+/* Canonical "name:tag" as model_find spells it, into buf. */
+static void
+model_canon(const char *name, char *buf, size_t len)
+{
+	const char	*slash, *colon;
+
+	if (strncasecmp(name, "registry.ollama.ai/library/", 27) == 0)
+		name += 27;
+	slash = strrchr(name, '/');
+	colon = strrchr(name, ':');
+	if (colon == NULL || (slash != NULL && colon < slash))
+		snprintf(buf, len, "%s:latest", name);
+	else
+		snprintf(buf, len, "%s", name);
+}
+
+/* model_find, with copies and deletions. */
+static int
+model_lookup(const char *name)
+{
+	char	buf[300];
+	int	i, m;
+
+	model_canon(name, buf, sizeof(buf));
+	pthread_mutex_lock(&sim.mu);
+	for (i = 0; i < SIM_MAXALIAS; i++)
+		if (sim_alias[i].name[0] != '\0' &&
+		    strcasecmp(sim_alias[i].name, buf) == 0) {
+			m = sim_alias[i].m;
+			pthread_mutex_unlock(&sim.mu);
+			return m;
+		}
+	m = model_find(name);
+	if (m >= 0 && sim_deleted[m])
+		m = -1;
+	pthread_mutex_unlock(&sim.mu);
+	return m;
+}
+
+static int
+alias_add(const char *name, int m)
+{
+	char	buf[300];
+	int	i, free_slot = -1;
+
+	model_canon(name, buf, sizeof(buf));
+	if (strlen(buf) >= sizeof(sim_alias[0].name))
+		return -ENAMETOOLONG;
+	pthread_mutex_lock(&sim.mu);
+	for (i = 0; i < SIM_MAXALIAS; i++) {
+		if (sim_alias[i].name[0] == '\0') {
+			if (free_slot < 0)
+				free_slot = i;
+		} else if (strcasecmp(sim_alias[i].name, buf) == 0)
+			free_slot = i;
+	}
+	if (free_slot >= 0) {
+		memcpy(sim_alias[free_slot].name, buf, strlen(buf) + 1);
+		sim_alias[free_slot].m = m;
+	}
+	if ((i = model_find(buf)) >= 0 && strcasecmp(buf,
+	    sim_models[i].name) == 0)
+		sim_deleted[i] = false;
+	pthread_mutex_unlock(&sim.mu);
+	return free_slot >= 0 ? 0 : -ENOSPC;
+}
+
+/* Remove a name; 0, or -ENOENT. */
+static int
+model_remove(const char *name)
+{
+	char	buf[300];
+	int	i, m, rc = -ENOENT;
+
+	model_canon(name, buf, sizeof(buf));
+	pthread_mutex_lock(&sim.mu);
+	for (i = 0; i < SIM_MAXALIAS; i++)
+		if (sim_alias[i].name[0] != '\0' &&
+		    strcasecmp(sim_alias[i].name, buf) == 0) {
+			sim_alias[i].name[0] = '\0';
+			rc = 0;
+		}
+	if (rc != 0 && (m = model_find(name)) >= 0 && !sim_deleted[m]) {
+		sim_deleted[m] = true;
+		sim.loaded[m].state = SIM_UNLOADED;
+		rc = 0;
+	}
+	pthread_mutex_unlock(&sim.mu);
+	return rc;
+}
+
+static void
+sim_more_reset(void)
+{
+	pthread_mutex_lock(&sim.mu);
+	memset(sim_alias, 0, sizeof(sim_alias));
+	memset(sim_deleted, 0, sizeof(sim_deleted));
+	memset(sim_blobs, 0, sizeof(sim_blobs));
+	pthread_mutex_unlock(&sim.mu);
+}
+
+/* A tags entry for model m under name. */
+static json_t *
+tags_entry(int m, const char *name, const struct sim_config *cfg)
+{
+	const struct sim_model	*md = &sim_models[m];
+	json_t			*e;
+
+	e = json_pack("{s:s,s:s,s:o,s:I,s:s,s:o}",
+	    "name", name, "model", name,
+	    "modified_at", json_time_local(md->modified_s, md->modified_ns,
+	    cfg->tz_offset),
+	    "size", (json_int_t)md->size, "digest", md->digest,
+	    "details", model_details(m, true));
+	if (md->caps != NULL)
+		json_object_set_new(e, "capabilities", model_caps(m));
+	return e;
+}
+
+/* Append the copies' entries (those not naming a built-in). */
+static void
+tags_aliases(json_t *models, const struct sim_config *cfg)
+{
+	char	names[SIM_MAXALIAS][256];
+	int	ms[SIM_MAXALIAS], n = 0, i, b;
+
+	pthread_mutex_lock(&sim.mu);
+	for (i = 0; i < SIM_MAXALIAS; i++)
+		if (sim_alias[i].name[0] != '\0') {
+			memcpy(names[n], sim_alias[i].name, sizeof(names[n]));
+			ms[n++] = sim_alias[i].m;
+		}
+	pthread_mutex_unlock(&sim.mu);
+	for (i = 0; i < n; i++) {
+		b = model_find(names[i]);
+		if (b >= 0 && strcasecmp(names[i], sim_models[b].name) == 0)
+			continue;
+		json_array_append_new(models, tags_entry(ms[i], names[i], cfg));
+	}
+}
+
+/* ---- SHA-256 (FIPS 180-4), for blob digests ---- */
+
+struct sha256 {
+	uint32_t	h[8];
+	uint64_t	n;
+	unsigned char	buf[64];
+	size_t		blen;
+};
+
+static const uint32_t sha256_k[64] = {
+	0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1,
+	0x923f82a4, 0xab1c5ed5, 0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3,
+	0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174, 0xe49b69c1, 0xefbe4786,
+	0x0fc19dc6, 0x240ca1cc, 0x2de92c6f, 0x4a7484aa, 0x5cb0a9dc, 0x76f988da,
+	0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7, 0xc6e00bf3, 0xd5a79147,
+	0x06ca6351, 0x14292967, 0x27b70a85, 0x2e1b2138, 0x4d2c6dfc, 0x53380d13,
+	0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85, 0xa2bfe8a1, 0xa81a664b,
+	0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070,
+	0x19a4c116, 0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a,
+	0x5b9cca4f, 0x682e6ff3, 0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208,
+	0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2,
+};
+
+#define ROR(x, n)	(((x) >> (n)) | ((x) << (32 - (n))))
+
+static void
+sha256_block(struct sha256 *s, const unsigned char *p)
+{
+	uint32_t	w[64], a, b, c, d, e, f, g, h, t1, t2;
+	int		i;
+
+	for (i = 0; i < 16; i++)
+		w[i] = (uint32_t)p[4 * i] << 24 | (uint32_t)p[4 * i + 1] << 16 |
+		    (uint32_t)p[4 * i + 2] << 8 | p[4 * i + 3];
+	for (i = 16; i < 64; i++)
+		w[i] = w[i - 16] + (ROR(w[i - 15], 7) ^ ROR(w[i - 15], 18) ^
+		    (w[i - 15] >> 3)) + w[i - 7] + (ROR(w[i - 2], 17) ^
+		    ROR(w[i - 2], 19) ^ (w[i - 2] >> 10));
+	a = s->h[0]; b = s->h[1]; c = s->h[2]; d = s->h[3];
+	e = s->h[4]; f = s->h[5]; g = s->h[6]; h = s->h[7];
+	for (i = 0; i < 64; i++) {
+		t1 = h + (ROR(e, 6) ^ ROR(e, 11) ^ ROR(e, 25)) +
+		    ((e & f) ^ (~e & g)) + sha256_k[i] + w[i];
+		t2 = (ROR(a, 2) ^ ROR(a, 13) ^ ROR(a, 22)) +
+		    ((a & b) ^ (a & c) ^ (b & c));
+		h = g; g = f; f = e; e = d + t1;
+		d = c; c = b; b = a; a = t1 + t2;
+	}
+	s->h[0] += a; s->h[1] += b; s->h[2] += c; s->h[3] += d;
+	s->h[4] += e; s->h[5] += f; s->h[6] += g; s->h[7] += h;
+}
+
+static void
+sha256_init(struct sha256 *s)
+{
+	static const uint32_t iv[8] = { 0x6a09e667, 0xbb67ae85, 0x3c6ef372,
+	    0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19 };
+
+	memset(s, 0, sizeof(*s));
+	memcpy(s->h, iv, sizeof(iv));
+}
+
+static void
+sha256_update(struct sha256 *s, const void *data, size_t len)
+{
+	const unsigned char	*p = data;
+	size_t			 k;
+
+	s->n += len;
+	while (len > 0) {
+		if (s->blen == 0 && len >= 64) {
+			sha256_block(s, p);
+			p += 64;
+			len -= 64;
+			continue;
+		}
+		k = 64 - s->blen < len ? 64 - s->blen : len;
+		memcpy(s->buf + s->blen, p, k);
+		s->blen += k;
+		p += k;
+		len -= k;
+		if (s->blen == 64) {
+			sha256_block(s, s->buf);
+			s->blen = 0;
+		}
+	}
+}
+
+/* Finish into "sha256:<64 hex>". */
+static void
+sha256_hex(struct sha256 *s, char out[72])
+{
+	uint64_t	bits = s->n * 8;
+	unsigned char	pad = 0x80, z = 0, len[8];
+	int		i;
+
+	sha256_update(s, &pad, 1);
+	while (s->blen != 56)
+		sha256_update(s, &z, 1);
+	for (i = 0; i < 8; i++)
+		len[i] = (unsigned char)(bits >> (56 - 8 * i));
+	sha256_update(s, len, 8);
+	strcpy(out, "sha256:");
+	for (i = 0; i < 8; i++)
+		snprintf(out + 7 + 8 * i, 9, "%08x", s->h[i]);
+}
+
+static bool
+blob_known(const char *digest)
+{
+	size_t	i;
+	bool	found = false;
+
+	if (strncmp(digest, "sha256:", 7) == 0)
+		for (i = 0; i < SIM_NMODELS; i++)
+			if (strcmp(digest + 7, sim_models[i].digest) == 0)
+				return true;
+	pthread_mutex_lock(&sim.mu);
+	for (i = 0; i < SIM_MAXBLOBS && !found; i++)
+		found = strcmp(sim_blobs[i], digest) == 0;
+	pthread_mutex_unlock(&sim.mu);
+	return found;
+}
+
+static void
+blob_add(const char *digest)
+{
+	size_t	i;
+
+	pthread_mutex_lock(&sim.mu);
+	for (i = 0; i < SIM_MAXBLOBS; i++)
+		if (sim_blobs[i][0] == '\0' || strcmp(sim_blobs[i],
+		    digest) == 0) {
+			snprintf(sim_blobs[i], sizeof(sim_blobs[i]), "%s",
+			    digest);
+			break;
+		}
+	pthread_mutex_unlock(&sim.mu);
+}
+
+/* Ollama's digest check: "sha256:" and 64 lowercase hex digits. */
+static bool
+digest_valid(const char *d)
+{
+	size_t	i;
+
+	if (strncmp(d, "sha256:", 7) != 0 && strncmp(d, "sha256-", 7) != 0)
+		return false;
+	for (i = 7; d[i] != '\0'; i++)
+		if (!((d[i] >= '0' && d[i] <= '9') || (d[i] >= 'a' &&
+		    d[i] <= 'f')))
+			return false;
+	return i == 71;
+}
+
+/* HEAD /api/blobs/:digest and POST (the body was hashed as it came). */
+static enum MHD_Result
+api_blob(struct MHD_Connection *c, struct sim_req *rq, const char *digest,
+    bool post)
+{
+	char	got[72], want[72];
+
+	if (!digest_valid(digest))
+		return reply_error(c, NULL, MHD_HTTP_BAD_REQUEST,
+		    "invalid digest format");
+	snprintf(want, sizeof(want), "sha256:%s", digest + 7);
+	if (!post)
+		return reply_buf(c, blob_known(want) ? MHD_HTTP_OK :
+		    MHD_HTTP_NOT_FOUND, NULL, sim_strdup(""), 0);
+	if (blob_known(want))
+		return reply_buf(c, MHD_HTTP_OK, NULL, sim_strdup(""), 0);
+	sha256_hex(rq->sha, got);
+	if (strcmp(got, want) != 0)
+		return reply_error(c, NULL, MHD_HTTP_BAD_REQUEST,
+		    "digest mismatch, expected \"%s\", got \"%s\"", want, got);
+	blob_add(want);
+	return reply_buf(c, MHD_HTTP_CREATED, NULL, sim_strdup(""), 0);
+}
+
+/* ---- paced line streams (pull, push, create, SSE) ---- */
+
+struct sim_lines {
+	char		**v;
+	int64_t		 *at;		/* mono deadline of each line */
+	size_t		  n, i, off;
+	int		  fd;
+	struct sim_req	 *rq;
+};
+
+static void
+lines_add(struct sim_lines *l, char *s, int64_t at)
+{
+	l->v = realloc(l->v, (l->n + 1) * sizeof(*l->v));
+	l->at = realloc(l->at, (l->n + 1) * sizeof(*l->at));
+	if (l->v == NULL || l->at == NULL)
+		abort();
+	l->v[l->n] = s;
+	l->at[l->n++] = at;
+}
+
+/* An NDJSON line from j (stolen). */
+static void
+lines_json(struct sim_lines *l, json_t *j, int64_t at)
+{
+	size_t	 len;
+	char	*s = dump_go(j, &len), *line;
+
+	json_decref(j);
+	line = sim_alloc(len + 2);
+	memcpy(line, s, len);
+	line[len] = '\n';
+	free(s);
+	lines_add(l, line, at);
+}
+
+/* An SSE event "data: <j>\n\n" (j stolen; NULL = [DONE]). */
+static void
+lines_sse(struct sim_lines *l, json_t *j, int64_t at)
+{
+	size_t	 len;
+	char	*s, *line;
+
+	if (j == NULL) {
+		lines_add(l, sim_strdup("data: [DONE]\n\n"), at);
+		return;
+	}
+	s = dump_go(j, &len);
+	json_decref(j);
+	line = sim_alloc(len + 9);
+	memcpy(line, "data: ", 6);
+	memcpy(line + 6, s, len);
+	memcpy(line + 6 + len, "\n\n", 2);
+	free(s);
+	lines_add(l, line, at);
+}
+
+static ssize_t
+lines_reader(void *cls, uint64_t pos, char *buf, size_t max)
+{
+	struct sim_lines	*l = cls;
+	size_t			 n;
+	int			 rc;
+
+	(void)pos;
+	if (l->i >= l->n)
+		return MHD_CONTENT_READER_END_OF_STREAM;
+	if (l->off == 0 && (rc = wait_until(l->at[l->i], l->fd)) != 0) {
+		vlog("line stream ended early (%s)", rc == -ECANCELED ?
+		    "client gone" : "shutdown");
+		if (l->rq != NULL && l->rq->log_id != 0)
+			reqlog_update(l->rq->log_id, 0, (int64_t)l->i,
+			    rc == -ECANCELED ? SIM_OUT_CANCELLED :
+			    SIM_OUT_DROPPED);
+		return MHD_CONTENT_READER_END_WITH_ERROR;
+	}
+	n = strlen(l->v[l->i]) - l->off;
+	if (n > max)
+		n = max;
+	memcpy(buf, l->v[l->i] + l->off, n);
+	l->off += n;
+	if (l->v[l->i][l->off] == '\0') {
+		l->i++;
+		l->off = 0;
+		if (l->rq != NULL && l->rq->log_id != 0)
+			reqlog_update(l->rq->log_id, 0, (int64_t)l->i,
+			    l->i == l->n ? SIM_OUT_DONE : SIM_OUT_RUNNING);
+	}
+	return (ssize_t)n;
+}
+
+static void
+lines_free(void *cls)
+{
+	struct sim_lines	*l = cls;
+	size_t			 i;
+
+	for (i = 0; i < l->n; i++)
+		free(l->v[i]);
+	free(l->v);
+	free(l->at);
+	free(l);
+}
+
+static enum MHD_Result
+reply_lines(struct MHD_Connection *c, struct sim_req *rq,
+    struct sim_lines *l, const char *ctype)
+{
+	struct MHD_Response	*r;
+	enum MHD_Result		 ret;
+
+	l->fd = rq->fd;
+	l->rq = rq;
+	if (rq->log_id != 0)
+		reqlog_update(rq->log_id, MHD_HTTP_OK, 0, SIM_OUT_RUNNING);
+	r = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 4096,
+	    lines_reader, l, lines_free);
+	if (r == NULL) {
+		lines_free(l);
+		return MHD_NO;
+	}
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, ctype);
+	ret = MHD_queue_response(c, MHD_HTTP_OK, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
+/* stream defaults to true; "stream":false gives only the last line. */
+static bool
+want_stream(const json_t *body)
+{
+	return !json_is_false(json_object_get(body, "stream"));
+}
+
+static enum MHD_Result
+reply_last_line(struct MHD_Connection *c, struct sim_req *rq,
+    struct sim_lines *l)
+{
+	json_t	*j;
+
+	if (wait_until(l->at[l->n - 1], rq->fd) != 0) {
+		lines_free(l);
+		return MHD_NO;
+	}
+	j = json_loads(l->v[l->n - 1], 0, NULL);
+	lines_free(l);
+	return reply_json(c, rq, json_object_get(j, "error") != NULL ?
+	    MHD_HTTP_INTERNAL_SERVER_ERROR : MHD_HTTP_OK, j);
+}
+
+static const char *
+model_arg(const json_t *body)
+{
+	const char *s = str_field(body, "model");
+
+	return *s != '\0' ? s : str_field(body, "name");
+}
+
+/* POST /api/pull: NDJSON progress. */
+static enum MHD_Result
+api_pull(struct MHD_Connection *c, struct sim_req *rq,
+    const struct sim_config *cfg)
+{
+	struct sim_lines	*l;
+	const char		*name;
+	char			 msg[512], short_d[13], dig[80];
+	int64_t			 t = mono_ns(), step;
+	int			 m, i;
+
+	(void)cfg;
+	if (body_decode(rq, "PullRequest", msg, sizeof(msg)) != 0)
+		return reply_error(c, NULL, MHD_HTTP_BAD_REQUEST, "%s", msg);
+	name = model_arg(rq->json);
+	if (*name == '\0')
+		return reply_error(c, NULL, MHD_HTTP_BAD_REQUEST,
+		    "model is required");
+	l = sim_alloc(sizeof(*l));
+	lines_json(l, json_pack("{s:s}", "status", "pulling manifest"), t);
+	m = model_find(name);
+	if (m < 0) {
+		lines_json(l, json_pack("{s:s}", "error", "pull model "
+		    "manifest: file does not exist"), t += SIM_PULL_STEP_NS);
+	} else {
+		const struct sim_model *md = &sim_models[m];
+		snprintf(short_d, sizeof(short_d), "%.12s", md->digest);
+		snprintf(dig, sizeof(dig), "sha256:%s", md->digest);
+		snprintf(msg, sizeof(msg), "pulling %s", short_d);
+		for (i = 0; i <= 4; i++) {
+			step = md->size / 4 * i;
+			if (i == 4)
+				step = md->size;
+			lines_json(l, json_pack("{s:s,s:s,s:I,s:I}", "status",
+			    msg, "digest", dig, "total", (json_int_t)md->size,
+			    "completed", (json_int_t)step),
+			    t += SIM_PULL_STEP_NS);
+		}
+		lines_json(l, json_pack("{s:s}", "status",
+		    "verifying sha256 digest"), t += SIM_PULL_STEP_NS);
+		lines_json(l, json_pack("{s:s}", "status",
+		    "writing manifest"), t += SIM_PULL_STEP_NS);
+		lines_json(l, json_pack("{s:s}", "status", "success"),
+		    t += SIM_PULL_STEP_NS);
+		(void)alias_add(md->name, m);
+	}
+	if (!want_stream(rq->json))
+		return reply_last_line(c, rq, l);
+	return reply_lines(c, rq, l, CT_NDJSON);
+}
+
+/* POST /api/push: NDJSON progress (the registry is imaginary). */
+static enum MHD_Result
+api_push(struct MHD_Connection *c, struct sim_req *rq,
+    const struct sim_config *cfg)
+{
+	struct sim_lines	*l;
+	const char		*name;
+	char			 msg[512], dig[80];
+	int64_t			 t = mono_ns();
+	int			 m;
+
+	(void)cfg;
+	if (body_decode(rq, "PushRequest", msg, sizeof(msg)) != 0)
+		return reply_error(c, NULL, MHD_HTTP_BAD_REQUEST, "%s", msg);
+	name = model_arg(rq->json);
+	l = sim_alloc(sizeof(*l));
+	lines_json(l, json_pack("{s:s}", "status", "retrieving manifest"), t);
+	if ((m = model_lookup(name)) < 0) {
+		lines_json(l, json_pack("{s:s}", "error", "open manifest: "
+		    "file does not exist"), t += SIM_PULL_STEP_NS);
+	} else {
+		snprintf(dig, sizeof(dig), "sha256:%s", sim_models[m].digest);
+		int i;
+		for (i = 0; i <= 4; i++)
+			lines_json(l, json_pack("{s:s,s:s,s:I,s:I}", "status",
+			    i == 0 ? "starting upload" : "pushing", "digest",
+			    dig, "total", (json_int_t)sim_models[m].size,
+			    "completed", (json_int_t)(sim_models[m].size / 4 *
+			    i)), t += SIM_PULL_STEP_NS);
+		lines_json(l, json_pack("{s:s}", "status", "pushing manifest"),
+		    t += SIM_PULL_STEP_NS);
+		lines_json(l, json_pack("{s:s}", "status", "success"),
+		    t += SIM_PULL_STEP_NS);
+	}
+	if (!want_stream(rq->json))
+		return reply_last_line(c, rq, l);
+	return reply_lines(c, rq, l, CT_NDJSON);
+}
+
+/* POST /api/create: from an existing model, or files naming known blobs. */
+static enum MHD_Result
+api_create(struct MHD_Connection *c, struct sim_req *rq,
+    const struct sim_config *cfg)
+{
+	struct sim_lines	*l;
+	const char		*name, *from, *k;
+	json_t			*files, *v;
+	char			 msg[512];
+	int64_t			 t = mono_ns();
+	int			 m = -1;
+
+	(void)cfg;
+	if (body_decode(rq, "CreateRequest", msg, sizeof(msg)) != 0)
+		return reply_error(c, NULL, MHD_HTTP_BAD_REQUEST, "%s", msg);
+	name = model_arg(rq->json);
+	from = str_field(rq->json, "from");
+	files = json_object_get(rq->json, "files");
+	if (*name == '\0')
+		return reply_error(c, NULL, MHD_HTTP_BAD_REQUEST,
+		    "model is required");
+	if (*from == '\0' && !json_is_object(files))
+		return reply_error(c, NULL, MHD_HTTP_BAD_REQUEST,
+		    "neither 'from' or 'files' was specified");
+	l = sim_alloc(sizeof(*l));
+	json_object_foreach(files, k, v) {
+		if (!json_is_string(v) || !blob_known(json_string_value(v))) {
+			lines_free(l);
+			return reply_error(c, NULL, MHD_HTTP_BAD_REQUEST,
+			    "missing blob for %s", k);
+		}
+	}
+	if (*from != '\0') {
+		if ((m = model_lookup(from)) < 0) {
+			snprintf(msg, sizeof(msg), "model '%s' not found",
+			    from);
+			lines_json(l, json_pack("{s:s}", "error", msg), t);
+		} else {
+			snprintf(msg, sizeof(msg), "using existing layer "
+			    "sha256:%s", sim_models[m].digest);
+			lines_json(l, json_pack("{s:s}", "status", msg), t);
+		}
+	} else {
+		json_object_foreach(files, k, v) {
+			snprintf(msg, sizeof(msg), "using existing layer %s",
+			    json_string_value(v));
+			lines_json(l, json_pack("{s:s}", "status", msg), t);
+		}
+		m = model_find("llama3.2");
+	}
+	if (m >= 0) {
+		lines_json(l, json_pack("{s:s}", "status", "writing manifest"),
+		    t += SIM_PULL_STEP_NS);
+		lines_json(l, json_pack("{s:s}", "status", "success"),
+		    t += SIM_PULL_STEP_NS);
+		(void)alias_add(name, m);
+	}
+	if (!want_stream(rq->json))
+		return reply_last_line(c, rq, l);
+	return reply_lines(c, rq, l, CT_NDJSON);
+}
+
+/* POST /api/copy: 200 with an empty body. */
+static enum MHD_Result
+api_copy(struct MHD_Connection *c, struct sim_req *rq,
+    const struct sim_config *cfg)
+{
+	const char	*src, *dst;
+	char		 msg[512];
+	int		 m;
+
+	(void)cfg;
+	if (body_decode(rq, "CopyRequest", msg, sizeof(msg)) != 0)
+		return reply_error(c, NULL, MHD_HTTP_BAD_REQUEST, "%s", msg);
+	src = str_field(rq->json, "source");
+	dst = str_field(rq->json, "destination");
+	if (*src == '\0' || *dst == '\0')
+		return reply_error(c, NULL, MHD_HTTP_BAD_REQUEST,
+		    "source and destination are required");
+	if ((m = model_lookup(src)) < 0)
+		return reply_error(c, NULL, MHD_HTTP_NOT_FOUND,
+		    "model '%s' not found", src);
+	if (alias_add(dst, m) != 0)
+		return reply_error(c, NULL, MHD_HTTP_BAD_REQUEST,
+		    "invalid model name");
+	return reply_buf(c, MHD_HTTP_OK, NULL, sim_strdup(""), 0);
+}
+
+/* DELETE /api/delete. */
+static enum MHD_Result
+api_delete(struct MHD_Connection *c, struct sim_req *rq,
+    const struct sim_config *cfg)
+{
+	const char	*name;
+	char		 msg[512];
+
+	(void)cfg;
+	if (body_decode(rq, "DeleteRequest", msg, sizeof(msg)) != 0)
+		return reply_error(c, NULL, MHD_HTTP_BAD_REQUEST, "%s", msg);
+	name = model_arg(rq->json);
+	if (*name == '\0')
+		return reply_error(c, NULL, MHD_HTTP_BAD_REQUEST,
+		    "model is required");
+	if (model_remove(name) != 0)
+		return reply_error(c, NULL, MHD_HTTP_NOT_FOUND,
+		    "model '%s' not found", name);
+	return reply_buf(c, MHD_HTTP_OK, NULL, sim_strdup(""), 0);
+}
+
+/* A deterministic L2-normalised vector for text. */
+static json_t *
+embed_vector(const char *text, int64_t dims)
+{
+	json_t		*a = json_array();
+	uint64_t	 h = 1469598103934665603ULL;
+	double		*v, norm = 0;
+	int64_t		 i;
+	const char	*p;
+
+	for (p = text; *p != '\0'; p++)
+		h = (h ^ (unsigned char)*p) * 1099511628211ULL;
+	v = sim_alloc((size_t)dims * sizeof(*v));
+	for (i = 0; i < dims; i++) {
+		h ^= h << 13;
+		h ^= h >> 7;
+		h ^= h << 17;
+		v[i] = (double)(h % 20001) / 10000.0 - 1.0;
+		norm += v[i] * v[i];
+	}
+	norm = sqrt(norm) > 0 ? sqrt(norm) : 1;
+	for (i = 0; i < dims; i++)
+		json_array_append_new(a, json_real(round(v[i] / norm * 1e7) /
+		    1e7));
+	free(v);
+	return a;
+}
+
+static int64_t
+embed_dims(int m)
+{
+	return sim_models[m].embedding_length > 0 ?
+	    sim_models[m].embedding_length : 4096;
+}
+
+/* Inputs of an embed request: a string or an array of strings. */
+static int
+embed_inputs(const json_t *in, json_t **outp)
+{
+	json_t	*v;
+	size_t	 i;
+
+	*outp = json_array();
+	if (in == NULL || json_is_null(in))
+		return 0;
+	if (json_is_string(in)) {
+		if (json_string_length(in) > 0)
+			json_array_append(*outp, (json_t *)(uintptr_t)in);
+		return 0;
+	}
+	if (!json_is_array(in))
+		goto bad;
+	json_array_foreach(in, i, v) {
+		if (!json_is_string(v))
+			goto bad;
+		json_array_append(*outp, v);
+	}
+	return 0;
+bad:
+	json_decref(*outp);
+	*outp = NULL;
+	return -EINVAL;
+}
+
+/* POST /api/embed and the old /api/embeddings. */
+static enum MHD_Result
+api_embed(struct MHD_Connection *c, struct sim_req *rq,
+    const struct sim_config *cfg, bool old)
+{
+	const char	*name;
+	char		 msg[512];
+	json_t		*inputs, *vecs, *v, *r;
+	int64_t		 dims, tokens = 0, t0 = mono_ns();
+	size_t		 i;
+	int		 m;
+
+	if (body_decode(rq, old ? "EmbeddingRequest" : "EmbedRequest", msg,
+	    sizeof(msg)) != 0)
+		return reply_error(c, rq, MHD_HTTP_BAD_REQUEST, "%s", msg);
+	name = model_arg(rq->json);
+	if ((m = model_lookup(name)) < 0)
+		return reply_error(c, rq, MHD_HTTP_NOT_FOUND, "model \"%s\" "
+		    "not found, try pulling it first", name);
+	dims = embed_dims(m);
+	if (old) {
+		const char *prompt = str_field(rq->json, "prompt");
+		if (wait_until(t0 + cfg->ttft_ms * NS_PER_MS / 4, rq->fd) != 0)
+			return MHD_NO;
+		return reply_json(c, rq, MHD_HTTP_OK, json_pack("{s:o}",
+		    "embedding", *prompt != '\0' ? embed_vector(prompt, dims) :
+		    json_array()));
+	}
+	if (embed_inputs(json_object_get(rq->json, "input"), &inputs) != 0)
+		return reply_error(c, rq, MHD_HTTP_BAD_REQUEST,
+		    "invalid input type");
+	vecs = json_array();
+	json_array_foreach(inputs, i, v) {
+		json_array_append_new(vecs, embed_vector(json_string_value(v),
+		    dims));
+		tokens += (int64_t)count_words(json_string_value(v)) + 2;
+	}
+	json_decref(inputs);
+	if (wait_until(t0 + cfg->ttft_ms * NS_PER_MS / 4, rq->fd) != 0) {
+		json_decref(vecs);
+		return MHD_NO;
+	}
+	r = json_pack("{s:s,s:o,s:I,s:I}", "model", name, "embeddings", vecs,
+	    "total_duration", (json_int_t)(mono_ns() - rq->start_mono),
+	    "load_duration", (json_int_t)1830442);
+	if (tokens > 0)
+		json_object_set_new(r, "prompt_eval_count",
+		    json_integer(tokens));
+	return reply_json(c, rq, MHD_HTTP_OK, r);
+}
+
+static enum MHD_Result
+api_embed_new(struct MHD_Connection *c, struct sim_req *rq,
+    const struct sim_config *cfg)
+{
+	return api_embed(c, rq, cfg, false);
+}
+
+static enum MHD_Result
+api_embeddings_old(struct MHD_Connection *c, struct sim_req *rq,
+    const struct sim_config *cfg)
+{
+	return api_embed(c, rq, cfg, true);
+}
+
+/* OpenAI's error object, as Ollama's middleware writes it. */
+static enum MHD_Result
+oa_error(struct MHD_Connection *c, struct sim_req *rq, unsigned status,
+    const char *type, const char *msg)
+{
+	return reply_json(c, rq, status, json_pack("{s:{s:s,s:s,s:n,s:n}}",
+	    "error", "message", msg, "type", type, "param", "code"));
+}
+
+/* GET /v1/models */
+static enum MHD_Result
+oa_models(struct MHD_Connection *c, struct sim_req *rq,
+    const struct sim_config *cfg)
+{
+	json_t		*data = json_array();
+	const char	*n, *slash;
+	char		 owner[128];
+	size_t		 i;
+
+	(void)rq;
+	(void)cfg;
+	for (i = 0; i < SIM_NMODELS; i++) {
+		if (sim_deleted[i])
+			continue;
+		n = sim_models[i].name;
+		/* owned_by: the namespace ("library" for official models). */
+		if ((slash = strchr(n, '/')) == NULL)
+			snprintf(owner, sizeof(owner), "library");
+		else {
+			const char *s2 = strchr(slash + 1, '/');
+			snprintf(owner, sizeof(owner), "%.*s", s2 != NULL ?
+			    (int)(s2 - slash - 1) : (int)(slash - n), s2 !=
+			    NULL ? slash + 1 : n);
+		}
+		json_array_append_new(data, json_pack("{s:s,s:s,s:I,s:s}",
+		    "id", n, "object", "model", "created",
+		    (json_int_t)sim_models[i].modified_s, "owned_by", owner));
+	}
+	return reply_json(c, NULL, MHD_HTTP_OK, json_pack("{s:s,s:o}",
+	    "object", "list", "data", data));
+}
+
+/* POST /v1/chat/completions and /v1/completions. */
+static enum MHD_Result
+oa_generate(struct MHD_Connection *c, struct sim_req *rq,
+    const struct sim_config *cfg, bool chat)
+{
+	struct sim_lines	*l;
+	const char		*name, *obj;
+	char			 id[64], *text = NULL, msg[512];
+	size_t			 tl = 0, tc = 0, i;
+	json_t			*msgs, *m_, *usage, *choice, *stream_opts;
+	int64_t			 n, t, prompt = 0, step;
+	int			 m;
+	bool			 stream, inc_usage;
+
+	if (rq->json == NULL || !json_is_object(rq->json))
+		return oa_error(c, rq, MHD_HTTP_BAD_REQUEST,
+		    "invalid_request_error", "invalid request body");
+	name = str_field(rq->json, "model");
+	if ((m = model_lookup(name)) < 0) {
+		snprintf(msg, sizeof(msg), "model \"%s\" not found, try "
+		    "pulling it first", name);
+		return oa_error(c, rq, MHD_HTTP_NOT_FOUND, "api_error", msg);
+	}
+	if (chat) {
+		msgs = json_object_get(rq->json, "messages");
+		if (!json_is_array(msgs) || json_array_size(msgs) == 0)
+			return oa_error(c, rq, MHD_HTTP_BAD_REQUEST,
+			    "invalid_request_error", "[] is too short - "
+			    "'messages'");
+		json_array_foreach(msgs, i, m_)
+			if (json_is_string(json_object_get(m_, "content")))
+				prompt += (int64_t)count_words(str_field(m_,
+				    "content"));
+		prompt += 8;
+	} else
+		prompt = (int64_t)count_words(str_field(rq->json, "prompt")) +
+		    2;
+	n = json_is_integer(json_object_get(rq->json, "max_tokens")) ?
+	    json_integer_value(json_object_get(rq->json, "max_tokens")) :
+	    cfg->tokens;
+	stream = json_is_true(json_object_get(rq->json, "stream"));
+	stream_opts = json_object_get(rq->json, "stream_options");
+	inc_usage = json_is_true(json_object_get(stream_opts,
+	    "include_usage"));
+	snprintf(id, sizeof(id), "%s-%u", chat ? "chatcmpl" : "cmpl",
+	    (unsigned)(atomic_fetch_add(&sim_oa_ids, 1) % 1000));
+	obj = chat ? (stream ? "chat.completion.chunk" : "chat.completion") :
+	    "text_completion";
+	step = cfg->tps > 0 ? (int64_t)(NS_PER_S / cfg->tps) : 0;
+	t = mono_ns() + cfg->ttft_ms * NS_PER_MS;
+	usage = json_pack("{s:I,s:I,s:I}", "prompt_tokens", (json_int_t)prompt,
+	    "completion_tokens", (json_int_t)n, "total_tokens",
+	    (json_int_t)(prompt + n));
+	if (!stream) {
+		for (i = 0; i < (size_t)n; i++)
+			str_append(&text, &tl, &tc, sim_words[i % SIM_NWORDS]);
+		if (text == NULL)
+			text = sim_strdup("");
+		if (wait_until(t + step * n, rq->fd) != 0) {
+			free(text);
+			json_decref(usage);
+			return MHD_NO;
+		}
+		choice = chat ? json_pack("{s:i,s:{s:s,s:s},s:s}", "index", 0,
+		    "message", "role", "assistant", "content", text,
+		    "finish_reason", "stop") : json_pack("{s:s,s:i,s:s}",
+		    "text", text, "index", 0, "finish_reason", "stop");
+		free(text);
+		return reply_json(c, rq, MHD_HTTP_OK,
+		    json_pack("{s:s,s:s,s:I,s:s,s:s,s:[o],s:o}", "id", id,
+		    "object", obj, "created", (json_int_t)time(NULL), "model",
+		    name, "system_fingerprint", "fp_ollama", "choices", choice,
+		    "usage", usage));
+	}
+	l = sim_alloc(sizeof(*l));
+	for (i = 0; i <= (size_t)n; i++) {
+		bool last = i == (size_t)n;
+		const char *piece = last ? "" : sim_words[i % SIM_NWORDS];
+		choice = chat ? json_pack("{s:i,s:{s:s,s:s},s:o}", "index", 0,
+		    "delta", "role", "assistant", "content", piece,
+		    "finish_reason", last ? json_string("stop") : json_null()) :
+		    json_pack("{s:s,s:i,s:o}", "text", piece, "index", 0,
+		    "finish_reason", last ? json_string("stop") : json_null());
+		lines_sse(l, json_pack("{s:s,s:s,s:I,s:s,s:s,s:[o]}", "id", id,
+		    "object", obj, "created", (json_int_t)time(NULL), "model",
+		    name, "system_fingerprint", "fp_ollama", "choices", choice),
+		    t + step * (int64_t)i);
+	}
+	t += step * n;
+	if (inc_usage)
+		lines_sse(l, json_pack("{s:s,s:s,s:I,s:s,s:s,s:[],s:O}", "id",
+		    id, "object", obj, "created", (json_int_t)time(NULL),
+		    "model", name, "system_fingerprint", "fp_ollama",
+		    "choices", "usage", usage), t);
+	json_decref(usage);
+	lines_sse(l, NULL, t);
+	return reply_lines(c, rq, l, "text/event-stream");
+}
+
+static enum MHD_Result
+oa_chat(struct MHD_Connection *c, struct sim_req *rq,
+    const struct sim_config *cfg)
+{
+	return oa_generate(c, rq, cfg, true);
+}
+
+static enum MHD_Result
+oa_completions(struct MHD_Connection *c, struct sim_req *rq,
+    const struct sim_config *cfg)
+{
+	return oa_generate(c, rq, cfg, false);
+}
+
+/* POST /v1/embeddings */
+static enum MHD_Result
+oa_embeddings(struct MHD_Connection *c, struct sim_req *rq,
+    const struct sim_config *cfg)
+{
+	const char	*name;
+	char		 msg[512];
+	json_t		*inputs, *data, *v;
+	int64_t		 tokens = 0;
+	size_t		 i;
+	int		 m;
+
+	(void)cfg;
+	if (rq->json == NULL || !json_is_object(rq->json))
+		return oa_error(c, rq, MHD_HTTP_BAD_REQUEST,
+		    "invalid_request_error", "invalid request body");
+	name = str_field(rq->json, "model");
+	if ((m = model_lookup(name)) < 0) {
+		snprintf(msg, sizeof(msg), "model \"%s\" not found, try "
+		    "pulling it first", name);
+		return oa_error(c, rq, MHD_HTTP_NOT_FOUND, "api_error", msg);
+	}
+	if (embed_inputs(json_object_get(rq->json, "input"), &inputs) != 0 ||
+	    json_array_size(inputs) == 0) {
+		json_decref(inputs);
+		return oa_error(c, rq, MHD_HTTP_BAD_REQUEST,
+		    "invalid_request_error", "invalid input");
+	}
+	data = json_array();
+	json_array_foreach(inputs, i, v) {
+		json_array_append_new(data, json_pack("{s:s,s:o,s:i}",
+		    "object", "embedding", "embedding",
+		    embed_vector(json_string_value(v), embed_dims(m)),
+		    "index", (int)i));
+		tokens += (int64_t)count_words(json_string_value(v)) + 2;
+	}
+	json_decref(inputs);
+	return reply_json(c, rq, MHD_HTTP_OK, json_pack("{s:s,s:o,s:s,s:{s:I,"
+	    "s:I}}", "object", "list", "data", data, "model", name, "usage",
+	    "prompt_tokens", (json_int_t)tokens, "total_tokens",
+	    (json_int_t)tokens));
 }
 
 /* ---- routing ------------------------------------------------------- */
@@ -2175,6 +3198,8 @@ ctl_reset(struct MHD_Connection *c)
 
 enum sim_route_id {
 	R_ROOT, R_VERSION, R_TAGS, R_PS, R_SHOW, R_GENERATE, R_CHAT,
+	R_EMBED, R_EMBEDDINGS, R_PULL, R_PUSH, R_CREATE, R_COPY, R_DELETE,
+	R_OA_MODELS, R_OA_CHAT, R_OA_COMPLETIONS, R_OA_EMBEDDINGS,
 	R_SIM_REQUESTS, R_SIM_CONFIG, R_SIM_LOAD, R_SIM_UNLOAD, R_SIM_RESET,
 };
 
@@ -2193,6 +3218,17 @@ static const struct sim_route {
 	{ "/api/show", M_POST, R_SHOW, api_show },
 	{ "/api/generate", M_POST, R_GENERATE, api_generate },
 	{ "/api/chat", M_POST, R_CHAT, api_chat },
+	{ "/api/embed", M_POST, R_EMBED, api_embed_new },
+	{ "/api/embeddings", M_POST, R_EMBEDDINGS, api_embeddings_old },
+	{ "/api/pull", M_POST, R_PULL, api_pull },
+	{ "/api/push", M_POST, R_PUSH, api_push },
+	{ "/api/create", M_POST, R_CREATE, api_create },
+	{ "/api/copy", M_POST, R_COPY, api_copy },
+	{ "/api/delete", M_DELETE, R_DELETE, api_delete },
+	{ "/v1/models", M_GET, R_OA_MODELS, oa_models },
+	{ "/v1/chat/completions", M_POST, R_OA_CHAT, oa_chat },
+	{ "/v1/completions", M_POST, R_OA_COMPLETIONS, oa_completions },
+	{ "/v1/embeddings", M_POST, R_OA_EMBEDDINGS, oa_embeddings },
 	{ "/_sim/requests", M_GET | M_DELETE, R_SIM_REQUESTS, NULL },
 	{ "/_sim/config", M_GET | M_POST, R_SIM_CONFIG, NULL },
 	{ "/_sim/load", M_POST, R_SIM_LOAD, NULL },
@@ -2226,6 +3262,13 @@ dispatch(struct MHD_Connection *c, struct sim_req *rq, const char *url,
 	size_t			 i;
 	int			 rc;
 
+	if (strncmp(url, "/api/blobs/", 11) == 0) {
+		if (method_bit(method) != M_HEAD &&
+		    method_bit(method) != M_POST)
+			return reply_text(c, MHD_HTTP_METHOD_NOT_ALLOWED,
+			    "text/plain", "405 method not allowed");
+		return api_blob(c, rq, url + 11, method_bit(method) == M_POST);
+	}
 	for (i = 0; i < sizeof(sim_routes) / sizeof(sim_routes[0]); i++)
 		if (strcmp(url, sim_routes[i].path) == 0)
 			rt = &sim_routes[i];
@@ -2253,7 +3296,10 @@ dispatch(struct MHD_Connection *c, struct sim_req *rq, const char *url,
 		break;
 	}
 
-	if (rt->id == R_GENERATE || rt->id == R_CHAT) {
+	if (rt->id == R_GENERATE || rt->id == R_CHAT || rt->id == R_EMBED ||
+	    rt->id == R_EMBEDDINGS || rt->id == R_OA_CHAT ||
+	    rt->id == R_OA_COMPLETIONS || rt->id == R_OA_EMBEDDINGS ||
+	    rt->id == R_PULL || rt->id == R_PUSH || rt->id == R_CREATE) {
 		rq->json = json_loadb(rq->body ? rq->body : "", rq->len,
 		    JSON_DECODE_ANY | JSON_DISABLE_EOF_CHECK | JSON_ALLOW_NUL,
 		    &err);
@@ -2318,6 +3364,16 @@ on_request(void *cls, struct MHD_Connection *c, const char *url,
 		*con_cls = rq;
 		return MHD_YES;
 	}
+	if (*upload_data_size > 0 && strncmp(url, "/api/blobs/", 11) == 0) {
+		/* Blobs are hashed as they come, never kept. */
+		if (rq->sha == NULL) {
+			rq->sha = sim_alloc(sizeof(*rq->sha));
+			sha256_init(rq->sha);
+		}
+		sha256_update(rq->sha, upload_data, *upload_data_size);
+		*upload_data_size = 0;
+		return MHD_YES;
+	}
 	if (*upload_data_size > 0) {
 		n = *upload_data_size;
 		if (rq->len + n > SIM_BODY_MAX)
@@ -2363,6 +3419,7 @@ on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 		reqlog_update(rq->log_id, 0, -1, SIM_OUT_CANCELLED);
 	gen_free(rq->gen);
 	json_decref(rq->json);
+	free(rq->sha);
 	free(rq->body);
 	free(rq);
 }
