@@ -66,9 +66,14 @@ def tcp_port():
 class Hostile(tc.World):
     """tc.World's stores plus the traps."""
 
-    def __init__(self, env):
-        super().__init__(env, seed=11)
-        self.outside = os.path.join(env.dir, "outside")   # the user's
+    def __init__(self, env, top=None):
+        if top is None:
+            super().__init__(env, seed=11)
+            top = env.dir
+        else:
+            super().__init__(env, seed=11, root=os.path.join(top, "world"),
+                             home=os.path.join(top, "home"))
+        self.outside = os.path.join(top, "outside")   # the user's
         self.local = os.path.join(self.root, "weights")   # added file://
 
     def build(self):
@@ -500,7 +505,39 @@ def test_app_names(env):
     eq(rc, 0, "mlxctl unlinks a name with a space: %s" % err)
 
 
+def test_outside_hard_links(env):
+    """Never do 1. A store file the user hard-linked into a folder of
+    theirs: dedup must not change that file (its inode, link count and
+    mode) by replacing the store's name or by linking more names to it;
+    sharing it in place (same inode) is the only change allowed."""
+    for method in ("hardlink", "symlink", "clone"):
+        w = Hostile(env, top=os.path.join(env.dir, method))
+        w.build()
+        # Both copies of A in the stores are hard-linked by the user.
+        hf_a = os.path.join(w.alpha, "blobs", w.sha_a)
+        mine = os.path.join(w.outside, "mine")
+        os.makedirs(mine)
+        os.link(w.blob_a, os.path.join(mine, "ollama-copy.gguf"))
+        os.link(hf_a, os.path.join(mine, "hf-copy.gguf"))
+        os.link(w.lms_partial, os.path.join(mine, "lms-copy.gguf"))
+        w.before = snapshot_tree(w.outside)
+        d = start(env, w)
+        tc.synced(env)
+        res = tc.run_job(env, "/v1/cache/dedup", {
+            "dry_run": False, "method": method, "link_user_files": True})
+        w.check_outside("dedup " + method)
+        w.check_stores("dedup " + method)
+        for p in (w.blob_a, hf_a, w.lms_partial):
+            a = [x for x in res["actions"]
+                 if x["target"] == os.path.realpath(p)]
+            for x in a:
+                check(x["outcome"] != "done" or method == "clone",
+                      "%s replaced: %r" % (p, x))
+        d.stop()
+        env.procs.remove(d)
+
+
 if __name__ == "__main__":
     run([test_partial_names, test_symlinked_snapshot, test_file_add_refused,
          test_local_remove_delete_files, test_hostile_every_operation,
-         test_two_daemons, test_app_names])
+         test_two_daemons, test_app_names, test_outside_hard_links])
