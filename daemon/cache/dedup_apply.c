@@ -452,6 +452,7 @@ process_target(struct dedup_applier *a, const struct dedup_group *g,
     struct dedup_keeper *k, const struct dedup_member *m, uint64_t bytes)
 {
 	struct dedup_target	 t;
+	struct stat		 sb;
 	const char		*slash;
 	int			 rc = 0;
 
@@ -511,10 +512,26 @@ process_target(struct dedup_applier *a, const struct dedup_group *g,
 			rc = 0;
 			goto out;
 		}
-		if ((t.dirfd = open(t.dir, O_RDONLY | O_DIRECTORY |
-		    O_CLOEXEC)) == -1) {
-			action_set(t.act, DEDUP_OUTCOME_FAILED, -errno,
-			    "cannot open its directory: %s", strerror(errno));
+		/* Pinned without following a link: every later step is
+		 * relative to this fd (fstatat, linkat, renameat). */
+		if ((t.dirfd = where_open_parent(m->path, &t.base)) < 0) {
+			rc = t.dirfd;
+			t.dirfd = -1;
+			if (rc == -ELOOP || rc == -ENOTDIR || rc == -ENOENT)
+				action_set(t.act, DEDUP_OUTCOME_SKIPPED, rc,
+				    "changed since indexing; rescan first");
+			else
+				action_set(t.act, DEDUP_OUTCOME_FAILED, rc,
+				    "cannot open its directory: %s",
+				    strerror(-rc));
+			rc = 0;
+			goto out;
+		}
+		if (fstatat(t.dirfd, t.base, &sb, AT_SYMLINK_NOFOLLOW) != 0 ||
+		    !S_ISREG(sb.st_mode) || !dedup_same_identity(&sb, m,
+		    g->size)) {
+			action_set(t.act, DEDUP_OUTCOME_SKIPPED, 0, "changed "
+			    "since indexing; rescan first");
 			goto out;
 		}
 	}

@@ -30,6 +30,25 @@ int	where_under(const char *path, const char *dir);
 int	where_unchanged(const char *path);
 
 /*
+ * Open the folder that holds canonical path, walking from / one component
+ * at a time with O_NOFOLLOW, so that a component swapped for a symlink
+ * since the path was recorded fails the walk (-ELOOP or -ENOTDIR) instead
+ * of being followed. Returns the folder's fd and sets *basep to the last
+ * component of path (inside path); the caller acts on that name only
+ * relative to the fd (fstatat, unlinkat, renameat, linkat), never by path
+ * again, and closes the fd. -EINVAL for a path that is not absolute, has
+ * an empty, "." or ".." component, or ends in "/".
+ */
+int	where_open_parent(const char *path, const char **basep);
+
+/*
+ * Remove path (a file or a symlink, never followed) relative to its folder
+ * opened with where_open_parent. 0, or -errno (-ENOENT when already gone,
+ * -ELOOP or -ENOTDIR when a folder on the way is now a symlink).
+ */
+int	where_unlink(const char *path);
+
+/*
  * Check a folder the user asks the cache to index (file://): its canonical
  * form goes to *canonp (caller frees). Refuses the filesystem root, $HOME
  * and every folder above it, and system folders (-EPERM), a path with "."
