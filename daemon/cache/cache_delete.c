@@ -613,6 +613,12 @@ cd_tree_model(struct cd *d, size_t mi)
 			else
 				cd_item(d, "link", entry, 0, "failed",
 				    strerror(-rc));
+		} else if (d->idx->stores[m->store].kind ==
+		    MODELSTORE_LOCAL && !d->t->req.delete_files) {
+			/* mlxd's links folder (cache.dir) without
+			 * delete_files: its links go, never a real file. */
+			cd_item(d, "file", entry, f->size, "kept", "not a link "
+			    "mlxd made; delete_files deletes it");
 		} else if (d->extref[fi] > 0) {
 			cd_item(d, "file", entry, f->size, "kept", "another "
 			    "model links to it");

@@ -537,7 +537,54 @@ def test_outside_hard_links(env):
         env.procs.remove(d)
 
 
+def test_cache_dir_user_files(env):
+    """Never do 3. cache.dir set to a folder that holds the user's own
+    files (not only the links ollama:// adds make): remove without
+    delete_files deletes only links there, never a file of the user's,
+    also over the TCP listener."""
+    w = Hostile(env)
+    w.build()
+    port = tcp_port()
+    start(env, w, config=CONFIG + "  dir: %s\nhttp:\n  listen: "
+          "127.0.0.1:%d\n  token: t0ken\n" % (w.local, port))
+    tc.synced(env)
+    check("local:mymodel" in refs_of(env), "cache.dir is indexed")
+    res = tc.run_job(env, "/v1/cache/add", {"uri": "ollama://tiny"})
+    link = res["links"][0]["path"]
+    w.before = snapshot_tree(w.outside)
+    mine = os.path.join(w.local, "mymodel", "w.gguf")
+    before = os.stat(mine)
+    import http.client
+    c = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    c.request("POST", "/v1/cache/remove", body=json.dumps(
+        {"model": "local:mymodel"}),
+        headers={"Authorization": "Bearer t0ken",
+                 "Content-Type": "application/json"})
+    r = c.getresponse()
+    body = json.loads(r.read() or b"{}")
+    c.close()
+    if r.status == 202:
+        tc.wait_job(env, body["job"])
+    check(os.path.exists(mine), "kept by a remove over TCP: %r" % body)
+    res = tc.run_job(env, "/v1/cache/remove", {"model": "local:mymodel"})
+    check(os.path.exists(mine), "the user's file in cache.dir is kept: %r"
+          % res.get("items"))
+    eq(os.stat(mine).st_ino, before.st_ino, "same file")
+    check(os.path.exists(w.notes), "kept: %s" % w.notes)
+    res = tc.run_job(env, "/v1/cache/remove", {"model":
+                                               "local:paper.download"})
+    check(os.path.exists(w.paper), "a loose file of the user's is kept")
+    w.check_stores("remove in cache.dir")
+    w.check_outside("remove in cache.dir")
+    # The links ollama:// made there still go without delete_files.
+    ref = "local:" + os.path.relpath(os.path.dirname(link), w.local)
+    tc.run_job(env, "/v1/cache/remove", {"model": ref})
+    check(not os.path.lexists(link), "mlxd's own link removed")
+    w.check_stores("remove of a link in cache.dir")
+
+
 if __name__ == "__main__":
     run([test_partial_names, test_symlinked_snapshot, test_file_add_refused,
          test_local_remove_delete_files, test_hostile_every_operation,
-         test_two_daemons, test_app_names, test_outside_hard_links])
+         test_two_daemons, test_app_names, test_outside_hard_links,
+         test_cache_dir_user_files])
