@@ -642,8 +642,14 @@ cd_tree_model(struct cd *d, size_t mi)
 	if (!d->dry_run && isdir) {
 		char	*parent = xstrdup(m->path), *slash;
 
-		/* Empty folders left behind, up to the store's root. */
-		cd_rmdir_empty(m->path, root);
+		/* Empty folders left behind, up to the store's root; in
+		 * cache.dir without delete_files only the model's folder. */
+		if (d->idx->stores[m->store].kind == MODELSTORE_LOCAL &&
+		    !d->t->req.delete_files) {
+			if (where_under(m->path, root))
+				(void)cd_rmdir(m->path);
+		} else
+			cd_rmdir_empty(m->path, root);
 		if ((slash = strrchr(parent, '/')) != NULL) {
 			*slash = '\0';
 			if (where_unchanged(parent))

@@ -554,6 +554,8 @@ def test_cache_dir_user_files(env):
     w.before = snapshot_tree(w.outside)
     mine = os.path.join(w.local, "mymodel", "w.gguf")
     before = os.stat(mine)
+    empty = os.path.join(w.local, "mymodel", "drafts", "empty")
+    os.makedirs(empty)
     import http.client
     c = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
     c.request("POST", "/v1/cache/remove", body=json.dumps(
@@ -571,6 +573,7 @@ def test_cache_dir_user_files(env):
           % res.get("items"))
     eq(os.stat(mine).st_ino, before.st_ino, "same file")
     check(os.path.exists(w.notes), "kept: %s" % w.notes)
+    check(os.path.isdir(empty), "an empty folder of the user's is kept")
     res = tc.run_job(env, "/v1/cache/remove", {"model":
                                                "local:paper.download"})
     check(os.path.exists(w.paper), "a loose file of the user's is kept")
