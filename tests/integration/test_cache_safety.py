@@ -586,8 +586,46 @@ def test_cache_dir_user_files(env):
     w.check_stores("remove of a link in cache.dir")
 
 
+def test_store_root_is_a_link(env):
+    """A careless but ordinary setup: OLLAMA_MODELS and HF_HUB_CACHE name
+    symlinks to the real folders (a second disk). The stores are still the
+    user's stores: dedup shares their files, remove deletes a model's own
+    files, and nothing outside changes."""
+    w = Hostile(env)
+    w.build()
+    real_o, real_h = w.ollama, w.hub
+    alias_o = os.path.join(w.root, "ollama-link")
+    alias_h = os.path.join(w.root, "hub-link")
+    os.symlink(real_o, alias_o)
+    os.symlink(real_h, alias_h)
+    w.extra_env["OLLAMA_MODELS"] = alias_o
+    w.extra_env["HF_HUB_CACHE"] = alias_h
+    start(env, w)
+    tc.synced(env)
+    refs = refs_of(env)
+    check("ollama:tiny:latest" in refs and "hf:org/alpha@" + "1" * 40 in
+          refs, "both stores indexed through their links: %r" % sorted(refs))
+    res = tc.run_job(env, "/v1/cache/dedup", {"dry_run": False,
+                                              "method": "hardlink"})
+    hf_a = os.path.join(real_h, "models--org--alpha", "blobs", w.sha_a)
+    eq(os.stat(hf_a).st_ino, os.stat(w.blob_a).st_ino,
+       "the HF copy shares the Ollama blob: %r" % res["actions"])
+    w.check_outside("dedup through linked roots")
+    w.check_stores("dedup through linked roots")
+    tc.run_job(env, "/v1/cache/remove", {"model": "ollama:tiny:latest",
+                                         "force": True})
+    check(not os.path.exists(os.path.join(
+        real_o, "manifests", "registry.ollama.ai", "library", "tiny",
+        "latest")), "the manifest went")
+    check(not os.path.exists(w.blob_a), "the model's blob went")
+    w.check_stores("remove through linked roots", gone=(w.blob_a,))
+    check(os.path.islink(alias_o) and os.path.islink(alias_h),
+          "the links to the stores are left alone")
+    w.check_outside("remove through linked roots")
+
+
 if __name__ == "__main__":
     run([test_partial_names, test_symlinked_snapshot, test_file_add_refused,
          test_local_remove_delete_files, test_hostile_every_operation,
          test_two_daemons, test_app_names, test_outside_hard_links,
-         test_cache_dir_user_files])
+         test_cache_dir_user_files, test_store_root_is_a_link])
