@@ -391,8 +391,11 @@ def test_hostile_every_operation(env):
     w.check_stores("sync")
     idx = env.get("/v1/cache")
     evil = [m for m in idx["models"] if m["ref"] == "ollama:evil:latest"]
-    check(all(m.get("size_bytes", 0) == 0 for m in evil),
-          "a manifest's path digests reach no file: %r" % evil)
+    eq(len(evil), 1, "the manifest with path digests is listed")
+    eq((evil[0]["size_bytes"], evil[0]["files"]), (0, 0),
+       "a manifest's path digests reach no file: %r" % evil)
+    check(any(x["path"] == evil[0]["path"] and "digest" in x["message"]
+              for x in idx["warnings"]), "and a warning says why")
     for method in ("clone", "hardlink", "symlink"):
         res = tc.run_job(env, "/v1/cache/dedup", {"dry_run": True,
                                                   "method": method})
