@@ -154,6 +154,14 @@ test_add_check(void **state)
 	assert_string_equal(path, sp);
 	free(path);
 	path = NULL;
+	/* Only two hex digits make an escape: "%:0" is three characters. */
+	snprintf(sp, sizeof(sp), "%s/%%:0", dir);
+	assert_int_equal(mkdir(sp, 0755), 0);
+	snprintf(uri, sizeof(uri), "file://%s/%%:0", dir);
+	assert_int_equal(cache_add_check(uri, &path, &cause), 0);
+	assert_string_equal(path, sp);
+	free(path);
+	path = NULL;
 	snprintf(file, sizeof(file), "%s/f.gguf", dir);
 	write_file(file, "GGUF");
 	snprintf(uri, sizeof(uri), "file://%s", file);
