@@ -632,8 +632,59 @@ def test_store_root_is_a_link(env):
     w.check_outside("remove through linked roots")
 
 
+def test_blobs_dir_is_a_link(env):
+    """Never do 1. Ollama's blobs/ folder and an HF repo folder are
+    symlinks to folders of the user's: everything found through them is
+    external; dedup, clean and remove change nothing there."""
+    w = Hostile(env)
+    w.build()
+    o = w.outside
+    # Move the Ollama blobs and the alpha repo out, link them back.
+    for src, name in ((os.path.join(w.ollama, "blobs"), "oblobs"),
+                      (w.alpha, "alpharepo")):
+        dst = os.path.join(o, name)
+        os.rename(src, dst)
+        os.symlink(dst, src)
+    stale = time.time() - 2 * DAY
+    tc.write(os.path.join(o, "oblobs", "sha256-" + "ef" * 32 + "-partial"),
+             b"mine", mtime=stale)
+    w.hashes = {p: d for p, d in w.hashes.items()
+                if not p.startswith((os.path.join(w.ollama, "blobs"),
+                                     w.alpha))}
+    w.before = snapshot_tree(o)
+    start(env, w)
+    tc.synced(env)
+    res = tc.run_job(env, "/v1/cache/dedup", {"dry_run": True,
+                                              "method": "hardlink"})
+    for g in res["groups"]:
+        for m in g["members"]:
+            if m["path"].startswith(os.path.realpath(o)):
+                eq(m["role"], "external", "role of %s" % m["path"])
+    for method in ("hardlink", "symlink", "clone"):
+        tc.run_job(env, "/v1/cache/dedup", {"dry_run": False,
+                                            "method": method,
+                                            "link_user_files": True})
+        w.check_outside("dedup " + method)
+    tc.run_job(env, "/v1/cache/clean", {"dry_run": False,
+                                        "kinds": ["orphan_blob",
+                                                  "detached_revision",
+                                                  "stale_partial",
+                                                  "stale_temp"]})
+    w.check_outside("clean")
+    refs = refs_of(env)
+    for ref in ("ollama:tiny:latest", "hf:org/alpha@" + "1" * 40):
+        check(ref in refs, "%s is indexed" % ref)
+        tc.run_job(env, "/v1/cache/remove", {"model": ref,
+                                             "force": True})
+        w.check_outside("remove " + ref)
+    w.check_stores("all of it", gone=(os.path.join(
+        w.ollama, "manifests", "registry.ollama.ai", "library", "tiny",
+        "latest"),))
+
+
 if __name__ == "__main__":
     run([test_partial_names, test_symlinked_snapshot, test_file_add_refused,
          test_local_remove_delete_files, test_hostile_every_operation,
          test_two_daemons, test_app_names, test_outside_hard_links,
-         test_cache_dir_user_files, test_store_root_is_a_link])
+         test_cache_dir_user_files, test_store_root_is_a_link,
+         test_blobs_dir_is_a_link])
