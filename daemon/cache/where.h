@@ -7,8 +7,8 @@
  * under, and a folder the user adds must be one of their own (not the
  * filesystem root, $HOME, an ancestor of it, or a system folder). Shared by
  * the scanners (modelstore*.c), clean/remove (cache_delete.c), adds
- * (cache_add.c) and dedup (dedup_apply.c); nothing outside daemon/cache/
- * includes it.
+ * (cache_add.c, cache_work.c) and dedup (dedup_apply.c, dedup_recover.c);
+ * nothing outside daemon/cache/ but its unit tests includes it.
  */
 #ifndef MLXD_CACHE_WHERE_H
 #define MLXD_CACHE_WHERE_H

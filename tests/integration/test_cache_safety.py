@@ -682,9 +682,41 @@ def test_blobs_dir_is_a_link(env):
         "latest"),))
 
 
+def test_cache_headers(env):
+    """The cache engine lives in daemon/cache/ and the rest of the daemon
+    and the clients see it through cache.h only; cache.h itself pulls in
+    none of the engine's internal headers."""
+    src = os.environ.get("MLXD_SOURCE_ROOT",
+                         os.path.join(os.path.dirname(__file__), "..", ".."))
+    cache = os.path.join(src, "daemon", "cache")
+    inner = {f for f in os.listdir(cache) if f.endswith(".h")}
+    check("cache.h" in inner and "where.h" in inner, "daemon/cache/ headers")
+    bad = []
+    for top in ("daemon", "clients", "include"):
+        for d, dirs, files in os.walk(os.path.join(src, top)):
+            if os.path.realpath(d).startswith(os.path.realpath(cache)):
+                continue
+            for f in files:
+                if not f.endswith((".c", ".h", ".m")):
+                    continue
+                with open(os.path.join(d, f), errors="replace") as fh:
+                    for line in fh:
+                        line = line.strip()
+                        if not line.startswith("#include \""):
+                            continue
+                        h = line.split('"')[1]
+                        if h in inner and h != "cache.h":
+                            bad.append("%s: %s" % (os.path.join(d, f), h))
+    eq(bad, [], "internal cache headers included outside daemon/cache/")
+    with open(os.path.join(cache, "cache.h")) as fh:
+        incs = [ln.split('"')[1] for ln in fh
+                if ln.startswith("#include \"")]
+    eq(incs, [], "cache.h includes no engine header")
+
+
 if __name__ == "__main__":
     run([test_partial_names, test_symlinked_snapshot, test_file_add_refused,
          test_local_remove_delete_files, test_hostile_every_operation,
          test_two_daemons, test_app_names, test_outside_hard_links,
          test_cache_dir_user_files, test_store_root_is_a_link,
-         test_blobs_dir_is_a_link])
+         test_blobs_dir_is_a_link, test_cache_headers])
