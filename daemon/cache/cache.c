@@ -697,10 +697,28 @@ cache_submit(struct cache *c, struct cache_request *req, char **jobp,
 			struct store_cache_app	*apps = NULL;
 			size_t			 napps = 0;
 
+			struct stat		 asb;
+			size_t			 i;
+
 			if ((rc = store_cache_apps_list(c->md->store, &apps,
 			    &napps)) != 0) {
 				*causep = xstrdup("cannot read linked apps");
 				return rc;
+			}
+			/* An app whose folder is gone (an unmounted disk)
+			 * would make every model it uses look unused. */
+			for (i = 0; i < napps; i++)
+				if (stat(apps[i].path, &asb) != 0 ||
+				    !S_ISDIR(asb.st_mode))
+					break;
+			if (i < napps) {
+				*causep = xasprintf("the folder of linked app "
+				    "'%s' (%s) cannot be read, so the models it "
+				    "uses would count as unused; mount it or "
+				    "unlink the app first", apps[i].name,
+				    apps[i].path);
+				store_cache_apps_free(apps, napps);
+				return -EINVAL;
 			}
 			store_cache_apps_free(apps, napps);
 			if (napps == 0) {

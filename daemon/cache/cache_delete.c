@@ -880,6 +880,35 @@ cd_free(struct cd *d)
 	json_decref(d->items);
 }
 
+/*
+ * 1 if every linked app's folder can be read. One that cannot (an
+ * unmounted disk) would make the models it uses look unused: then no model
+ * is removed as unused, and an item says why.
+ */
+static int
+cd_apps_reachable(struct cd *d)
+{
+	struct store_cache_app	*apps = NULL;
+	struct stat		 sb;
+	size_t			 napps = 0, i;
+	int			 ok = 1;
+
+	if (store_cache_apps_list(d->t->st, &apps, &napps) != 0) {
+		cd_item(d, "unused_model", "", 0, "kept", "cannot read the "
+		    "linked apps");
+		return 0;
+	}
+	for (i = 0; i < napps && ok; i++)
+		if (stat(apps[i].path, &sb) != 0 || !S_ISDIR(sb.st_mode)) {
+			cd_item(d, "unused_model", apps[i].path, 0, "kept",
+			    "this linked app's folder cannot be read, so the "
+			    "models it uses would look unused");
+			ok = 0;
+		}
+	store_cache_apps_free(apps, napps);
+	return ok;
+}
+
 /* POST /v1/cache/clean. */
 int
 cache_delete_clean(struct cache_task *t)
@@ -901,7 +930,8 @@ cache_delete_clean(struct cache_task *t)
 			continue;
 		cd_candidate(&d, &idx->cleanup[i]);
 	}
-	if ((want & CACHE_CLEAN_UNUSED) && !t->cancel) {
+	if ((want & CACHE_CLEAN_UNUSED) && !t->cancel &&
+	    cd_apps_reachable(&d)) {
 		/* Every model no linked app uses, removed together. */
 		/* Never a model in a folder of the user's. */
 		for (i = 0, n = 0; i < idx->nmodels; i++)

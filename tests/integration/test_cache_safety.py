@@ -714,9 +714,40 @@ def test_cache_headers(env):
     eq(incs, [], "cache.h includes no engine header")
 
 
+def test_unused_with_app_unmounted(env):
+    """A linked app whose folder is gone (a disk not mounted) must not make
+    the models it uses look unused: clean unused_model is refused and no
+    model is deleted."""
+    w = Hostile(env)
+    w.build()
+    start(env, w)
+    tc.synced(env)
+    app = os.path.join(w.root, "disk", "comfy")
+    os.makedirs(app)
+    os.symlink(w.blob_a, os.path.join(app, "model.gguf"))
+    st, _, b = env.request("POST", "/v1/cache/apps",
+                           body={"path": app, "name": "comfy"})
+    eq(st, 201, "linked: %r" % b)
+    tc.wait_job(env, b["job"])
+    os.rename(os.path.join(w.root, "disk"), os.path.join(w.root, "gone"))
+    st, _, b = env.request("POST", "/v1/cache/clean", body={
+        "dry_run": False, "kinds": ["unused_model"]})
+    eq(st, 400, "refused while the app's folder is missing: %r" % b)
+    check("comfy" in b["error"]["message"], "names the app: %r" % b)
+    w.check_stores("clean unused_model with an app missing")
+    w.check_outside("clean unused_model with an app missing")
+    os.rename(os.path.join(w.root, "gone"), os.path.join(w.root, "disk"))
+    res = tc.run_job(env, "/v1/cache/clean", {"dry_run": True,
+                                              "kinds": ["unused_model"]})
+    check(not any(i["path"].endswith("/tiny/latest")
+                  for i in res["items"]), "tiny is used by comfy: %r"
+          % [i["path"] for i in res["items"]])
+
+
 if __name__ == "__main__":
     run([test_partial_names, test_symlinked_snapshot, test_file_add_refused,
          test_local_remove_delete_files, test_hostile_every_operation,
          test_two_daemons, test_app_names, test_outside_hard_links,
          test_cache_dir_user_files, test_store_root_is_a_link,
-         test_blobs_dir_is_a_link, test_cache_headers])
+         test_blobs_dir_is_a_link, test_cache_headers,
+         test_unused_with_app_unmounted])
