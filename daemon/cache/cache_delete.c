@@ -400,18 +400,24 @@ cd_ollama_model(struct cd *d, size_t mi)
 	free(bdir);
 }
 
-/* Read a ref file: 1 if it names commit. */
+/* Read a ref file (a regular file, never a FIFO): 1 if it names commit. */
 static int
 cd_ref_is(const char *path, const char *commit)
 {
-	char	 buf[64];
-	FILE	*f;
-	size_t	 n;
+	char		 buf[64];
+	struct stat	 sb;
+	ssize_t		 n;
+	int		 fd;
 
-	if ((f = fopen(path, "r")) == NULL)
+	if ((fd = open(path, O_RDONLY | O_NONBLOCK | O_NOFOLLOW |
+	    O_CLOEXEC)) == -1)
 		return 0;
-	n = fread(buf, 1, sizeof(buf) - 1, f);
-	fclose(f);
+	if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode) ||
+	    (n = read(fd, buf, sizeof(buf) - 1)) < 0) {
+		close(fd);
+		return 0;
+	}
+	close(fd);
 	buf[n] = '\0';
 	buf[strcspn(buf, "\r\n")] = '\0';
 	return strcmp(buf, commit) == 0;

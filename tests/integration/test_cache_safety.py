@@ -744,10 +744,29 @@ def test_unused_with_app_unmounted(env):
           % [i["path"] for i in res["items"]])
 
 
+def test_fifo_in_place_of_a_file(env):
+    """Files the scan reads (LM Studio's settings.json and home pointer)
+    that are FIFOs never block the scan: the index still completes."""
+    w = Hostile(env)
+    w.build()
+    home = w.extra_env["HOME"]
+    cfg = os.path.join(env.base_env.get("XDG_CONFIG_HOME") or
+                       os.path.join(home, ".config"), "LM Studio")
+    os.makedirs(cfg, exist_ok=True)
+    for p in (os.path.join(home, ".lmstudio-home-pointer"),
+              os.path.join(cfg, "settings.json")):
+        if os.path.lexists(p):
+            os.unlink(p)
+        os.mkfifo(p)
+    start(env, w)
+    tc.synced(env)
+    check("ollama:tiny:latest" in refs_of(env), "the scan completed")
+
+
 if __name__ == "__main__":
     run([test_partial_names, test_symlinked_snapshot, test_file_add_refused,
          test_local_remove_delete_files, test_hostile_every_operation,
          test_two_daemons, test_app_names, test_outside_hard_links,
          test_cache_dir_user_files, test_store_root_is_a_link,
          test_blobs_dir_is_a_link, test_cache_headers,
-         test_unused_with_app_unmounted])
+         test_unused_with_app_unmounted, test_fifo_in_place_of_a_file])
