@@ -144,6 +144,51 @@ where_unlink(const char *path)
 	return rc;
 }
 
+/* Every existing component of dir below root is a real folder. */
+int
+where_real_below(const char *root, const char *dir)
+{
+	const char	*p, *slash;
+	char		*real, comp[NAME_MAX + 1];
+	size_t		 n = strlen(root);
+	int		 fd, sub, rc = 0;
+
+	if (strncmp(dir, root, n) != 0 || (dir[n] != '/' && dir[n] != '\0'))
+		return -EINVAL;
+	if ((real = realpath(root, NULL)) == NULL)
+		return errno == ENOENT ? 0 : -errno;
+	fd = open(real, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	free(real);
+	if (fd == -1)
+		return -errno;
+	for (p = dir + n; *p == '/'; p = slash) {
+		p++;
+		if ((slash = strchr(p, '/')) == NULL)
+			slash = p + strlen(p);
+		if (slash == p || (size_t)(slash - p) > NAME_MAX) {
+			rc = slash == p && *slash == '\0' ? 0 : -EINVAL;
+			break;
+		}
+		memcpy(comp, p, (size_t)(slash - p));
+		comp[slash - p] = '\0';
+		if (strcmp(comp, ".") == 0 || strcmp(comp, "..") == 0) {
+			rc = -EINVAL;
+			break;
+		}
+		sub = openat(fd, comp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+		    O_CLOEXEC);
+		if (sub == -1) {
+			rc = errno == ENOENT ? 0 : errno == ELOOP ? -ELOOP :
+			    -errno;
+			break;
+		}
+		close(fd);
+		fd = sub;
+	}
+	close(fd);
+	return rc;
+}
+
 static int
 where_in_list(const char *path, const char *const *list, int below)
 {

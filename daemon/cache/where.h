@@ -49,6 +49,15 @@ int	where_open_parent(const char *path, const char **basep);
 int	where_unlink(const char *path);
 
 /*
+ * 0 if every existing component of dir below root (root itself taken in
+ * its canonical form) is a real folder, not a symlink: what is written in
+ * dir then stays inside root. -ELOOP or -ENOTDIR if one is a link or a
+ * file, -EINVAL if dir is not root or below it; components that do not
+ * exist yet are fine (the caller creates them as real folders).
+ */
+int	where_real_below(const char *root, const char *dir);
+
+/*
  * Check a folder the user asks the cache to index (file://): its canonical
  * form goes to *canonp (caller frees). Refuses the filesystem root, $HOME
  * and every folder above it, and system folders (-EPERM), a path with "."

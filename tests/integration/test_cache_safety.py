@@ -763,10 +763,48 @@ def test_fifo_in_place_of_a_file(env):
     check("ollama:tiny:latest" in refs_of(env), "the scan completed")
 
 
+def test_hf_add_through_links(env):
+    """Never do 1. hf:// downloads into a repo folder whose snapshots/<rev>,
+    refs/ or .locks/ folder is a symlink to a folder of the user's holding
+    files of the same names: the download fails and those files are left
+    as they were (no file replaced by a link, none created)."""
+    w = Hostile(env)
+    w.build()
+    commit = "1" * 40
+    o = w.outside
+    repo = os.path.join(w.hub, "models--acme--tiny-model")
+    cases = (("snapshots/" + commit, "snaps2", "model.safetensors"),
+             ("refs", "refs2", "main"),
+             (".locks", "locks2", "x"))
+    for i, (rel, name, victim) in enumerate(cases):
+        if os.path.lexists(repo):
+            subprocess.run(["rm", "-rf", repo], check=True)
+        locks = os.path.join(w.hub, ".locks")
+        if os.path.lexists(locks):
+            subprocess.run(["rm", "-rf", locks], check=True)
+        tc.write(os.path.join(o, name, victim), b"mine %d\n" % i)
+        where = (os.path.join(w.hub, ".locks") if rel == ".locks" else
+                 os.path.join(repo, rel))
+        os.makedirs(os.path.dirname(where), exist_ok=True)
+        os.symlink(os.path.join(o, name), where)
+        w.before = snapshot_tree(o)
+        if i == 0:
+            hub = tc.HfSim(env)
+            w.extra_env["HF_ENDPOINT"] = hub.url
+            start(env, w)
+            tc.synced(env)
+        b = tc.post_job(env, "/v1/cache/add", {"uri": "hf://acme/tiny-model"})
+        j = tc.wait_job(env, b["job"])
+        eq(j["state"], "failed", "%s linked out: the add fails: %r"
+           % (rel, j.get("result")))
+        w.check_outside("hf:// add with %s linked out" % rel)
+
+
 if __name__ == "__main__":
     run([test_partial_names, test_symlinked_snapshot, test_file_add_refused,
          test_local_remove_delete_files, test_hostile_every_operation,
          test_two_daemons, test_app_names, test_outside_hard_links,
          test_cache_dir_user_files, test_store_root_is_a_link,
          test_blobs_dir_is_a_link, test_cache_headers,
-         test_unused_with_app_unmounted, test_fifo_in_place_of_a_file])
+         test_unused_with_app_unmounted, test_fifo_in_place_of_a_file,
+         test_hf_add_through_links])

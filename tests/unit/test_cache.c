@@ -301,7 +301,7 @@ test_where_no_follow(void **state)
 	char		 p[600], keep[600], *real;
 	const char	*base;
 	struct stat	 sb;
-	int		 fd;
+	int		 fd, rc;
 
 	(void)state;
 	assert_non_null(real = realpath(dir, NULL));
@@ -338,6 +338,17 @@ test_where_no_follow(void **state)
 	assert_int_equal(where_open_parent("/a//b", &base), -EINVAL);
 	assert_int_equal(where_open_parent("/a/b/", &base), -EINVAL);
 	assert_int_equal(where_open_parent("a/b", &base), -EINVAL);
+	/* Writing below a root: no component may be a link. */
+	snprintf(p, sizeof(p), "%s/store", real);
+	snprintf(keep + 300, 300, "%s/store/snapshots/rev/new", real);
+	rc = where_real_below(p, keep + 300);
+	assert_true(rc == -ELOOP || rc == -ENOTDIR);
+	snprintf(keep + 300, 300, "%s/store/blobs/new", real);
+	assert_int_equal(where_real_below(p, keep + 300), 0);
+	assert_int_equal(where_real_below(p, p), 0);
+	assert_int_equal(where_real_below(p, "/elsewhere"), -EINVAL);
+	snprintf(keep + 300, 300, "%s/store/../outside", real);
+	assert_int_equal(where_real_below(p, keep + 300), -EINVAL);
 	/* The whole store goes; the link does, never what it points to. */
 	snprintf(p, sizeof(p), "%s/store", real);
 	assert_int_equal(cache_rmtree(p), 0);
