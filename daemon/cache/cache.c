@@ -556,6 +556,24 @@ cache_check_remove(struct cache *c, struct cache_request *req, char **causep,
 }
 
 /*
+ * 1 if the canonical folder path is mlxd's data dir, lies inside it or
+ * holds it: indexing it would list the database as a "model".
+ */
+static int
+cache_holds_data_dir(const struct cache *c, const char *path)
+{
+	char	*data;
+	int	 holds;
+
+	if ((data = realpath(c->md->data_dir, NULL)) == NULL)
+		return 0;
+	holds = strcmp(path, data) == 0 || where_under(path, data) ||
+	    where_under(data, path);
+	free(data);
+	return holds;
+}
+
+/*
  * A local: model is in a folder of the user's. Without delete_files it is
  * unregistered: the folder added with file:// that holds it is forgotten
  * (req->unregistered) and no file is touched. mlxd's own links folder
@@ -635,6 +653,13 @@ cache_submit(struct cache *c, struct cache_request *req, char **jobp,
 		if ((rc = cache_add_check(req->uri, &path, causep)) != 0) {
 			free(path);
 			return rc;
+		}
+		if (path != NULL && cache_holds_data_dir(c, path)) {
+			*causep = xasprintf("%s holds mlxd's own data (%s); add "
+			    "the folder that holds the weights", path,
+			    c->md->data_dir);
+			free(path);
+			return -EPERM;
 		}
 		if (path != NULL && (rc = store_cache_root_add(c->md->store,
 		    path)) != 0 && rc != -EEXIST) {

@@ -800,6 +800,27 @@ def test_hf_add_through_links(env):
         w.check_outside("hf:// add with %s linked out" % rel)
 
 
+def test_file_add_data_dir(env):
+    """Never do 4. file:// refuses mlxd's own data dir, a folder inside it
+    and a folder holding it: the database would be listed as a model, and
+    remove --delete-files could then delete it."""
+    w = Hostile(env)
+    w.build()
+    start(env, w)
+    tc.synced(env)
+    inside = os.path.join(env.data, "inside")
+    os.makedirs(inside, exist_ok=True)
+    for d in (env.data, inside, os.path.dirname(env.data)):
+        st, _, b = env.request("POST", "/v1/cache/add",
+                               body={"uri": "file://" + d})
+        eq(st, 400, "file://%s refused: %r" % (d, b))
+        check("mlxd's own data" in b["error"]["message"] or
+              d == os.path.dirname(env.data), "says why: %r" % b)
+    eq(env.get("/v1/cache/config")["added_roots"], [], "nothing registered")
+    check(not any(m["ref"].startswith("local:mlxd") for m in
+                  env.get("/v1/cache")["models"]), "the database is no model")
+
+
 if __name__ == "__main__":
     run([test_partial_names, test_symlinked_snapshot, test_file_add_refused,
          test_local_remove_delete_files, test_hostile_every_operation,
@@ -807,4 +828,4 @@ if __name__ == "__main__":
          test_cache_dir_user_files, test_store_root_is_a_link,
          test_blobs_dir_is_a_link, test_cache_headers,
          test_unused_with_app_unmounted, test_fifo_in_place_of_a_file,
-         test_hf_add_through_links])
+         test_hf_add_through_links, test_file_add_data_dir])
