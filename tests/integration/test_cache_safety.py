@@ -12,7 +12,12 @@ bytes, mode, owner, inode and link count, and every store file still
 there reads back with its original sha256. Also: file:// adds refuse /,
 $HOME, system folders and dot segments; a local remove only forgets the
 folder unless delete_files (refused over TCP); two daemons on one data
-dir (the second refuses, the first's dedup completes); app names.
+dir (the second refuses, the first's dedup completes); app names. And:
+store files the user hard-linked into a folder of theirs, stores whose
+roots, blobs/ or repo folders are symlinks, a cache.dir pointed at the
+user's own files, an app folder that is not mounted, FIFOs in place of
+files the scan reads, hf:// downloads into linked folders, and file://
+adds of mlxd's own data dir.
 
 These mirror the list "What mlxd will never do" in docs/cache.md, whose
 numbers each test names; number 7 (kill -9) is test_cache.py's
