@@ -560,6 +560,24 @@ cache_check_remove(struct cache *c, struct cache_request *req, char **causep,
 }
 
 /*
+ * 1 if the canonical folder path is mlxd's data dir, lies inside it or
+ * holds it: indexing it would list the database as a "model".
+ */
+static int
+cache_holds_data_dir(const struct cache *c, const char *path)
+{
+	char	*data;
+	int	 holds;
+
+	if ((data = realpath(c->md->data_dir, NULL)) == NULL)
+		return 0;
+	holds = strcmp(path, data) == 0 || where_under(path, data) ||
+	    where_under(data, path);
+	free(data);
+	return holds;
+}
+
+/*
  * A local: model is in a folder of the user's. Without delete_files it is
  * unregistered: the folder added with file:// that holds it is forgotten
  * (req->unregistered) and no file is touched. mlxd's own links folder
@@ -640,6 +658,13 @@ cache_submit(struct cache *c, struct cache_request *req, char **jobp,
 			free(path);
 			return rc;
 		}
+		if (path != NULL && cache_holds_data_dir(c, path)) {
+			*causep = xasprintf("%s holds mlxd's own data (%s); add "
+			    "the folder that holds the weights", path,
+			    c->md->data_dir);
+			free(path);
+			return -EPERM;
+		}
 		if (path != NULL && (rc = store_cache_root_add(c->md->store,
 		    path)) != 0 && rc != -EEXIST) {
 			*causep = xasprintf("cannot register %s: %s", path,
@@ -701,10 +726,28 @@ cache_submit(struct cache *c, struct cache_request *req, char **jobp,
 			struct store_cache_app	*apps = NULL;
 			size_t			 napps = 0;
 
+			struct stat		 asb;
+			size_t			 i;
+
 			if ((rc = store_cache_apps_list(c->md->store, &apps,
 			    &napps)) != 0) {
 				*causep = xstrdup("cannot read linked apps");
 				return rc;
+			}
+			/* An app whose folder is gone (an unmounted disk)
+			 * would make every model it uses look unused. */
+			for (i = 0; i < napps; i++)
+				if (stat(apps[i].path, &asb) != 0 ||
+				    !S_ISDIR(asb.st_mode))
+					break;
+			if (i < napps) {
+				*causep = xasprintf("the folder of linked app "
+				    "'%s' (%s) cannot be read, so the models it "
+				    "uses would count as unused; mount it or "
+				    "unlink the app first", apps[i].name,
+				    apps[i].path);
+				store_cache_apps_free(apps, napps);
+				return -EINVAL;
 			}
 			store_cache_apps_free(apps, napps);
 			if (napps == 0) {

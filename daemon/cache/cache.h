@@ -9,6 +9,13 @@
  * here); progress reaches the task's job every 250 ms and the `cache`
  * section of /v1/status is republished whenever the index changes. At start
  * the replace journal is recovered before anything reads the cache tables.
+ *
+ * This is the only header of daemon/cache/ the rest of the daemon includes.
+ * The engine's own headers, one per concern, are for daemon/cache/ and its
+ * unit tests: cache_int.h (the service and its tasks), modelstore.h and
+ * modelstore_int.h (the index and its scanners), dedup.h and dedup_int.h
+ * (duplicates and their replacement), store_cache.h (its SQLite tables),
+ * hf.h and hf_int.h (the hf:// downloader), where.h (where it may act).
  */
 #ifndef MLXD_CACHE_H
 #define MLXD_CACHE_H
@@ -16,8 +23,6 @@
 #include <stddef.h>
 
 #include <jansson.h>
-
-#include "dedup.h"
 
 struct mlxd;
 struct cache;
@@ -29,6 +34,21 @@ enum cache_task_kind {
 	CACHE_TASK_ADD,		/* ollama:// links, file:// roots, hf:// */
 	CACHE_TASK_REMOVE,	/* delete one model's files */
 };
+
+/*
+ * Ways to make two names share storage, tried in the caller's order (the
+ * "method"/"methods" of POST /v1/cache/dedup and cache.dedup.methods).
+ */
+enum dedup_method {
+	DEDUP_CLONE = 0,	/* FIDEDUPERANGE, FICLONE or clonefile(2) */
+	DEDUP_HARDLINK,		/* one inode, two names */
+	DEDUP_SYMLINK,		/* absolute symlink to the kept copy */
+};
+#define DEDUP_NMETHODS	3
+
+/* "clone", "hardlink", "symlink"; parse: 0 or -EINVAL. */
+const char *dedup_method_name(enum dedup_method method);
+int	dedup_method_parse(const char *s, enum dedup_method *methodp);
 
 /* What POST /v1/cache/clean may delete (bits of cache_request.clean). */
 #define CACHE_CLEAN_ORPHAN	0x01	/* blobs no manifest/snapshot uses */

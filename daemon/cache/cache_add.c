@@ -21,6 +21,7 @@
 #include <sys/types.h>
 #include <sys/stat.h>
 #include <dirent.h>
+#include <ctype.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
@@ -143,13 +144,13 @@ ca_decode(const char *s)
 	int	 hi, lo;
 
 	for (; *s != '\0'; s++) {
-		if (*s == '%' && s[1] != '\0' && s[2] != '\0') {
-			hi = s[1] >= 'a' ? s[1] - 'a' + 10 : s[1] >= 'A' ?
-			    s[1] - 'A' + 10 : s[1] - '0';
-			lo = s[2] >= 'a' ? s[2] - 'a' + 10 : s[2] >= 'A' ?
-			    s[2] - 'A' + 10 : s[2] - '0';
-			if (hi >= 0 && hi < 16 && lo >= 0 && lo < 16 &&
-			    (hi | lo) != 0) {
+		if (*s == '%' && isxdigit((unsigned char)s[1]) &&
+		    isxdigit((unsigned char)s[2])) {
+			hi = isdigit((unsigned char)s[1]) ? s[1] - '0' :
+			    tolower((unsigned char)s[1]) - 'a' + 10;
+			lo = isdigit((unsigned char)s[2]) ? s[2] - '0' :
+			    tolower((unsigned char)s[2]) - 'a' + 10;
+			if ((hi | lo) != 0) {
 				*o++ = (char)(hi * 16 + lo);
 				s += 2;
 				continue;

@@ -176,21 +176,47 @@ cd_base(const char *path)
 	return slash != NULL ? slash + 1 : path;
 }
 
-/* Unlink path if it is still the file the index saw; 0 or -errno. */
+/*
+ * Unlink path if it is still the file the index saw; 0 or -errno. The
+ * check and the unlink are made on the name in its folder, opened without
+ * following any link (where_open_parent): a folder swapped for a symlink
+ * since the scan is never followed, whatever the timing.
+ */
 static int
 cd_unlink_same(const char *path, const struct modelstore_file *f)
 {
-	struct stat	sb;
+	struct stat	 sb;
+	const char	*base;
+	int		 fd, rc;
 
 	if (f->role == MODELSTORE_ROLE_EXTERNAL || !where_unchanged(path))
 		return -ESTALE;
-	if (lstat(path, &sb) != 0)
-		return -errno;
-	if (!S_ISREG(sb.st_mode) || (uint64_t)sb.st_dev != f->dev ||
+	if ((fd = where_open_parent(path, &base)) < 0)
+		return fd == -ENOENT ? -ENOENT : -ESTALE;
+	if (fstatat(fd, base, &sb, AT_SYMLINK_NOFOLLOW) != 0)
+		rc = -errno;
+	else if (!S_ISREG(sb.st_mode) || (uint64_t)sb.st_dev != f->dev ||
 	    (uint64_t)sb.st_ino != f->ino || (uint64_t)sb.st_size != f->size ||
 	    osdep_stat_mtime_ns(&sb) != f->mtime_ns)
-		return -ESTALE;
-	return unlink(path) == 0 ? 0 : -errno;
+		rc = -ESTALE;
+	else
+		rc = unlinkat(fd, base, 0) == 0 ? 0 : -errno;
+	close(fd);
+	return rc;
+}
+
+/* Remove the empty folder path, its folder opened without following. */
+static int
+cd_rmdir(const char *path)
+{
+	const char	*base;
+	int		 fd, rc;
+
+	if ((fd = where_open_parent(path, &base)) < 0)
+		return fd;
+	rc = unlinkat(fd, base, AT_REMOVEDIR) == 0 ? 0 : -errno;
+	close(fd);
+	return rc;
 }
 
 /* Remove empty folders from dir up to (not including) stop. */
@@ -199,7 +225,7 @@ cd_prune_dirs(const char *dir, const char *stop)
 {
 	char	*p = xstrdup(dir), *slash;
 
-	while (cd_under(p, stop) && rmdir(p) == 0) {
+	while (cd_under(p, stop) && cd_rmdir(p) == 0) {
 		if ((slash = strrchr(p, '/')) == NULL)
 			break;
 		*slash = '\0';
@@ -207,34 +233,60 @@ cd_prune_dirs(const char *dir, const char *stop)
 	free(p);
 }
 
-/* Remove a directory tree without following symlinks. */
-int
-cache_rmtree(const char *path)
+/* Remove name in folder pfd and everything below it; never follows. */
+static int
+cd_rmtree_at(int pfd, const char *name, int depth)
 {
 	struct stat	 sb;
 	struct dirent	*de;
 	DIR		*dir;
-	char		*sub;
-	int		 rc = 0, r;
+	int		 fd, rc = 0, r;
 
-	if (lstat(path, &sb) != 0)
+	if (fstatat(pfd, name, &sb, AT_SYMLINK_NOFOLLOW) != 0)
 		return errno == ENOENT ? 0 : -errno;
 	if (!S_ISDIR(sb.st_mode))
-		return unlink(path) == 0 ? 0 : -errno;
-	if ((dir = opendir(path)) == NULL)
+		return unlinkat(pfd, name, 0) == 0 || errno == ENOENT ? 0 :
+		    -errno;
+	if (depth > 256)
+		return -ELOOP;
+	if ((fd = openat(pfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+	    O_CLOEXEC)) == -1)
 		return -errno;
+	if ((dir = fdopendir(fd)) == NULL) {
+		r = -errno;
+		close(fd);
+		return r;
+	}
 	while ((de = readdir(dir)) != NULL) {
 		if (strcmp(de->d_name, ".") == 0 ||
 		    strcmp(de->d_name, "..") == 0)
 			continue;
-		sub = xasprintf("%s/%s", path, de->d_name);
-		if ((r = cache_rmtree(sub)) != 0 && rc == 0)
+		if ((r = cd_rmtree_at(dirfd(dir), de->d_name, depth + 1)) != 0 &&
+		    rc == 0)
 			rc = r;
-		free(sub);
 	}
 	closedir(dir);
-	if (rc == 0 && rmdir(path) != 0)
+	if (rc == 0 && unlinkat(pfd, name, AT_REMOVEDIR) != 0)
 		rc = -errno;
+	return rc;
+}
+
+/*
+ * Remove a directory tree without following symlinks: path is canonical,
+ * its folder is opened with where_open_parent and everything below is
+ * reached with openat(O_NOFOLLOW), so no folder on the way, nor in the
+ * tree, can be swapped for a link that leads out.
+ */
+int
+cache_rmtree(const char *path)
+{
+	const char	*base;
+	int		 fd, rc;
+
+	if ((fd = where_open_parent(path, &base)) < 0)
+		return fd == -ENOENT ? 0 : fd;
+	rc = cd_rmtree_at(fd, base, 0);
+	close(fd);
 	return rc;
 }
 
@@ -318,7 +370,7 @@ cd_ollama_model(struct cd *d, size_t mi)
 	const struct modelstore_model	*m = &d->idx->models[mi];
 	const char			*root = d->idx->stores[m->store].path;
 	char				*mdir, *bdir, *dir, *slash;
-	int				 bad;
+	int				 bad, rc;
 
 	mdir = xasprintf("%s/manifests", root);
 	bdir = xasprintf("%s/blobs", root);
@@ -330,7 +382,7 @@ cd_ollama_model(struct cd *d, size_t mi)
 		bad = 1;
 	} else if (d->dry_run)
 		cd_item(d, "manifest", m->path, 0, "would_delete", NULL);
-	else if (unlink(m->path) == 0 || errno == ENOENT) {
+	else if ((rc = where_unlink(m->path)) == 0 || rc == -ENOENT) {
 		cd_item(d, "manifest", m->path, 0, "deleted", NULL);
 		dir = xstrdup(m->path);
 		if ((slash = strrchr(dir, '/')) != NULL) {
@@ -339,7 +391,7 @@ cd_ollama_model(struct cd *d, size_t mi)
 		}
 		free(dir);
 	} else {
-		cd_item(d, "manifest", m->path, 0, "failed", strerror(errno));
+		cd_item(d, "manifest", m->path, 0, "failed", strerror(-rc));
 		bad = 1;
 	}
 	cd_model_blobs(d, mi, bdir, bad, "kept: a manifest of this store "
@@ -348,18 +400,24 @@ cd_ollama_model(struct cd *d, size_t mi)
 	free(bdir);
 }
 
-/* Read a ref file: 1 if it names commit. */
+/* Read a ref file (a regular file, never a FIFO): 1 if it names commit. */
 static int
 cd_ref_is(const char *path, const char *commit)
 {
-	char	 buf[64];
-	FILE	*f;
-	size_t	 n;
+	char		 buf[64];
+	struct stat	 sb;
+	ssize_t		 n;
+	int		 fd;
 
-	if ((f = fopen(path, "r")) == NULL)
+	if ((fd = open(path, O_RDONLY | O_NONBLOCK | O_NOFOLLOW |
+	    O_CLOEXEC)) == -1)
 		return 0;
-	n = fread(buf, 1, sizeof(buf) - 1, f);
-	fclose(f);
+	if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode) ||
+	    (n = read(fd, buf, sizeof(buf) - 1)) < 0) {
+		close(fd);
+		return 0;
+	}
+	close(fd);
 	buf[n] = '\0';
 	buf[strcspn(buf, "\r\n")] = '\0';
 	return strcmp(buf, commit) == 0;
@@ -434,7 +492,7 @@ cd_hf_model(struct cd *d, size_t mi)
 		    cd_ref_is(p, m->revision)) {
 			if (d->dry_run)
 				cd_item(d, "ref", p, 0, "would_delete", NULL);
-			else if (unlink(p) == 0)
+			else if (where_unlink(p) == 0)
 				cd_item(d, "ref", p, 0, "deleted", NULL);
 		}
 		free(p);
@@ -455,9 +513,9 @@ cd_hf_model(struct cd *d, size_t mi)
 		p = xasprintf("%s/trees", repo);
 		(void)cache_rmtree(p);
 		free(p);
-		(void)rmdir(snaps);
-		(void)rmdir(bdir);
-		(void)rmdir(repo);
+		(void)cd_rmdir(snaps);
+		(void)cd_rmdir(bdir);
+		(void)cd_rmdir(repo);
 	}
 	free(repo);
 	free(snaps);
@@ -501,19 +559,15 @@ cd_rmdir_empty_at(int pfd, const char *name, int depth)
 static void
 cd_rmdir_empty(const char *path, const char *root)
 {
-	const char	*slash;
-	char		*parent;
+	const char	*base;
 	int		 pfd;
 
 	if (!where_under(path, root) || !where_unchanged(path))
 		return;
-	slash = strrchr(path, '/');
-	parent = xstrndup(path, (size_t)(slash - path));
-	if ((pfd = open(parent, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) != -1) {
-		cd_rmdir_empty_at(pfd, slash + 1, 0);
+	if ((pfd = where_open_parent(path, &base)) >= 0) {
+		cd_rmdir_empty_at(pfd, base, 0);
 		close(pfd);
 	}
-	free(parent);
 }
 
 /* LM Studio and local models: their own files, and links to others'. */
@@ -538,11 +592,11 @@ cd_tree_model(struct cd *d, size_t mi)
 			    "folder it was found in");
 		else if (d->dry_run)
 			cd_item(d, "link", m->path, 0, "would_delete", NULL);
-		else if (unlink(m->path) == 0)
+		else if ((rc = where_unlink(m->path)) == 0)
 			cd_item(d, "link", m->path, 0, "deleted", NULL);
 		else
 			cd_item(d, "link", m->path, 0, "failed",
-			    strerror(errno));
+			    strerror(-rc));
 		return;
 	}
 	isdir = lstat(m->path, &sb) == 0 && S_ISDIR(sb.st_mode);
@@ -560,11 +614,17 @@ cd_tree_model(struct cd *d, size_t mi)
 			if (d->dry_run)
 				cd_item(d, "link", entry, 0, "would_delete",
 				    NULL);
-			else if (unlink(entry) == 0)
+			else if ((rc = where_unlink(entry)) == 0)
 				cd_item(d, "link", entry, 0, "deleted", NULL);
 			else
 				cd_item(d, "link", entry, 0, "failed",
-				    strerror(errno));
+				    strerror(-rc));
+		} else if (d->idx->stores[m->store].kind ==
+		    MODELSTORE_LOCAL && !d->t->req.delete_files) {
+			/* mlxd's links folder (cache.dir) without
+			 * delete_files: its links go, never a real file. */
+			cd_item(d, "file", entry, f->size, "kept", "not a link "
+			    "mlxd made; delete_files deletes it");
 		} else if (d->extref[fi] > 0) {
 			cd_item(d, "file", entry, f->size, "kept", "another "
 			    "model links to it");
@@ -588,8 +648,14 @@ cd_tree_model(struct cd *d, size_t mi)
 	if (!d->dry_run && isdir) {
 		char	*parent = xstrdup(m->path), *slash;
 
-		/* Empty folders left behind, up to the store's root. */
-		cd_rmdir_empty(m->path, root);
+		/* Empty folders left behind, up to the store's root; in
+		 * cache.dir without delete_files only the model's folder. */
+		if (d->idx->stores[m->store].kind == MODELSTORE_LOCAL &&
+		    !d->t->req.delete_files) {
+			if (where_under(m->path, root))
+				(void)cd_rmdir(m->path);
+		} else
+			cd_rmdir_empty(m->path, root);
 		if ((slash = strrchr(parent, '/')) != NULL) {
 			*slash = '\0';
 			if (where_unchanged(parent))
@@ -770,7 +836,7 @@ cd_candidate(struct cd *d, const struct modelstore_cleanup *c)
 		return;
 	}
 	cache_work_tick(d->t, c->path, c->size);
-	rc = unlink(c->path) == 0 ? 0 : -errno;
+	rc = where_unlink(c->path);
 	if (lockfd >= 0)
 		close(lockfd);
 	if (rc == 0)
@@ -820,6 +886,35 @@ cd_free(struct cd *d)
 	json_decref(d->items);
 }
 
+/*
+ * 1 if every linked app's folder can be read. One that cannot (an
+ * unmounted disk) would make the models it uses look unused: then no model
+ * is removed as unused, and an item says why.
+ */
+static int
+cd_apps_reachable(struct cd *d)
+{
+	struct store_cache_app	*apps = NULL;
+	struct stat		 sb;
+	size_t			 napps = 0, i;
+	int			 ok = 1;
+
+	if (store_cache_apps_list(d->t->st, &apps, &napps) != 0) {
+		cd_item(d, "unused_model", "", 0, "kept", "cannot read the "
+		    "linked apps");
+		return 0;
+	}
+	for (i = 0; i < napps && ok; i++)
+		if (stat(apps[i].path, &sb) != 0 || !S_ISDIR(sb.st_mode)) {
+			cd_item(d, "unused_model", apps[i].path, 0, "kept",
+			    "this linked app's folder cannot be read, so the "
+			    "models it uses would look unused");
+			ok = 0;
+		}
+	store_cache_apps_free(apps, napps);
+	return ok;
+}
+
 /* POST /v1/cache/clean. */
 int
 cache_delete_clean(struct cache_task *t)
@@ -841,7 +936,8 @@ cache_delete_clean(struct cache_task *t)
 			continue;
 		cd_candidate(&d, &idx->cleanup[i]);
 	}
-	if ((want & CACHE_CLEAN_UNUSED) && !t->cancel) {
+	if ((want & CACHE_CLEAN_UNUSED) && !t->cancel &&
+	    cd_apps_reachable(&d)) {
 		/* Every model no linked app uses, removed together. */
 		/* Never a model in a folder of the user's. */
 		for (i = 0, n = 0; i < idx->nmodels; i++)

@@ -17,6 +17,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "cache.h"
 #include "modelstore.h"
 
 struct store;
@@ -53,13 +54,7 @@ struct dedup_progress {
 
 typedef void (*dedup_progress_cb)(void *arg, const struct dedup_progress *);
 
-/* Ways to make two names share storage, tried in the caller's order. */
-enum dedup_method {
-	DEDUP_CLONE = 0,	/* FIDEDUPERANGE, FICLONE or clonefile(2) */
-	DEDUP_HARDLINK,		/* one inode, two names */
-	DEDUP_SYMLINK,		/* absolute symlink to the kept copy */
-};
-#define DEDUP_NMETHODS	3
+/* enum dedup_method and DEDUP_NMETHODS are in cache.h (the API's). */
 
 struct dedup_options {
 	/* Files smaller than this are ignored; default 1 MiB. */
@@ -273,8 +268,6 @@ int	dedup_stats(struct store *st, struct dedup_stats *statsp);
  */
 int	dedup_sha256_path(const char *path, char hex[65]);
 
-const char *dedup_method_name(enum dedup_method method);
-int	dedup_method_parse(const char *s, enum dedup_method *methodp);
 const char *dedup_outcome_name(enum dedup_outcome outcome);
 const char *dedup_op_kind_name(enum dedup_op_kind kind);
 int	dedup_op_kind_parse(const char *s, enum dedup_op_kind *kindp);

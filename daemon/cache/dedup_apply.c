@@ -41,6 +41,8 @@
 
 /* A partial download touched this recently means a download in progress. */
 #define DEDUP_BUSY_WINDOW_S	600
+#define OUTSIDE_WHY		"hard-linked to a file outside the stores; " \
+	"replacing this name would change that file and free nothing"
 
 struct dedup_unsup {
 	uint64_t		 dev;
@@ -285,6 +287,27 @@ append(char *buf, size_t len, const char *fmt, ...)
 }
 
 /*
+ * 1 if the inode (dev, ino) with nlink names has a name the index does not
+ * know inside a store: a hard link the user made in a folder of theirs (or
+ * one reached only through a symlink that leaves every store). Such an
+ * inode is never given more names, and none of its names is replaced: that
+ * would change the user's file (its link count, and what an edit of it
+ * reaches) and free nothing, since the user's name keeps the blocks.
+ */
+static int
+linked_outside(const struct dedup_group *g, uint64_t dev, uint64_t ino,
+    uint64_t nlink)
+{
+	size_t	i, names = 0;
+
+	for (i = 0; i < g->nmembers; i++)
+		if (g->members[i].dev == dev && g->members[i].ino == ino &&
+		    g->members[i].role != MODELSTORE_ROLE_EXTERNAL)
+			names++;
+	return nlink > names;
+}
+
+/*
  * Try the caller's methods on one target. Returns 0 (the action says what
  * happened), or -EINTR (simulated crash), -ECANCELED, or a database error
  * that stops the run.
@@ -300,12 +323,20 @@ try_methods(struct dedup_applier *a, struct dedup_keeper *k,
 	char				 reasons[1024] = "";
 	size_t				 i;
 	int				 rc, unsupported = 0, first_err = 0;
+	int				 outside;
 
+	outside = linked_outside(t->g, (uint64_t)t->sb.st_dev,
+	    (uint64_t)t->sb.st_ino, (uint64_t)t->sb.st_nlink);
 	for (i = 0; i < o->nmethods; i++) {
 		method = o->methods[i];
 		if ((why = policy(o, method, t->m->role, k->m->role)) != NULL) {
 			append(reasons, sizeof(reasons), "%s: %s",
 			    dedup_method_name(method), why);
+			continue;
+		}
+		if (outside && (method != DEDUP_CLONE || a->no_inplace)) {
+			append(reasons, sizeof(reasons), "%s: %s",
+			    dedup_method_name(method), OUTSIDE_WHY);
 			continue;
 		}
 		if (method != DEDUP_SYMLINK && t->m->dev != k->m->dev) {
@@ -350,6 +381,12 @@ try_methods(struct dedup_applier *a, struct dedup_keeper *k,
 			} else if (rc != -EACCES && rc != -EPERM &&
 			    rc != -ETXTBSY && rc != -EROFS && rc != -EBADF)
 				goto result;	/* else clone through a temp */
+		}
+		if (outside) {
+			/* Only an in-place share keeps the user's name. */
+			append(reasons, sizeof(reasons), "%s: %s",
+			    dedup_method_name(method), OUTSIDE_WHY);
+			continue;
 		}
 		if (!t->verified && (rc = dedup_verify_bytes(a, k, t)) != 0)
 			goto result;
@@ -415,6 +452,7 @@ process_target(struct dedup_applier *a, const struct dedup_group *g,
     struct dedup_keeper *k, const struct dedup_member *m, uint64_t bytes)
 {
 	struct dedup_target	 t;
+	struct stat		 sb;
 	const char		*slash;
 	int			 rc = 0;
 
@@ -474,10 +512,26 @@ process_target(struct dedup_applier *a, const struct dedup_group *g,
 			rc = 0;
 			goto out;
 		}
-		if ((t.dirfd = open(t.dir, O_RDONLY | O_DIRECTORY |
-		    O_CLOEXEC)) == -1) {
-			action_set(t.act, DEDUP_OUTCOME_FAILED, -errno,
-			    "cannot open its directory: %s", strerror(errno));
+		/* Pinned without following a link: every later step is
+		 * relative to this fd (fstatat, linkat, renameat). */
+		if ((t.dirfd = where_open_parent(m->path, &t.base)) < 0) {
+			rc = t.dirfd;
+			t.dirfd = -1;
+			if (rc == -ELOOP || rc == -ENOTDIR || rc == -ENOENT)
+				action_set(t.act, DEDUP_OUTCOME_SKIPPED, rc,
+				    "changed since indexing; rescan first");
+			else
+				action_set(t.act, DEDUP_OUTCOME_FAILED, rc,
+				    "cannot open its directory: %s",
+				    strerror(-rc));
+			rc = 0;
+			goto out;
+		}
+		if (fstatat(t.dirfd, t.base, &sb, AT_SYMLINK_NOFOLLOW) != 0 ||
+		    !S_ISREG(sb.st_mode) || !dedup_same_identity(&sb, m,
+		    g->size)) {
+			action_set(t.act, DEDUP_OUTCOME_SKIPPED, 0, "changed "
+			    "since indexing; rescan first");
 			goto out;
 		}
 	}
@@ -501,13 +555,17 @@ open_keeper(const struct dedup_group *g, struct dedup_keeper *k)
 
 	for (i = 0; i < g->nmembers; i++) {
 		m = &g->members[i];
-		if (modelstore_is_partial(base_name(m->path)))
+		/* Never a user's file: targets would become links to it. */
+		if (modelstore_is_partial(base_name(m->path)) ||
+		    m->role == MODELSTORE_ROLE_EXTERNAL)
 			continue;
 		if ((fd = open(m->path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) ==
 		    -1)
 			continue;
 		if (fstat(fd, &k->sb) != 0 || !S_ISREG(k->sb.st_mode) ||
 		    !dedup_same_identity(&k->sb, m, g->size) ||
+		    linked_outside(g, (uint64_t)k->sb.st_dev,
+		    (uint64_t)k->sb.st_ino, (uint64_t)k->sb.st_nlink) ||
 		    osdep_file_compressed(&k->sb)) {
 			close(fd);
 			continue;

@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * dedup_int.h: what dedup.c (finding) and dedup_apply.c (replacing,
- * recovery) share and nobody else uses: progress bookkeeping, whole-file
- * SHA-256 and the keeper ranking.
+ * dedup_int.h: what the dedup*.c files share and nobody else uses:
+ * dedup.c (finding), dedup_io.c (reading and hashing), dedup_apply.c and
+ * dedup_replace.c (replacing), dedup_recover.c (finishing interrupted
+ * replacements). Progress bookkeeping, whole-file SHA-256, the keeper
+ * ranking and the steps of one replacement.
  */
 #ifndef MLXD_DEDUP_INT_H
 #define MLXD_DEDUP_INT_H

@@ -31,24 +31,24 @@
 #include "osdep.h"
 #include "store.h"
 #include "store_cache.h"
+#include "where.h"
 #include "xmalloc.h"
 
-static void
-sync_parent(const char *path)
+/*
+ * The base name of the temp if it lies in the folder of target (as every
+ * temp does), else NULL.
+ */
+static const char *
+temp_base(const struct dedup_op *op)
 {
-	const char	*slash = strrchr(path, '/');
-	char		*dir;
-	int		 fd;
+	const char	*ts, *ps;
 
-	if (slash == NULL)
-		return;
-	dir = slash == path ? xstrdup("/") :
-	    xstrndup(path, (size_t)(slash - path));
-	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) != -1) {
-		(void)osdep_full_sync(fd);
-		close(fd);
-	}
-	free(dir);
+	if (op->temp == NULL || (ts = strrchr(op->target, '/')) == NULL ||
+	    (ps = strrchr(op->temp, '/')) == NULL || ts - op->target !=
+	    ps - op->temp || strncmp(op->target, op->temp,
+	    (size_t)(ts - op->target)) != 0)
+		return NULL;
+	return ps + 1;
 }
 
 /* Decide and finish one interrupted operation. */
@@ -56,8 +56,8 @@ static int
 recover_one(struct store *st, struct dedup_op *op)
 {
 	struct stat	 tl, tg;
-	int		 have_temp, have_target;
-	const char	*why = NULL;
+	int		 have_temp, have_target, dfd = -1, rc;
+	const char	*why = NULL, *tbase = NULL, *mbase;
 
 	if (op->kind == DEDUP_OP_DEDUPE) {
 		/* The kernel only ever shares identical ranges. */
@@ -65,15 +65,32 @@ recover_one(struct store *st, struct dedup_op *op)
 		op->state = DEDUP_OP_ROLLED_BACK;
 		goto write;
 	}
-	have_temp = op->temp != NULL && lstat(op->temp, &tl) == 0;
-	have_target = lstat(op->target, &tg) == 0;
+	/*
+	 * Everything below is relative to the target's folder opened
+	 * without following links: a folder swapped for a symlink since the
+	 * crash is not followed (the op is rolled back, nothing touched).
+	 */
+	dfd = where_open_parent(op->target, &tbase);
+	if (dfd < 0 && dfd != -ENOENT) {
+		log_warnx("dedup: %s: its folder cannot be opened without "
+		    "following a link (%s); left alone", op->target,
+		    strerror(-dfd));
+		why = "its folder changed since (a symlink?); left alone";
+		op->state = DEDUP_OP_ROLLED_BACK;
+		goto write;
+	}
+	mbase = temp_base(op);
+	have_temp = dfd >= 0 && mbase != NULL && fstatat(dfd, mbase, &tl,
+	    AT_SYMLINK_NOFOLLOW) == 0;
+	have_target = dfd >= 0 && fstatat(dfd, tbase, &tg,
+	    AT_SYMLINK_NOFOLLOW) == 0;
 	switch (op->state) {
 	case DEDUP_OP_PLANNED:
 	case DEDUP_OP_TEMP_CREATED:
 		/* The target was never touched; drop the temp if made. */
 		if (have_temp) {
-			(void)unlink(op->temp);
-			sync_parent(op->temp);
+			(void)unlinkat(dfd, mbase, 0);
+			(void)osdep_full_sync(dfd);
 		}
 		why = "interrupted before the rename; temp removed";
 		op->state = DEDUP_OP_ROLLED_BACK;
@@ -83,36 +100,39 @@ recover_one(struct store *st, struct dedup_op *op)
 			if (have_target && (uint64_t)tg.st_dev ==
 			    op->target_dev && (uint64_t)tg.st_ino ==
 			    op->target_ino) {
-				(void)unlink(op->temp);
+				(void)unlinkat(dfd, mbase, 0);
 				why = "interrupted before the rename; temp "
 				    "removed";
 				op->state = DEDUP_OP_ROLLED_BACK;
 			} else if (have_target && tg.st_dev == tl.st_dev &&
 			    tg.st_ino == tl.st_ino) {
-				(void)unlink(op->temp);
+				(void)unlinkat(dfd, mbase, 0);
 				op->state = DEDUP_OP_DONE;
 			} else if (!have_target) {
 				/* The temp is verified: keep the name. */
-				if (rename(op->temp, op->target) != 0) {
+				if (renameat(dfd, mbase, dfd, tbase) != 0) {
+					rc = -errno;
 					log_warn("dedup: recover %s",
 					    op->target);
-					return -errno;
+					close(dfd);
+					return rc;
 				}
-				have_target = lstat(op->target, &tg) == 0;
+				have_target = fstatat(dfd, tbase, &tg,
+				    AT_SYMLINK_NOFOLLOW) == 0;
 				op->state = DEDUP_OP_DONE;
 			} else {
-				(void)unlink(op->temp);
+				(void)unlinkat(dfd, mbase, 0);
 				why = "target replaced by something else; temp "
 				    "removed";
 				op->state = DEDUP_OP_ROLLED_BACK;
 			}
-			sync_parent(op->target);
+			(void)osdep_full_sync(dfd);
 		} else if (have_target && (uint64_t)tg.st_dev ==
 		    op->target_dev && (uint64_t)tg.st_ino == op->target_ino) {
 			why = "temp vanished before the rename; target intact";
 			op->state = DEDUP_OP_ROLLED_BACK;
 		} else if (have_target) {
-			sync_parent(op->target);
+			(void)osdep_full_sync(dfd);
 			op->state = DEDUP_OP_DONE;
 		} else {
 			log_warnx("dedup: %s is missing after an interrupted "
@@ -122,6 +142,8 @@ recover_one(struct store *st, struct dedup_op *op)
 		}
 		break;
 	default:
+		if (dfd >= 0)
+			close(dfd);
 		return 0;
 	}
 	if (op->state == DEDUP_OP_DONE && have_target) {
@@ -130,6 +152,8 @@ recover_one(struct store *st, struct dedup_op *op)
 		op->result_mtime_ns = osdep_stat_mtime_ns(&tg);
 	}
 write:
+	if (dfd >= 0)
+		close(dfd);
 	if (why != NULL) {
 		free(op->error);
 		op->error = xstrdup(why);

@@ -92,7 +92,8 @@ dedup_verify_bytes(struct dedup_applier *a, struct dedup_keeper *k,
 	size_t		want;
 	int		fd, rc = 0;
 
-	if ((fd = open(t->m->path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) == -1)
+	if ((fd = openat(t->dirfd, t->base, O_RDONLY | O_NOFOLLOW |
+	    O_CLOEXEC)) == -1)
 		return -errno;
 	if (fstat(fd, &sb) != 0 || !dedup_same_identity(&sb, t->m, size)) {
 		close(fd);
@@ -138,7 +139,7 @@ check_unchanged(const struct dedup_keeper *k, const struct dedup_target *t)
 {
 	struct stat	sb;
 
-	if (lstat(t->m->path, &sb) != 0)
+	if (fstatat(t->dirfd, t->base, &sb, AT_SYMLINK_NOFOLLOW) != 0)
 		return -errno;
 	if (!S_ISREG(sb.st_mode) || !dedup_same_identity(&sb, t->m, t->g->size))
 		return -ESTALE;
@@ -201,10 +202,11 @@ dedup_replace_inplace(struct dedup_applier *a, struct dedup_keeper *k,
 	struct stat	sb;
 	int		fd, rc, same = 0;
 
-	if ((fd = open(t->m->path, O_RDWR | O_NOFOLLOW | O_CLOEXEC)) == -1 &&
-	    (errno == EACCES || errno == EPERM || errno == ETXTBSY ||
-	    errno == EROFS))
-		fd = open(t->m->path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if ((fd = openat(t->dirfd, t->base, O_RDWR | O_NOFOLLOW |
+	    O_CLOEXEC)) == -1 && (errno == EACCES || errno == EPERM ||
+	    errno == ETXTBSY || errno == EROFS))
+		fd = openat(t->dirfd, t->base, O_RDONLY | O_NOFOLLOW |
+		    O_CLOEXEC);
 	if (fd == -1)
 		return -errno;
 	if (fstat(fd, &sb) != 0 || !dedup_same_identity(&sb, t->m,

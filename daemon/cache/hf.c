@@ -40,6 +40,7 @@
 #include "log.h"
 #include "mlxd.h"
 #include "paths.h"
+#include "where.h"
 #include "xmalloc.h"
 
 #define HF_PROGRESS_NS		200000000ULL	/* 200 ms between reports */
@@ -230,7 +231,9 @@ hf_write_ref(struct hf_download *d)
 	dir = xstrdup(path);
 	if ((slash = strrchr(dir, '/')) != NULL)
 		*slash = '\0';
-	if ((rc = paths_mkdir_p(dir, 0777)) != 0)
+	/* Never through a folder linked out of the hub cache. */
+	if ((rc = where_real_below(d->cache, dir)) != 0 ||
+	    (rc = paths_mkdir_p(dir, 0777)) != 0)
 		goto out;
 	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
 	    0666)) == -1) {
@@ -266,7 +269,8 @@ hf_finish(struct hf_download *d)
 
 	if (d->cancelled)
 		return;
-	if ((rc = paths_mkdir_p(d->snapshot_dir, 0777)) != 0 ||
+	if ((rc = where_real_below(d->cache, d->snapshot_dir)) != 0 ||
+	    (rc = paths_mkdir_p(d->snapshot_dir, 0777)) != 0 ||
 	    (rc = hf_write_ref(d)) != 0) {
 		hf_fail(d, rc, "cannot write the snapshot or refs/%s: %s",
 		    d->rev, strerror(-rc));

@@ -30,6 +30,7 @@
 #include "log.h"
 #include "mlxd.h"
 #include "paths.h"
+#include "where.h"
 #include "xmalloc.h"
 
 #define HF_BLOB_IO_CHUNK	(1024 * 1024)
@@ -266,6 +267,17 @@ hf_blob_next(struct hf_download *d)
 	if (d->cur == 0) {
 		/* First write to the cache: only now that all is known. */
 		dir = xasprintf("%s/blobs", d->repo_dir);
+		/* Nothing is written through a folder that links out of
+		 * the hub cache (a user's folder behind it). */
+		if ((rc = where_real_below(d->cache, dir)) != 0 ||
+		    (rc = where_real_below(d->cache, d->lock_dir)) != 0 ||
+		    (rc = where_real_below(d->cache, d->snapshot_dir)) != 0) {
+			free(dir);
+			hf_fail(d, rc, "%s: a folder on the way is a symlink; "
+			    "mlxd writes only inside the hub cache",
+			    d->repo_dir);
+			return;
+		}
 		rc = paths_mkdir_p(dir, 0777);
 		free(dir);
 		if (rc != 0) {
@@ -385,7 +397,9 @@ hf_blob_link(struct hf_download *d)
 	dir = xstrdup(link);
 	if ((slash = strrchr(dir, '/')) != NULL)
 		*slash = '\0';
-	rc = paths_mkdir_p(dir, 0777);
+	if ((rc = where_real_below(d->cache, dir)) == 0 &&
+	    (rc = paths_mkdir_p(dir, 0777)) == 0)
+		rc = where_real_below(d->cache, dir);
 	free(dir);
 	if (rc != 0)
 		goto out;

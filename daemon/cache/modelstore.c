@@ -19,6 +19,7 @@
 #include <sys/stat.h>
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -351,18 +352,26 @@ modelstore_is_dir(const char *path)
 	return stat(path, &sb) == 0 && S_ISDIR(sb.st_mode);
 }
 
-/* Read the first line of a small file; NULL if absent or empty. */
+/*
+ * Read the first line of a small regular file; NULL if absent, empty or
+ * not a regular file (a FIFO put in its place never blocks the scan).
+ */
 char *
 modelstore_read_line(const char *path)
 {
-	char	 buf[PATH_MAX + 1];
-	FILE	*f;
-	size_t	 n;
+	char		 buf[PATH_MAX + 1];
+	struct stat	 sb;
+	ssize_t		 n;
+	int		 fd;
 
-	if ((f = fopen(path, "r")) == NULL)
+	if ((fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)) == -1)
 		return NULL;
-	n = fread(buf, 1, sizeof(buf) - 1, f);
-	fclose(f);
+	if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode) ||
+	    (n = read(fd, buf, sizeof(buf) - 1)) < 0) {
+		close(fd);
+		return NULL;
+	}
+	close(fd);
 	buf[n] = '\0';
 	buf[strcspn(buf, "\r\n")] = '\0';
 	return buf[0] != '\0' ? xstrdup(buf) : NULL;

@@ -111,8 +111,11 @@ lmstudio_settings_folder(const char *path)
 	json_error_t	 err;
 	const char	*v;
 	char		*out = NULL;
+	struct stat	 sb;
 
-	if ((j = json_load_file(path, 0, &err)) == NULL)
+	/* A regular file only: a FIFO there would block the scan. */
+	if (stat(path, &sb) != 0 || !S_ISREG(sb.st_mode) ||
+	    (j = json_load_file(path, 0, &err)) == NULL)
 		return NULL;
 	v = json_string_value(json_object_get(j, "downloadsFolder"));
 	if (v != NULL && *v != '\0')

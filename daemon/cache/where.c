@@ -10,9 +10,11 @@
 #include <sys/types.h>
 #include <sys/stat.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "where.h"
 #include "xmalloc.h"
@@ -84,6 +86,107 @@ where_unchanged(const char *path)
 	same = strcmp(real, path) == 0;
 	free(real);
 	return same;
+}
+
+/* Open the folder of canonical path without following any link. */
+int
+where_open_parent(const char *path, const char **basep)
+{
+	const char	*p, *slash, *last;
+	char		 comp[NAME_MAX + 1];
+	size_t		 n;
+	int		 fd, sub;
+
+	if (path == NULL || path[0] != '/' || (last = strrchr(path,
+	    '/')) == NULL || last[1] == '\0' || strcmp(last + 1, ".") == 0 ||
+	    strcmp(last + 1, "..") == 0)
+		return -EINVAL;
+	for (p = path + 1; p < last + 1; p = slash + 1) {
+		slash = strchr(p, '/');
+		n = (size_t)(slash - p);
+		if (n == 0 || (n == 1 && p[0] == '.') ||
+		    (n == 2 && p[0] == '.' && p[1] == '.'))
+			return -EINVAL;
+		if (n > NAME_MAX)
+			return -ENAMETOOLONG;
+	}
+	if (strlen(last + 1) > NAME_MAX)
+		return -ENAMETOOLONG;
+	if ((fd = open("/", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
+		return -errno;
+	for (p = path + 1; p < last + 1; p = slash + 1) {
+		slash = strchr(p, '/');
+		n = (size_t)(slash - p);
+		memcpy(comp, p, n);
+		comp[n] = '\0';
+		sub = openat(fd, comp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+		    O_CLOEXEC);
+		close(fd);
+		if (sub == -1)
+			return errno == ELOOP ? -ELOOP : -errno;
+		fd = sub;
+	}
+	*basep = last + 1;
+	return fd;
+}
+
+/* Remove path relative to its folder opened without following links. */
+int
+where_unlink(const char *path)
+{
+	const char	*base;
+	int		 fd, rc;
+
+	if ((fd = where_open_parent(path, &base)) < 0)
+		return fd;
+	rc = unlinkat(fd, base, 0) == 0 ? 0 : -errno;
+	close(fd);
+	return rc;
+}
+
+/* Every existing component of dir below root is a real folder. */
+int
+where_real_below(const char *root, const char *dir)
+{
+	const char	*p, *slash;
+	char		*real, comp[NAME_MAX + 1];
+	size_t		 n = strlen(root);
+	int		 fd, sub, rc = 0;
+
+	if (strncmp(dir, root, n) != 0 || (dir[n] != '/' && dir[n] != '\0'))
+		return -EINVAL;
+	if ((real = realpath(root, NULL)) == NULL)
+		return errno == ENOENT ? 0 : -errno;
+	fd = open(real, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	free(real);
+	if (fd == -1)
+		return -errno;
+	for (p = dir + n; *p == '/'; p = slash) {
+		p++;
+		if ((slash = strchr(p, '/')) == NULL)
+			slash = p + strlen(p);
+		if (slash == p || (size_t)(slash - p) > NAME_MAX) {
+			rc = slash == p && *slash == '\0' ? 0 : -EINVAL;
+			break;
+		}
+		memcpy(comp, p, (size_t)(slash - p));
+		comp[slash - p] = '\0';
+		if (strcmp(comp, ".") == 0 || strcmp(comp, "..") == 0) {
+			rc = -EINVAL;
+			break;
+		}
+		sub = openat(fd, comp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+		    O_CLOEXEC);
+		if (sub == -1) {
+			rc = errno == ENOENT ? 0 : errno == ELOOP ? -ELOOP :
+			    -errno;
+			break;
+		}
+		close(fd);
+		fd = sub;
+	}
+	close(fd);
+	return rc;
 }
 
 static int

@@ -7,8 +7,8 @@
  * under, and a folder the user adds must be one of their own (not the
  * filesystem root, $HOME, an ancestor of it, or a system folder). Shared by
  * the scanners (modelstore*.c), clean/remove (cache_delete.c), adds
- * (cache_add.c) and dedup (dedup_apply.c); nothing outside daemon/cache/
- * includes it.
+ * (cache_add.c, cache_work.c) and dedup (dedup_apply.c, dedup_recover.c);
+ * nothing outside daemon/cache/ but its unit tests includes it.
  */
 #ifndef MLXD_CACHE_WHERE_H
 #define MLXD_CACHE_WHERE_H
@@ -28,6 +28,34 @@ int	where_under(const char *path, const char *dir);
  * was swapped for a symlink since it was recorded.
  */
 int	where_unchanged(const char *path);
+
+/*
+ * Open the folder that holds canonical path, walking from / one component
+ * at a time with O_NOFOLLOW, so that a component swapped for a symlink
+ * since the path was recorded fails the walk (-ELOOP or -ENOTDIR) instead
+ * of being followed. Returns the folder's fd and sets *basep to the last
+ * component of path (inside path); the caller acts on that name only
+ * relative to the fd (fstatat, unlinkat, renameat, linkat), never by path
+ * again, and closes the fd. -EINVAL for a path that is not absolute, has
+ * an empty, "." or ".." component, or ends in "/".
+ */
+int	where_open_parent(const char *path, const char **basep);
+
+/*
+ * Remove path (a file or a symlink, never followed) relative to its folder
+ * opened with where_open_parent. 0, or -errno (-ENOENT when already gone,
+ * -ELOOP or -ENOTDIR when a folder on the way is now a symlink).
+ */
+int	where_unlink(const char *path);
+
+/*
+ * 0 if every existing component of dir below root (root itself taken in
+ * its canonical form) is a real folder, not a symlink: what is written in
+ * dir then stays inside root. -ELOOP or -ENOTDIR if one is a link or a
+ * file, -EINVAL if dir is not root or below it; components that do not
+ * exist yet are fine (the caller creates them as real folders).
+ */
+int	where_real_below(const char *root, const char *dir);
 
 /*
  * Check a folder the user asks the cache to index (file://): its canonical

@@ -12,7 +12,12 @@ bytes, mode, owner, inode and link count, and every store file still
 there reads back with its original sha256. Also: file:// adds refuse /,
 $HOME, system folders and dot segments; a local remove only forgets the
 folder unless delete_files (refused over TCP); two daemons on one data
-dir (the second refuses, the first's dedup completes); app names.
+dir (the second refuses, the first's dedup completes); app names. And:
+store files the user hard-linked into a folder of theirs, stores whose
+roots, blobs/ or repo folders are symlinks, a cache.dir pointed at the
+user's own files, an app folder that is not mounted, FIFOs in place of
+files the scan reads, hf:// downloads into linked folders, and file://
+adds of mlxd's own data dir.
 
 These mirror the list "What mlxd will never do" in docs/cache.md, whose
 numbers each test names; number 7 (kill -9) is test_cache.py's
@@ -66,9 +71,14 @@ def tcp_port():
 class Hostile(tc.World):
     """tc.World's stores plus the traps."""
 
-    def __init__(self, env):
-        super().__init__(env, seed=11)
-        self.outside = os.path.join(env.dir, "outside")   # the user's
+    def __init__(self, env, top=None):
+        if top is None:
+            super().__init__(env, seed=11)
+            top = env.dir
+        else:
+            super().__init__(env, seed=11, root=os.path.join(top, "world"),
+                             home=os.path.join(top, "home"))
+        self.outside = os.path.join(top, "outside")   # the user's
         self.local = os.path.join(self.root, "weights")   # added file://
 
     def build(self):
@@ -386,8 +396,11 @@ def test_hostile_every_operation(env):
     w.check_stores("sync")
     idx = env.get("/v1/cache")
     evil = [m for m in idx["models"] if m["ref"] == "ollama:evil:latest"]
-    check(all(m.get("size_bytes", 0) == 0 for m in evil),
-          "a manifest's path digests reach no file: %r" % evil)
+    eq(len(evil), 1, "the manifest with path digests is listed")
+    eq((evil[0]["size_bytes"], evil[0]["files"]), (0, 0),
+       "a manifest's path digests reach no file: %r" % evil)
+    check(any(x["path"] == evil[0]["path"] and "digest" in x["message"]
+              for x in idx["warnings"]), "and a warning says why")
     for method in ("clone", "hardlink", "symlink"):
         res = tc.run_job(env, "/v1/cache/dedup", {"dry_run": True,
                                                   "method": method})
@@ -500,7 +513,324 @@ def test_app_names(env):
     eq(rc, 0, "mlxctl unlinks a name with a space: %s" % err)
 
 
+def test_outside_hard_links(env):
+    """Never do 1. A store file the user hard-linked into a folder of
+    theirs: dedup must not change that file (its inode, link count and
+    mode) by replacing the store's name or by linking more names to it;
+    sharing it in place (same inode) is the only change allowed."""
+    for method in ("hardlink", "symlink", "clone"):
+        w = Hostile(env, top=os.path.join(env.dir, method))
+        w.build()
+        # Both copies of A in the stores are hard-linked by the user.
+        hf_a = os.path.join(w.alpha, "blobs", w.sha_a)
+        mine = os.path.join(w.outside, "mine")
+        os.makedirs(mine)
+        os.link(w.blob_a, os.path.join(mine, "ollama-copy.gguf"))
+        os.link(hf_a, os.path.join(mine, "hf-copy.gguf"))
+        os.link(w.lms_partial, os.path.join(mine, "lms-copy.gguf"))
+        w.before = snapshot_tree(w.outside)
+        d = start(env, w)
+        tc.synced(env)
+        res = tc.run_job(env, "/v1/cache/dedup", {
+            "dry_run": False, "method": method, "link_user_files": True})
+        w.check_outside("dedup " + method)
+        w.check_stores("dedup " + method)
+        for p in (w.blob_a, hf_a, w.lms_partial):
+            a = [x for x in res["actions"]
+                 if x["target"] == os.path.realpath(p)]
+            for x in a:
+                check(x["outcome"] != "done" or method == "clone",
+                      "%s replaced: %r" % (p, x))
+        d.stop()
+        env.procs.remove(d)
+
+
+def test_cache_dir_user_files(env):
+    """Never do 3. cache.dir set to a folder that holds the user's own
+    files (not only the links ollama:// adds make): remove without
+    delete_files deletes only links there, never a file of the user's,
+    also over the TCP listener."""
+    w = Hostile(env)
+    w.build()
+    port = tcp_port()
+    start(env, w, config=CONFIG + "  dir: %s\nhttp:\n  listen: "
+          "127.0.0.1:%d\n  token: t0ken\n" % (w.local, port))
+    tc.synced(env)
+    check("local:mymodel" in refs_of(env), "cache.dir is indexed")
+    res = tc.run_job(env, "/v1/cache/add", {"uri": "ollama://tiny"})
+    link = res["links"][0]["path"]
+    w.before = snapshot_tree(w.outside)
+    mine = os.path.join(w.local, "mymodel", "w.gguf")
+    before = os.stat(mine)
+    empty = os.path.join(w.local, "mymodel", "drafts", "empty")
+    os.makedirs(empty)
+    import http.client
+    c = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    c.request("POST", "/v1/cache/remove", body=json.dumps(
+        {"model": "local:mymodel"}),
+        headers={"Authorization": "Bearer t0ken",
+                 "Content-Type": "application/json"})
+    r = c.getresponse()
+    body = json.loads(r.read() or b"{}")
+    c.close()
+    if r.status == 202:
+        tc.wait_job(env, body["job"])
+    check(os.path.exists(mine), "kept by a remove over TCP: %r" % body)
+    res = tc.run_job(env, "/v1/cache/remove", {"model": "local:mymodel"})
+    check(os.path.exists(mine), "the user's file in cache.dir is kept: %r"
+          % res.get("items"))
+    eq(os.stat(mine).st_ino, before.st_ino, "same file")
+    check(os.path.exists(w.notes), "kept: %s" % w.notes)
+    check(os.path.isdir(empty), "an empty folder of the user's is kept")
+    res = tc.run_job(env, "/v1/cache/remove", {"model":
+                                               "local:paper.download"})
+    check(os.path.exists(w.paper), "a loose file of the user's is kept")
+    w.check_stores("remove in cache.dir")
+    w.check_outside("remove in cache.dir")
+    # The links ollama:// made there still go without delete_files.
+    ref = "local:" + os.path.relpath(os.path.dirname(link), w.local)
+    tc.run_job(env, "/v1/cache/remove", {"model": ref})
+    check(not os.path.lexists(link), "mlxd's own link removed")
+    w.check_stores("remove of a link in cache.dir")
+
+
+def test_store_root_is_a_link(env):
+    """A careless but ordinary setup: OLLAMA_MODELS and HF_HUB_CACHE name
+    symlinks to the real folders (a second disk). The stores are still the
+    user's stores: dedup shares their files, remove deletes a model's own
+    files, and nothing outside changes."""
+    w = Hostile(env)
+    w.build()
+    real_o, real_h = w.ollama, w.hub
+    alias_o = os.path.join(w.root, "ollama-link")
+    alias_h = os.path.join(w.root, "hub-link")
+    os.symlink(real_o, alias_o)
+    os.symlink(real_h, alias_h)
+    w.extra_env["OLLAMA_MODELS"] = alias_o
+    w.extra_env["HF_HUB_CACHE"] = alias_h
+    start(env, w)
+    tc.synced(env)
+    refs = refs_of(env)
+    check("ollama:tiny:latest" in refs and "hf:org/alpha@" + "1" * 40 in
+          refs, "both stores indexed through their links: %r" % sorted(refs))
+    res = tc.run_job(env, "/v1/cache/dedup", {"dry_run": False,
+                                              "method": "hardlink"})
+    hf_a = os.path.join(real_h, "models--org--alpha", "blobs", w.sha_a)
+    eq(os.stat(hf_a).st_ino, os.stat(w.blob_a).st_ino,
+       "the HF copy shares the Ollama blob: %r" % res["actions"])
+    w.check_outside("dedup through linked roots")
+    w.check_stores("dedup through linked roots")
+    res = tc.run_job(env, "/v1/cache/remove", {
+        "model": "ollama:tiny:latest", "force": True})
+    check(not os.path.exists(os.path.join(
+        real_o, "manifests", "registry.ollama.ai", "library", "tiny",
+        "latest")), "the manifest went")
+    # Blob A is also used by the manifest reached through evil.example.
+    check(any(i["path"] == w.blob_a and i["action"] == "kept" and
+              "still used" in i["reason"] for i in res["items"]),
+          "the shared blob is kept, and why: %r" % res["items"])
+    w.check_stores("remove through linked roots", gone=(os.path.join(
+        real_o, "manifests", "registry.ollama.ai", "library", "tiny",
+        "latest"),))
+    check(os.path.islink(alias_o) and os.path.islink(alias_h),
+          "the links to the stores are left alone")
+    w.check_outside("remove through linked roots")
+
+
+def test_blobs_dir_is_a_link(env):
+    """Never do 1. Ollama's blobs/ folder and an HF repo folder are
+    symlinks to folders of the user's: everything found through them is
+    external; dedup, clean and remove change nothing there."""
+    w = Hostile(env)
+    w.build()
+    o = w.outside
+    # Move the Ollama blobs and the alpha repo out, link them back.
+    for src, name in ((os.path.join(w.ollama, "blobs"), "oblobs"),
+                      (w.alpha, "alpharepo")):
+        dst = os.path.join(o, name)
+        os.rename(src, dst)
+        os.symlink(dst, src)
+    stale = time.time() - 2 * DAY
+    tc.write(os.path.join(o, "oblobs", "sha256-" + "ef" * 32 + "-partial"),
+             b"mine", mtime=stale)
+    w.hashes = {p: d for p, d in w.hashes.items()
+                if not p.startswith((os.path.join(w.ollama, "blobs"),
+                                     w.alpha))}
+    w.before = snapshot_tree(o)
+    start(env, w)
+    tc.synced(env)
+    res = tc.run_job(env, "/v1/cache/dedup", {"dry_run": True,
+                                              "method": "hardlink"})
+    for g in res["groups"]:
+        for m in g["members"]:
+            if m["path"].startswith(os.path.realpath(o)):
+                eq(m["role"], "external", "role of %s" % m["path"])
+    for method in ("hardlink", "symlink", "clone"):
+        tc.run_job(env, "/v1/cache/dedup", {"dry_run": False,
+                                            "method": method,
+                                            "link_user_files": True})
+        w.check_outside("dedup " + method)
+    tc.run_job(env, "/v1/cache/clean", {"dry_run": False,
+                                        "kinds": ["orphan_blob",
+                                                  "detached_revision",
+                                                  "stale_partial",
+                                                  "stale_temp"]})
+    w.check_outside("clean")
+    refs = refs_of(env)
+    for ref in ("ollama:tiny:latest", "hf:org/alpha@" + "1" * 40):
+        check(ref in refs, "%s is indexed" % ref)
+        tc.run_job(env, "/v1/cache/remove", {"model": ref,
+                                             "force": True})
+        w.check_outside("remove " + ref)
+    w.check_stores("all of it", gone=(os.path.join(
+        w.ollama, "manifests", "registry.ollama.ai", "library", "tiny",
+        "latest"),))
+
+
+def test_cache_headers(env):
+    """The cache engine lives in daemon/cache/ and the rest of the daemon
+    and the clients see it through cache.h only; cache.h itself pulls in
+    none of the engine's internal headers."""
+    src = os.environ.get("MLXD_SOURCE_ROOT",
+                         os.path.join(os.path.dirname(__file__), "..", ".."))
+    cache = os.path.join(src, "daemon", "cache")
+    inner = {f for f in os.listdir(cache) if f.endswith(".h")}
+    check("cache.h" in inner and "where.h" in inner, "daemon/cache/ headers")
+    bad = []
+    for top in ("daemon", "clients", "include"):
+        for d, dirs, files in os.walk(os.path.join(src, top)):
+            if os.path.realpath(d).startswith(os.path.realpath(cache)):
+                continue
+            for f in files:
+                if not f.endswith((".c", ".h", ".m")):
+                    continue
+                with open(os.path.join(d, f), errors="replace") as fh:
+                    for line in fh:
+                        line = line.strip()
+                        if not line.startswith("#include \""):
+                            continue
+                        h = line.split('"')[1]
+                        if h in inner and h != "cache.h":
+                            bad.append("%s: %s" % (os.path.join(d, f), h))
+    eq(bad, [], "internal cache headers included outside daemon/cache/")
+    with open(os.path.join(cache, "cache.h")) as fh:
+        incs = [ln.split('"')[1] for ln in fh
+                if ln.startswith("#include \"")]
+    eq(incs, [], "cache.h includes no engine header")
+
+
+def test_unused_with_app_unmounted(env):
+    """A linked app whose folder is gone (a disk not mounted) must not make
+    the models it uses look unused: clean unused_model is refused and no
+    model is deleted."""
+    w = Hostile(env)
+    w.build()
+    start(env, w)
+    tc.synced(env)
+    app = os.path.join(w.root, "disk", "comfy")
+    os.makedirs(app)
+    os.symlink(w.blob_a, os.path.join(app, "model.gguf"))
+    st, _, b = env.request("POST", "/v1/cache/apps",
+                           body={"path": app, "name": "comfy"})
+    eq(st, 201, "linked: %r" % b)
+    tc.wait_job(env, b["job"])
+    os.rename(os.path.join(w.root, "disk"), os.path.join(w.root, "gone"))
+    st, _, b = env.request("POST", "/v1/cache/clean", body={
+        "dry_run": False, "kinds": ["unused_model"]})
+    eq(st, 400, "refused while the app's folder is missing: %r" % b)
+    check("comfy" in b["error"]["message"], "names the app: %r" % b)
+    w.check_stores("clean unused_model with an app missing")
+    w.check_outside("clean unused_model with an app missing")
+    os.rename(os.path.join(w.root, "gone"), os.path.join(w.root, "disk"))
+    res = tc.run_job(env, "/v1/cache/clean", {"dry_run": True,
+                                              "kinds": ["unused_model"]})
+    check(not any(i["path"].endswith("/tiny/latest")
+                  for i in res["items"]), "tiny is used by comfy: %r"
+          % [i["path"] for i in res["items"]])
+
+
+def test_fifo_in_place_of_a_file(env):
+    """Files the scan reads (LM Studio's settings.json and home pointer)
+    that are FIFOs never block the scan: the index still completes."""
+    w = Hostile(env)
+    w.build()
+    home = w.extra_env["HOME"]
+    cfg = os.path.join(env.base_env.get("XDG_CONFIG_HOME") or
+                       os.path.join(home, ".config"), "LM Studio")
+    os.makedirs(cfg, exist_ok=True)
+    for p in (os.path.join(home, ".lmstudio-home-pointer"),
+              os.path.join(cfg, "settings.json")):
+        if os.path.lexists(p):
+            os.unlink(p)
+        os.mkfifo(p)
+    start(env, w)
+    tc.synced(env)
+    check("ollama:tiny:latest" in refs_of(env), "the scan completed")
+
+
+def test_hf_add_through_links(env):
+    """Never do 1. hf:// downloads into a repo folder whose snapshots/<rev>,
+    refs/ or .locks/ folder is a symlink to a folder of the user's holding
+    files of the same names: the download fails and those files are left
+    as they were (no file replaced by a link, none created)."""
+    w = Hostile(env)
+    w.build()
+    commit = "1" * 40
+    o = w.outside
+    repo = os.path.join(w.hub, "models--acme--tiny-model")
+    cases = (("snapshots/" + commit, "snaps2", "model.safetensors"),
+             ("refs", "refs2", "main"),
+             (".locks", "locks2", "x"))
+    for i, (rel, name, victim) in enumerate(cases):
+        if os.path.lexists(repo):
+            subprocess.run(["rm", "-rf", repo], check=True)
+        locks = os.path.join(w.hub, ".locks")
+        if os.path.lexists(locks):
+            subprocess.run(["rm", "-rf", locks], check=True)
+        tc.write(os.path.join(o, name, victim), b"mine %d\n" % i)
+        where = (os.path.join(w.hub, ".locks") if rel == ".locks" else
+                 os.path.join(repo, rel))
+        os.makedirs(os.path.dirname(where), exist_ok=True)
+        os.symlink(os.path.join(o, name), where)
+        w.before = snapshot_tree(o)
+        if i == 0:
+            hub = tc.HfSim(env)
+            w.extra_env["HF_ENDPOINT"] = hub.url
+            start(env, w)
+            tc.synced(env)
+        b = tc.post_job(env, "/v1/cache/add", {"uri": "hf://acme/tiny-model"})
+        j = tc.wait_job(env, b["job"])
+        eq(j["state"], "failed", "%s linked out: the add fails: %r"
+           % (rel, j.get("result")))
+        w.check_outside("hf:// add with %s linked out" % rel)
+
+
+def test_file_add_data_dir(env):
+    """Never do 4. file:// refuses mlxd's own data dir, a folder inside it
+    and a folder holding it: the database would be listed as a model, and
+    remove --delete-files could then delete it."""
+    w = Hostile(env)
+    w.build()
+    start(env, w)
+    tc.synced(env)
+    inside = os.path.join(env.data, "inside")
+    os.makedirs(inside, exist_ok=True)
+    for d in (env.data, inside, os.path.dirname(env.data)):
+        st, _, b = env.request("POST", "/v1/cache/add",
+                               body={"uri": "file://" + d})
+        eq(st, 400, "file://%s refused: %r" % (d, b))
+        check("mlxd's own data" in b["error"]["message"] or
+              d == os.path.dirname(env.data), "says why: %r" % b)
+    eq(env.get("/v1/cache/config")["added_roots"], [], "nothing registered")
+    check(not any(m["ref"].startswith("local:mlxd") for m in
+                  env.get("/v1/cache")["models"]), "the database is no model")
+
+
 if __name__ == "__main__":
     run([test_partial_names, test_symlinked_snapshot, test_file_add_refused,
          test_local_remove_delete_files, test_hostile_every_operation,
-         test_two_daemons, test_app_names])
+         test_two_daemons, test_app_names, test_outside_hard_links,
+         test_cache_dir_user_files, test_store_root_is_a_link,
+         test_blobs_dir_is_a_link, test_cache_headers,
+         test_unused_with_app_unmounted, test_fifo_in_place_of_a_file,
+         test_hf_add_through_links, test_file_add_data_dir])

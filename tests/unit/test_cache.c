@@ -7,6 +7,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,8 +36,16 @@ setup(void **state)
 static int
 teardown(void **state)
 {
+	char	*real;
+	int	 rc;
+
 	(void)state;
-	return cache_rmtree(dir);
+	/* cache_rmtree takes a canonical path (/tmp is a link on macOS). */
+	if ((real = realpath(dir, NULL)) == NULL)
+		return -1;
+	rc = cache_rmtree(real);
+	free(real);
+	return rc;
 }
 
 static void
@@ -142,6 +151,14 @@ test_add_check(void **state)
 	snprintf(uri, sizeof(uri), "file://%s/with%%20space", dir);
 	assert_int_equal(cache_add_check(uri, &path, &cause), 0);
 	assert_non_null(path);
+	assert_string_equal(path, sp);
+	free(path);
+	path = NULL;
+	/* Only two hex digits make an escape: "%:0" is three characters. */
+	snprintf(sp, sizeof(sp), "%s/%%:0", dir);
+	assert_int_equal(mkdir(sp, 0755), 0);
+	snprintf(uri, sizeof(uri), "file://%s/%%:0", dir);
+	assert_int_equal(cache_add_check(uri, &path, &cause), 0);
 	assert_string_equal(path, sp);
 	free(path);
 	path = NULL;
@@ -272,6 +289,72 @@ test_where_paths(void **state)
 	assert_false(where_under("/a/b/", "/a/b"));
 	assert_true(where_under("/x", "/"));
 	assert_null(where_resolve("relative/x"));
+}
+
+/*
+ * Acting on a recorded path never follows a folder that became a symlink:
+ * cache_rmtree, where_unlink and where_open_parent walk with O_NOFOLLOW.
+ */
+static void
+test_where_no_follow(void **state)
+{
+	char		 p[600], keep[600], *real;
+	const char	*base;
+	struct stat	 sb;
+	int		 fd, rc;
+
+	(void)state;
+	assert_non_null(real = realpath(dir, NULL));
+	snprintf(p, sizeof(p), "%s/outside", real);
+	assert_int_equal(mkdir(p, 0755), 0);
+	snprintf(p, sizeof(p), "%s/outside/rev", real);
+	assert_int_equal(mkdir(p, 0755), 0);
+	snprintf(keep, sizeof(keep), "%s/outside/rev/mine.txt", real);
+	write_file(keep, "mine");
+	snprintf(p, sizeof(p), "%s/store", real);
+	assert_int_equal(mkdir(p, 0755), 0);
+	snprintf(p, sizeof(p), "%s/store/own.bin", real);
+	write_file(p, "own");
+	/* A store folder swapped for a link to the user's folder. */
+	snprintf(p, sizeof(p), "%s/outside", real);
+	snprintf(keep + 300, 300, "%s/store/snapshots", real);
+	assert_int_equal(symlink(p, keep + 300), 0);
+	snprintf(keep, sizeof(keep), "%s/outside/rev/mine.txt", real);
+
+	snprintf(p, sizeof(p), "%s/store/snapshots/rev", real);
+	assert_true(cache_rmtree(p) < 0);
+	assert_int_equal(stat(keep, &sb), 0);
+	snprintf(p, sizeof(p), "%s/store/snapshots/rev/mine.txt", real);
+	assert_true(where_unlink(p) < 0);
+	assert_int_equal(stat(keep, &sb), 0);
+	assert_true(where_open_parent(p, &base) < 0);
+	/* The real folder opens; its last component is the base name. */
+	snprintf(p, sizeof(p), "%s/store/own.bin", real);
+	assert_true((fd = where_open_parent(p, &base)) >= 0);
+	assert_string_equal(base, "own.bin");
+	assert_int_equal(fstatat(fd, base, &sb, AT_SYMLINK_NOFOLLOW), 0);
+	close(fd);
+	assert_int_equal(where_open_parent("/a/../b", &base), -EINVAL);
+	assert_int_equal(where_open_parent("/a//b", &base), -EINVAL);
+	assert_int_equal(where_open_parent("/a/b/", &base), -EINVAL);
+	assert_int_equal(where_open_parent("a/b", &base), -EINVAL);
+	/* Writing below a root: no component may be a link. */
+	snprintf(p, sizeof(p), "%s/store", real);
+	snprintf(keep + 300, 300, "%s/store/snapshots/rev/new", real);
+	rc = where_real_below(p, keep + 300);
+	assert_true(rc == -ELOOP || rc == -ENOTDIR);
+	snprintf(keep + 300, 300, "%s/store/blobs/new", real);
+	assert_int_equal(where_real_below(p, keep + 300), 0);
+	assert_int_equal(where_real_below(p, p), 0);
+	assert_int_equal(where_real_below(p, "/elsewhere"), -EINVAL);
+	snprintf(keep + 300, 300, "%s/store/../outside", real);
+	assert_int_equal(where_real_below(p, keep + 300), -EINVAL);
+	/* The whole store goes; the link does, never what it points to. */
+	snprintf(p, sizeof(p), "%s/store", real);
+	assert_int_equal(cache_rmtree(p), 0);
+	assert_int_equal(lstat(p, &sb), -1);
+	assert_int_equal(stat(keep, &sb), 0);
+	free(real);
 }
 
 /* One validator for app names. */
@@ -431,6 +514,7 @@ main(void)
 		cmocka_unit_test(test_add_check),
 		cmocka_unit_test(test_where_folders),
 		cmocka_unit_test(test_where_paths),
+		cmocka_unit_test(test_where_no_follow),
 		cmocka_unit_test(test_app_names),
 		cmocka_unit_test(test_usage_and_store),
 	};

@@ -832,6 +832,75 @@ crash_loop(const char *base, const struct dedup_options *tmpl,
 		fail_msg("only %u steps before completion", k - 1);
 }
 
+/*
+ * Recovery acts relative to the target's folder opened without following
+ * links: after a crash, a store folder swapped for a symlink to a folder of
+ * the user's holding files with the same names is left alone.
+ */
+static void
+test_recover_no_follow(void **state)
+{
+	struct dedup_options	 o;
+	struct dedup_report	*rep;
+	struct dedup_result	*res = NULL;
+	struct dedup_op		*ops = NULL;
+	struct stat		 sb;
+	char			 dir[1100], moved[1200], victim[1100];
+	char			 vt[1400], vm[1400], *slash;
+	size_t			 nops = 0, i;
+	unsigned		 k;
+	int			 rc;
+
+	(void)state;
+	unbuild();
+	for (k = 3; k < 12; k++) {
+		build("/tmp", SMALL_UNIT);
+		options(&o, 0, DEDUP_HARDLINK, 1);
+		o.link_user_files = 1;
+		o.min_size = 64 * 1024;
+		o.sample_size = 16 * 1024;
+		rep = scan_find(&o);
+		o.test_stop_after = k;
+		rc = dedup_apply(st, rep, &o, NULL, NULL, NULL, &res);
+		dedup_report_free(rep);
+		assert_int_equal(rc, -EINTR);
+		assert_int_equal(store_cache_ops_load(st,
+		    STORE_CACHE_OPS_UNFINISHED, &ops, &nops), 0);
+		for (i = 0; i < nops; i++)
+			if (ops[i].temp != NULL && lstat(ops[i].temp, &sb) == 0)
+				break;
+		if (i < nops)
+			break;
+		store_cache_ops_free(ops, nops);
+		ops = NULL;
+		unbuild();
+	}
+	if (ops == NULL)
+		fail_msg("no step left a temp behind");
+	fx_fmt(dir, sizeof(dir), "%s", ops[i].target);
+	slash = strrchr(dir, '/');
+	*slash = '\0';
+	fx_fmt(moved, sizeof(moved), "%s.moved", dir);
+	fx_fmt(victim, sizeof(victim), "%s/victim", real);
+	fx_fmt(vt, sizeof(vt), "%s/%s", victim, slash + 1);
+	fx_fmt(vm, sizeof(vm), "%s/%s", victim, strrchr(ops[i].temp, '/') +
+	    1);
+	assert_int_equal(rename(dir, moved), 0);
+	assert_int_equal(mkdir(victim, 0755), 0);
+	fx_write(vt, "the user's file\n", 16);
+	fx_write(vm, "another of the user's files\n", 28);
+	assert_int_equal(symlink(victim, dir), 0);
+	assert_int_equal(dedup_recover(st), 0);
+	/* Both of the user's files are still there, unchanged. */
+	assert_int_equal(lstat(vt, &sb), 0);
+	assert_int_equal(sb.st_size, 16);
+	assert_int_equal(lstat(vm, &sb), 0);
+	assert_int_equal(sb.st_size, 28);
+	assert_int_equal(unlink(dir), 0);
+	assert_int_equal(rename(moved, dir), 0);
+	store_cache_ops_free(ops, nops);
+}
+
 static void
 test_crash_recovery(void **state)
 {
@@ -989,6 +1058,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_hf_shared, setup,
 		    teardown),
 		cmocka_unit_test_teardown(test_crash_recovery, teardown),
+		cmocka_unit_test_teardown(test_recover_no_follow, teardown),
 		cmocka_unit_test_setup_teardown(test_xfs_clone, xfs_setup,
 		    xfs_teardown),
 	};
