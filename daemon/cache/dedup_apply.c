@@ -126,6 +126,10 @@ policy(const struct dedup_options *o, enum dedup_method method,
 		if (t == MODELSTORE_ROLE_HF_BLOB)
 			return "no symlinks in the Hugging Face cache (its "
 			    "deletions follow links)";
+		if (!o->link_user_files)
+			return "a symlink dangles, its bytes gone, once the "
+			    "kept copy's store deletes it (needs "
+			    "link_user_files)";
 		return NULL;
 	}
 	return "unknown method";

@@ -593,7 +593,29 @@ test_symlink(void **state)
 	options(&o, 0, DEDUP_HARDLINK, 2);	/* hardlink, then symlink */
 	rep = scan_find(&o);
 	assert_int_equal(dedup_apply(st, rep, &o, NULL, NULL, NULL, &res), 0);
-	assert_int_equal(res->ndone, 4);
+	/*
+	 * Without link_user_files no user file becomes a symlink: it would
+	 * dangle (the bytes gone) once the kept copy's store deletes it.
+	 */
+	assert_int_equal(res->ndone, 1);
+	rel(p, "lms/models/lmstudio-community/Alpha-GGUF/alpha-Q4_K_M.gguf");
+	assert_int_equal(lstat(p, &sb), 0);
+	assert_true(S_ISREG(sb.st_mode));
+	act = action_for(res, "local/proj/b-copy.gguf");
+	REQUIRE(act);
+	assert_int_equal(act->outcome, DEDUP_OUTCOME_SKIPPED);
+	assert_non_null(strstr(act->reason, "link_user_files"));
+	snap_check(&s);
+	dedup_result_free(res);
+	dedup_report_free(rep);
+
+	/* Opting in: the user files become symlinks to the kept copies. */
+	options(&o, 0, DEDUP_SYMLINK, 1);
+	o.link_user_files = 1;
+	rep = scan_find(&o);
+	res = NULL;
+	assert_int_equal(dedup_apply(st, rep, &o, NULL, NULL, NULL, &res), 0);
+	assert_int_equal(res->ndone, 3);
 	fx_fmt(keeper, sizeof(keeper), "%s/ollama/blobs/sha256-%s", real,
 	    fx.sha_a);
 	rel(p, "lms/models/lmstudio-community/Alpha-GGUF/alpha-Q4_K_M.gguf");
@@ -907,8 +929,13 @@ test_crash_recovery(void **state)
 	struct dedup_options	o;
 
 	(void)state;
-	/* HF blob by hard link; user files by symlink: 4 targets x 8 steps. */
-	options(&o, 0, DEDUP_HARDLINK, 2);
+	/*
+	 * User files by symlink (opted in); the HF blob, which may not be a
+	 * symlink, by hard link: 4 targets x 8 steps.
+	 */
+	options(&o, 0, DEDUP_SYMLINK, 2);
+	o.methods[1] = DEDUP_HARDLINK;
+	o.link_user_files = 1;
 	crash_loop("/tmp", &o, 32);
 	/* Hard links everywhere. */
 	options(&o, 0, DEDUP_HARDLINK, 1);
