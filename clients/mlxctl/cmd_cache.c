@@ -31,6 +31,7 @@
 #define CMD_CACHE_CANCEL_POLLS	40
 
 static volatile sig_atomic_t	cmd_cache_signalled;
+static struct mlxd_client	*cmd_cache_client;	/* woken by SIGINT */
 
 /* Following one job. */
 struct cmd_cache_follow {
@@ -45,6 +46,8 @@ cmd_cache_on_signal(int sig)
 {
 	(void)sig;
 	cmd_cache_signalled = 1;
+	/* End the long poll now rather than at the job's next change. */
+	mlxd_client_interrupt(cmd_cache_client);
 }
 
 static void
@@ -136,10 +139,12 @@ cmd_cache_follow(struct mlxctl *m, const char *id, struct mlxd_cache_job **jp)
 	memset(&sa, 0, sizeof sa);
 	sa.sa_handler = cmd_cache_on_signal;
 	sigemptyset(&sa.sa_mask);
+	cmd_cache_client = m->client;
 	sigaction(SIGINT, &sa, &old);
 	rc = mlxd_cache_job_wait(m->client, id, CMD_CACHE_POLL_MS,
 	    cmd_cache_poll_cb, &f, jp);
 	sigaction(SIGINT, &old, NULL);
+	cmd_cache_client = NULL;
 	if (f.drawn) {
 		fputs("\r\033[K", stderr);
 		fflush(stderr);

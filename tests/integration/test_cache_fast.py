@@ -1,0 +1,175 @@
+# SPDX-License-Identifier: ISC
+"""Following jobs without polling, the duplicate search that reads no file
+the store already names, and hf:// adds that reuse bytes the machine has.
+
+Behaviour, not timings: a job follower (the API's long poll, the SDK
+through mlxctl) makes no more requests than the job has changes (every
+`job` event of /v1/events is counted against the daemon's request log);
+a waiting GET answers at the job's next change and at once for an ended
+job."""
+import os
+import re
+import socket
+import threading
+import time
+
+from harness import Failure, check, eq, run
+from test_cache import HfSim, World, post_job, start, synced, wait_job
+
+DEBUG_CONFIG = "log_level: debug\ncache:\n  min_size_bytes: 65536\n"
+
+
+class JobEvents(threading.Thread):
+    """Counts the `job` events of one job id on /v1/events until it ends."""
+
+    def __init__(self, sock):
+        super().__init__(daemon=True)
+        self.s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.s.settimeout(60)
+        self.s.connect(sock)
+        self.s.sendall(b"GET /v1/events HTTP/1.1\r\nHost: mlxd\r\n\r\n")
+        self.buf = b""
+        self.job = None
+        self.ended = threading.Event()
+        self.lock = threading.Lock()
+
+    def run(self):
+        try:
+            while not self.ended.is_set():
+                data = self.s.recv(65536)
+                if not data:
+                    break
+                with self.lock:
+                    self.buf += data
+                    if self.job and re.search(
+                            rb'"id":\s*"%s",[^\n]*"state":\s*"(done|failed|'
+                            rb'cancelled)"' % re.escape(self.job.encode()),
+                            self.buf):
+                        self.ended.set()
+        except OSError:
+            pass
+        finally:
+            self.s.close()
+
+    def count(self, job):
+        with self.lock:
+            return len(re.findall(rb'event: job\r?\ndata: [^\n]*"id":\s*"%s"'
+                                  % re.escape(job.encode()), self.buf))
+
+
+def job_requests(env, job):
+    """GET /v1/jobs/{job} requests in the daemon's debug log."""
+    with open(os.path.join(env.dir, "mlxd.log"), "rb") as f:
+        log = f.read().decode(errors="replace")
+    return len(re.findall(r"http: GET /v1/jobs/%s -> " % re.escape(job),
+                          log))
+
+
+def slow_hub(env, w, delay_ms=1500):
+    hub = HfSim(env)
+    w.extra_env["HF_ENDPOINT"] = hub.url
+    # The 1 MiB LFS file arrives in four pieces with long pauses between:
+    # the job does not change while the hub sleeps.
+    st = hub_post(hub, "/_sim/fault", {"kind": "slow", "chunk": 300000,
+                                       "delay_ms": delay_ms,
+                                       "match": "cdn"})
+    eq(st, 200, "slow fault set")
+    return hub
+
+
+def hub_post(hub, path, obj):
+    import json
+    import urllib.request
+    req = urllib.request.Request(hub.url + path, data=json.dumps(obj).encode(),
+                                 headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(req, timeout=10) as r:
+        return r.status
+
+
+def test_job_long_poll(env):
+    """GET /v1/jobs/{id}?wait=S holds the reply until the job changes;
+    an ended job answers at once; bad waits are 400."""
+    w = World(env)
+    w.build()
+    try:
+        slow_hub(env, w)
+        start(env, w, config=DEBUG_CONFIG)
+        synced(env)
+        ev = JobEvents(env.sock)
+        b = post_job(env, "/v1/cache/add", {"uri": "hf://acme/tiny-model"})
+        job = b["job"]
+        ev.job = job
+        ev.start()
+        states = []
+        for _ in range(100):
+            st, _, j = env.request("GET", "/v1/jobs/%s?wait=30" % job,
+                                   timeout=40)
+            eq(st, 200, "long poll: %r" % j)
+            states.append(j["state"])
+            if j["state"] != "running":
+                break
+        eq(states[-1], "done", "the add ended: %r" % j.get("error"))
+        check(ev.ended.wait(10), "the end event arrived")
+        n_ev = ev.count(job)
+        # Each waiting GET came back for a change: no more of them than
+        # the job had changes (its events), plus the one that saw the end.
+        check(len(states) <= n_ev + 1,
+              "%d long polls for %d job events (polls without a change)"
+              % (len(states), n_ev))
+        print("long poll: %d replies, %d job events" % (len(states), n_ev))
+        check(len(states) >= 2, "the first poll waited for a change, "
+              "not the end: %r" % states)
+        # An ended job answers at once, whatever the wait.
+        t0 = time.monotonic()
+        st, _, j = env.request("GET", "/v1/jobs/%s?wait=60" % job, timeout=5)
+        eq((st, j["state"]), (200, "done"), "ended job")
+        check(time.monotonic() - t0 < 5, "answered at once")
+        for bad in ("61", "-1", "x", "1.5"):
+            st, _, j = env.request("GET", "/v1/jobs/%s?wait=%s" % (job, bad))
+            eq(st, 400, "wait=%s: %r" % (bad, j))
+        st, _, j = env.request("GET", "/v1/jobs/no-such-1?wait=5", timeout=5)
+        eq(st, 404, "unknown job")
+    finally:
+        w.cleanup()
+
+
+def test_mlxctl_follows_without_polling(env):
+    """mlxctl (through mlxd_cache_job_wait) learns each change and the end
+    from the daemon: no more job requests than job events plus one."""
+    w = World(env)
+    w.build()
+    try:
+        slow_hub(env, w)
+        start(env, w, config=DEBUG_CONFIG)
+        synced(env)
+        ev = JobEvents(env.sock)
+        ev.start()
+        # mlxctl starts the job; the events say which one it is.
+        t = threading.Thread(target=lambda: results.append(
+            env.mlxctl("cache", "add", "hf://acme/tiny-model")))
+        results = []
+        t.start()
+        t.join(60)
+        check(results, "mlxctl returned")
+        rc, out, err = results[0]
+        eq(rc, 0, "mlxctl cache add: %s %s" % (out, err))
+        m = re.findall(rb'"id":\s*"(cache\.add-\d+)"', ev.buf)
+        check(m, "the add's job events")
+        job = m[0].decode()
+        ev.job = job
+        n_ev = ev.count(job)
+        n_req = job_requests(env, job)
+        # The download has three pauses of 1.5 s in which nothing changes:
+        # a 250 ms poller asks 18 times or more in them alone.
+        check(n_req <= n_ev + 1 and n_req < 12,
+              "%d GET /v1/jobs/%s for %d job events" % (n_req, job, n_ev))
+        print("mlxctl: %d job requests, %d job events" % (n_req, n_ev))
+        ev.ended.set()
+        j = wait_job(env, job)
+        eq(j["state"], "done", "the add")
+    finally:
+        w.cleanup()
+
+
+if __name__ == "__main__":
+    run([test_job_long_poll, test_mlxctl_follows_without_polling])
