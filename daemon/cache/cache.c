@@ -63,7 +63,7 @@ static const char *const cache_kind_names[] = {
 };
 
 static const char *const cache_phase_names[] = {
-	"scan", "group", "sample", "hash", "apply", "done",
+	"scan", "group", "sample", "hash", "compare", "apply", "done",
 };
 
 static void	cache_run_next(struct cache *c);

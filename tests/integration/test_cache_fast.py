@@ -14,7 +14,13 @@ import threading
 import time
 
 from harness import Failure, check, eq, run
-from test_cache import HfSim, World, post_job, start, synced, wait_job
+from harness import wait_for
+from test_cache import (HfSim, World, gguf, post_job, run_job, start,
+                        wait_job)
+from test_cache import synced as cache_synced
+
+MIB = 1024 * 1024
+SAMPLE = 64 * 1024
 
 DEBUG_CONFIG = "log_level: debug\ncache:\n  min_size_bytes: 65536\n"
 
@@ -55,6 +61,13 @@ class JobEvents(threading.Thread):
         with self.lock:
             return len(re.findall(rb'event: job\r?\ndata: [^\n]*"id":\s*"%s"'
                                   % re.escape(job.encode()), self.buf))
+
+
+def synced(env):
+    """The start-up scan done and a rescan (status has no "cache" until
+    the daemon's cache module is up)."""
+    wait_for(lambda: "cache" in env.get("/v1/status"), 30, "the cache")
+    return cache_synced(env)
 
 
 def job_requests(env, job):
@@ -171,5 +184,60 @@ def test_mlxctl_follows_without_polling(env):
         w.cleanup()
 
 
+def test_dedup_compare_not_hash(env):
+    """An unknown file whose one same-size collision is a blob of known
+    digest is compared with it, stopping at the first differing block, and
+    nothing is hashed; files of known digest with no unknown peer are never
+    read (bytes read add up to samples plus compares exactly); the result
+    carries the search's breakdown."""
+    w = World(env)
+    w.locked = os.path.join(w.root, "none")   # cleanup() expects one
+    try:
+        r = w.rng
+        x = gguf(r, MIB)                 # blob + an identical LM Studio copy
+        y = gguf(r, MIB + 1)             # blob + a copy changed mid-file
+        z = gguf(r, MIB + 2)             # Ollama blob and HF blob: both named
+        y2 = bytearray(y)
+        y2[300000] ^= 1                  # inside the 2nd compare block
+        w.ollama_model("xm", "latest", [
+            ("application/vnd.ollama.image.model", x)])
+        w.ollama_model("ym", "latest", [
+            ("application/vnd.ollama.image.model", y)])
+        w.ollama_model("zm", "latest", [
+            ("application/vnd.ollama.image.model", z)])
+        w.hf_repo("org/zed", {"1" * 40: {"z.gguf": z}}, {"main": "1" * 40})
+        w.lmstudio("pub/x-GGUF/x.gguf", x)
+        w.lmstudio("pub/y-GGUF/y.gguf", bytes(y2))
+        start(env, w)
+        synced(env)
+        res = run_job(env, "/v1/cache/dedup", {"dry_run": True})
+        eq(res["files_hashed"], 0, "nothing hashed")
+        eq(res["files_compared"], 2, "two compares")
+        # x: read whole on both sides; y: 64 KiB + 256 KiB blocks each.
+        compared = 2 * len(x) + 2 * (64 * 1024 + 256 * 1024)
+        eq(res["bytes_compared"], compared, "bytes compared")
+        # Samples of the four files in size groups with an unknown member;
+        # z's two names (both of known digest) are never read.
+        eq(res["bytes_read"], 4 * 2 * SAMPLE + compared, "bytes read")
+        sizes = sorted(g["size_bytes"] for g in res["groups"])
+        eq(sizes, [len(x), len(z)], "x and z are duplicates, y is not")
+        eq(res["wasted_bytes"], len(x) + len(z), "wasted")
+        b = res["search"]
+        for k in ("stat_ms", "sample_ms", "compare_ms", "hash_ms",
+                  "plan_ms"):
+            check(isinstance(b[k], (int, float)) and b[k] >= 0,
+                  "breakdown %s: %r" % (k, b))
+        check(b["threads"] >= 1, "threads: %r" % b)
+        print("search: %r" % b)
+        # A second run knows the copy of x by its remembered digest.
+        res = run_job(env, "/v1/cache/dedup", {"dry_run": True})
+        eq((res["files_hashed"], res["files_compared"]), (0, 1),
+           "only y is compared again")
+        w.check_intact()
+    finally:
+        w.cleanup()
+
+
 if __name__ == "__main__":
-    run([test_job_long_poll, test_mlxctl_follows_without_polling])
+    run([test_job_long_poll, test_mlxctl_follows_without_polling,
+         test_dedup_compare_not_hash])
