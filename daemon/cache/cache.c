@@ -343,6 +343,17 @@ cache_hf_progress(void *arg, const struct hf_progress *p)
 	pthread_mutex_unlock(&t->mtx);
 }
 
+/* hf:// lookup (loop): indexed files that hold this sha256. */
+static int
+cache_hf_lookup(void *arg, const char *sha256, int64_t size, char ***pathsp,
+    size_t *np)
+{
+	struct cache_task	*t = arg;
+
+	return store_cache_find_sha(t->cache->md->store, sha256,
+	    (uint64_t)size, pathsp, np);
+}
+
 /* hf:// download finished (loop): scan on the threadpool, or fail. */
 static void
 cache_hf_done(void *arg, int err, const char *msg, const struct hf_result *r)
@@ -359,7 +370,7 @@ cache_hf_done(void *arg, int err, const char *msg, const struct hf_result *r)
 	}
 	t->downloaded = 1;
 	t->result = json_pack("{s:s, s:s, s:s, s:s, s:s, s:i, s:I, s:I, s:i, "
-	    "s:i}",
+	    "s:i, s:I, s:I, s:i}",
 	    "kind", "hf",
 	    "repo", r->repo,
 	    "ref", r->ref,
@@ -369,7 +380,10 @@ cache_hf_done(void *arg, int err, const char *msg, const struct hf_result *r)
 	    "bytes", (json_int_t)r->bytes,
 	    "bytes_downloaded", (json_int_t)r->bytes_downloaded,
 	    "reused_files", r->reused_files,
-	    "resumed_files", r->resumed_files);
+	    "resumed_files", r->resumed_files,
+	    "bytes_reused", (json_int_t)r->bytes_reused,
+	    "bytes_cloned", (json_int_t)r->bytes_cloned,
+	    "local_files", r->local_files);
 	log_info("cache: downloaded %s@%s (%d files)", r->repo, r->revision,
 	    r->nfiles);
 	if (cache_queue_work(c, t) != 0)
@@ -403,6 +417,7 @@ cache_run_next(struct cache *c)
 			cache_task_end(c, t);
 			return;
 		}
+		hf_download_set_lookup(t->hf, cache_hf_lookup, t);
 	} else if (cache_queue_work(c, t) != 0) {
 		cache_task_end(c, t);
 		return;

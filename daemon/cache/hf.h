@@ -20,7 +20,7 @@ struct hf_download;
 #define HF_MAX_FILE_BYTES	50000000000LL
 
 struct hf_progress {
-	const char	*phase;		/* "metadata", "download", "verify",
+	const char	*phase;		/* "metadata", "download", "reuse", "verify",
 					   "link" */
 	const char	*file;		/* repo path worked on, or NULL */
 	int		 files_done;
@@ -43,6 +43,10 @@ struct hf_result {
 	int64_t		 bytes_downloaded; /* received over the network */
 	int		 reused_files;	/* blob already in the cache */
 	int		 resumed_files;	/* continued a .incomplete file */
+	int		 local_files;	/* made from a local file (lookup) */
+	int64_t		 bytes_reused;	/* not downloaded: blobs in place and
+					   local files */
+	int64_t		 bytes_cloned;	/* of bytes_reused: shared blocks */
 };
 
 typedef void (*hf_progress_cb)(void *arg, const struct hf_progress *p);
@@ -110,6 +114,24 @@ int	hf_download_start(struct mlxd *md, const char *spec,
 	    const char *cache_dir, const char *endpoint, const char *token,
 	    hf_progress_cb progress_cb, hf_done_cb done_cb, void *arg,
 	    struct hf_download **dp);
+
+/*
+ * Where else the machine may hold a file: fill *pathsp (malloc'd array of
+ * malloc'd paths) and *np with files said to hold content sha256 (lowercase
+ * hex) of size bytes. Called on the loop; 0 or a negative errno.
+ */
+typedef int (*hf_lookup_cb)(void *arg, const char *sha256, int64_t size,
+    char ***pathsp, size_t *np);
+
+/*
+ * Before downloading a file whose etag is a sha256 (LFS), ask lookup for a
+ * local file with that content: it is cloned (FICLONE, clonefile) or else
+ * copied into blobs/<etag>.incomplete, its SHA-256 checked against the
+ * etag, and committed like a download; only when no candidate verifies is
+ * the file downloaded. Call right after hf_download_start().
+ */
+void	hf_download_set_lookup(struct hf_download *d, hf_lookup_cb lookup,
+	    void *arg);
 
 /*
  * Stop a download: transfers are aborted, .incomplete files are kept for a

@@ -7,8 +7,10 @@ through mlxctl) makes no more requests than the job has changes (every
 `job` event of /v1/events is counted against the daemon's request log);
 a waiting GET answers at the job's next change and at once for an ended
 job."""
+import hashlib
 import os
 import re
+import shutil
 import socket
 import threading
 import time
@@ -88,6 +90,23 @@ def slow_hub(env, w, delay_ms=1500):
                                        "match": "cdn"})
     eq(st, 200, "slow fault set")
     return hub
+
+
+def hub_get(hub, path):
+    import json
+    import urllib.request
+    with urllib.request.urlopen(hub.url + path, timeout=10) as r:
+        return json.loads(r.read())
+
+
+def sim_content(seed, size):
+    """tests/hfsim's file bytes: block k = sha256("<seed>:<k>")."""
+    out = bytearray()
+    k = 0
+    while len(out) < size:
+        out += hashlib.sha256(("%d:%d" % (seed, k)).encode()).digest()
+        k += 1
+    return bytes(out[:size])
 
 
 def hub_post(hub, path, obj):
@@ -238,6 +257,60 @@ def test_dedup_compare_not_hash(env):
         w.cleanup()
 
 
+def test_hf_add_reuses_local_blob(env):
+    """hf:// add of a repo whose LFS file already sits in the Ollama store:
+    the file is made locally and verified, only the small file comes over
+    the network (the hub counts the bytes it served). A blob whose name
+    lies about its content is not used: that file is downloaded."""
+    w = World(env)
+    w.locked = os.path.join(w.root, "none")
+    try:
+        big = sim_content(2, 1048576 + 77)      # acme/tiny-model's LFS file
+        etag = hashlib.sha256(big).hexdigest()
+        w.ollama_model("tiny", "latest", [
+            ("application/vnd.ollama.image.model", big)])
+        hub = HfSim(env)
+        w.extra_env["HF_ENDPOINT"] = hub.url
+        start(env, w)
+        synced(env)
+        eq(hub_post(hub, "/_sim/clear", {}), 200, "clear")
+        res = run_job(env, "/v1/cache/add", {"uri": "hf://acme/tiny-model"})
+        served = hub_get(hub, "/_sim/stats")["bytes_served"]
+        eq(served, 700, "the hub served config.json only")
+        eq(res["bytes_downloaded"], 700, "downloaded")
+        eq(res["bytes_reused"], len(big), "reused")
+        eq(res["local_files"], 1, "made locally")
+        blob = os.path.join(w.hub, "models--acme--tiny-model", "blobs", etag)
+        with open(blob, "rb") as f:
+            eq(hashlib.sha256(f.read()).hexdigest(), etag, "the HF blob")
+        snap = os.path.join(w.hub, "models--acme--tiny-model", "snapshots",
+                            "1" * 40, "model.safetensors")
+        eq(os.path.realpath(snap), os.path.realpath(blob), "snapshot link")
+        print("hf add: %d bytes served, %d reused (%d cloned)"
+              % (served, res["bytes_reused"], res["bytes_cloned"]))
+        w.check_intact()
+
+        # A lying blob: Ollama's name says etag, the bytes differ. The
+        # reuse is verified, so the file is downloaded instead.
+        shutil.rmtree(os.path.join(w.hub, "models--acme--tiny-model"))
+        olblob = os.path.join(w.ollama, "blobs", "sha256-" + etag)
+        os.chmod(olblob, 0o644)
+        with open(olblob, "r+b") as f:
+            f.seek(1000)
+            f.write(b"\xff")
+        w.hashes.pop(olblob, None)
+        synced(env)
+        eq(hub_post(hub, "/_sim/clear", {}), 200, "clear")
+        res = run_job(env, "/v1/cache/add", {"uri": "hf://acme/tiny-model"})
+        served = hub_get(hub, "/_sim/stats")["bytes_served"]
+        eq(served, 700 + len(big), "everything downloaded")
+        eq((res["local_files"], res["bytes_reused"]), (0, 0), "no reuse")
+        with open(blob, "rb") as f:
+            eq(hashlib.sha256(f.read()).hexdigest(), etag, "the HF blob")
+    finally:
+        w.cleanup()
+
+
 if __name__ == "__main__":
     run([test_job_long_poll, test_mlxctl_follows_without_polling,
-         test_dedup_compare_not_hash])
+         test_dedup_compare_not_hash, test_hf_add_reuses_local_blob])
