@@ -10,6 +10,9 @@
 
 #include <errno.h>
 #include <getopt.h>
+#if HAVE_MALLOC_TRIM
+#include <malloc.h>
+#endif
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -210,6 +213,14 @@ main(int argc, char **argv)
 	if (md.cfg->file != NULL)
 		log_info("config: read %s", md.cfg->file);
 
+#if HAVE_MALLOC_TRIM
+	/*
+	 * glibc gives each thread that allocates its own arena (up to 8 per
+	 * core); every MHD connection thread and threadpool worker would keep
+	 * one's pages resident. Two are plenty for a mostly idle daemon.
+	 */
+	(void)mallopt(M_ARENA_MAX, 2);
+#endif
 	md.socket_path = xstrdup(md.cfg->socket);
 	md.data_dir = xstrdup(md.cfg->data_dir);
 	md.started_at = time(NULL);

@@ -19,6 +19,9 @@
 #include <sys/stat.h>
 #include <errno.h>
 #include <inttypes.h>
+#if HAVE_MALLOC_TRIM
+#include <malloc.h>
+#endif
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -278,6 +281,11 @@ cache_task_end(struct cache *c, struct cache_task *t)
 		t->job = NULL;
 	}
 	cache_task_free(t);
+#if HAVE_MALLOC_TRIM
+	/* A scan or dedup leaves freed heap behind: hand it back. */
+	if (c->queue == NULL)
+		(void)malloc_trim(0);
+#endif
 	cache_run_next(c);
 	cache_publish(c);
 }
