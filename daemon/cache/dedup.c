@@ -590,6 +590,31 @@ do_samples(struct finder *f, uint64_t nsample)
 	return pool_run(f, POOL_SAMPLE, want_sample);
 }
 
+/*
+ * v[a..b) share a sample and hold one unknown inode: if every other one
+ * has the same known digest, mark the unknown for a compare with the
+ * first of them and return 1.
+ */
+static int
+lone_twin(struct finder *f, const size_t *v, size_t a, size_t b)
+{
+	size_t	i, u = b, k = b;
+
+	for (i = a; i < b; i++) {
+		if (f->in[v[i]].sha[0] == '\0')
+			u = i;
+		else if (k == b)
+			k = i;
+		else if (strcmp(f->in[v[i]].sha, f->in[v[k]].sha) != 0)
+			return 0;
+	}
+	if (u == b || k == b)
+		return 0;
+	f->in[v[u]].need_compare = 1;
+	f->in[v[u]].twin = v[k];
+	return 1;
+}
+
 /* After sampling: unknown files that still collide need a full hash. */
 static void
 plan_hashes(struct finder *f)
@@ -615,13 +640,13 @@ plan_hashes(struct finder *f)
 				unknown += f->in[v[b]].sha[0] == '\0';
 			if (b - a < 2 || unknown == 0)
 				continue;
-			/* One unknown, one known: compare, don't hash. */
-			if (b - a == 2 && unknown == 1) {
-				i = f->in[v[a]].sha[0] == '\0' ? a : a + 1;
-				f->in[v[i]].need_compare = 1;
-				f->in[v[i]].twin = v[i == a ? a + 1 : a];
+			/*
+			 * One unknown against one known content (however
+			 * many names and inodes carry it): compare it with
+			 * one of them instead of hashing it.
+			 */
+			if (unknown == 1 && lone_twin(f, v, a, b))
 				continue;
-			}
 			for (i = a; i < b; i++)
 				if (f->in[v[i]].sha[0] == '\0')
 					f->in[v[i]].need_hash = 1;

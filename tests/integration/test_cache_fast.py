@@ -203,6 +203,41 @@ def test_mlxctl_follows_without_polling(env):
         w.cleanup()
 
 
+def test_mlxctl_ctrl_c(env):
+    """Ctrl-C while mlxctl waits on the daemon cancels the job at once,
+    not at the job's next change."""
+    import signal
+    import subprocess
+    from harness import MLXCTL
+    w = World(env)
+    w.build()
+    try:
+        slow_hub(env, w, delay_ms=3000)
+        start(env, w, config=DEBUG_CONFIG)
+        synced(env)
+        e = dict(env.base_env)
+        p = subprocess.Popen([MLXCTL, "--socket", env.sock, "cache", "add",
+                              "hf://acme/tiny-model"], env=e,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        # Wait until the download is under way (a pause of 3 s follows).
+        wait_for(lambda: [j for j in env.get("/v1/jobs")["jobs"]
+                          if j["kind"] == "cache.add" and
+                          (j["progress"] or {}).get("bytes_done", 0) > 0],
+                 30, "the download to start")
+        t0 = time.monotonic()
+        p.send_signal(signal.SIGINT)
+        out, err = p.communicate(timeout=30)
+        took = time.monotonic() - t0
+        check(b"cancelling" in err, "mlxctl said it cancels: %r" % err)
+        job = [j for j in env.get("/v1/jobs")["jobs"]
+               if j["kind"] == "cache.add"][0]
+        j = wait_job(env, job["id"])
+        eq(j["state"], "cancelled", "the add")
+        print("mlxctl returned %.2f s after SIGINT" % took)
+    finally:
+        w.cleanup()
+
+
 def test_dedup_compare_not_hash(env):
     """An unknown file whose one same-size collision is a blob of known
     digest is compared with it, stopping at the first differing block, and
@@ -225,6 +260,9 @@ def test_dedup_compare_not_hash(env):
         w.ollama_model("zm", "latest", [
             ("application/vnd.ollama.image.model", z)])
         w.hf_repo("org/zed", {"1" * 40: {"z.gguf": z}}, {"main": "1" * 40})
+        # y is also an HF blob: two inodes, one known digest, still a lone
+        # twin for the changed copy.
+        w.hf_repo("org/why", {"2" * 40: {"y.gguf": y}}, {"main": "2" * 40})
         w.lmstudio("pub/x-GGUF/x.gguf", x)
         w.lmstudio("pub/y-GGUF/y.gguf", bytes(y2))
         start(env, w)
@@ -235,12 +273,13 @@ def test_dedup_compare_not_hash(env):
         # x: read whole on both sides; y: 64 KiB + 256 KiB blocks each.
         compared = 2 * len(x) + 2 * (64 * 1024 + 256 * 1024)
         eq(res["bytes_compared"], compared, "bytes compared")
-        # Samples of the four files in size groups with an unknown member;
+        # Samples of the five files in size groups with an unknown member;
         # z's two names (both of known digest) are never read.
-        eq(res["bytes_read"], 4 * 2 * SAMPLE + compared, "bytes read")
+        eq(res["bytes_read"], 5 * 2 * SAMPLE + compared, "bytes read")
         sizes = sorted(g["size_bytes"] for g in res["groups"])
-        eq(sizes, [len(x), len(z)], "x and z are duplicates, y is not")
-        eq(res["wasted_bytes"], len(x) + len(z), "wasted")
+        eq(sizes, [len(x), len(y), len(z)], "x, y (blobs) and z are "
+           "duplicates, the changed copy of y is not")
+        eq(res["wasted_bytes"], len(x) + len(y) + len(z), "wasted")
         b = res["search"]
         for k in ("stat_ms", "sample_ms", "compare_ms", "hash_ms",
                   "plan_ms"):
@@ -313,4 +352,5 @@ def test_hf_add_reuses_local_blob(env):
 
 if __name__ == "__main__":
     run([test_job_long_poll, test_mlxctl_follows_without_polling,
-         test_dedup_compare_not_hash, test_hf_add_reuses_local_blob])
+         test_mlxctl_ctrl_c, test_dedup_compare_not_hash,
+         test_hf_add_reuses_local_blob])
