@@ -379,6 +379,20 @@ cmd_cache_action(const struct mlxd_cache_result *r, const char *path)
 	return NULL;
 }
 
+/* An integer of the job's result, from its JSON text (0 when absent). */
+static long long
+cmd_cache_raw_int(const char *raw, const char *key)
+{
+	char		 pat[64];
+	const char	*p;
+
+	snprintf(pat, sizeof pat, "\"%s\":", key);
+	if (raw == NULL || (p = strstr(raw, "\"result\":")) == NULL ||
+	    (p = strstr(p, pat)) == NULL)
+		return 0;
+	return strtoll(p + strlen(pat), NULL, 10);
+}
+
 static int
 cmd_cache_print_dedup(const struct mlxd_cache_job *j)
 {
@@ -387,6 +401,7 @@ cmd_cache_print_dedup(const struct mlxd_cache_job *j)
 	const struct mlxd_cache_copy	*c;
 	const struct mlxd_cache_item	*a;
 	char				 s1[32], s2[32];
+	long long			 ncmp;
 	size_t				 i, k;
 
 	for (i = 0; i < r->ngroups; i++) {
@@ -421,12 +436,14 @@ cmd_cache_print_dedup(const struct mlxd_cache_job *j)
 		printf("... and %lld more groups (mlxctl --json cache dedup)\n",
 		    (long long)(r->groups_total - (int64_t)r->ngroups));
 	cmd_cache_size(s1, sizeof s1, r->wasted_bytes);
-	printf("%s%lld group%s of identical files waste%s %s. Hashed %lld "
-	    "file%s in full, sampled %lld; files named by their digest were "
-	    "not read.\n", r->ngroups > 0 ? "\n" : "",
+	ncmp = cmd_cache_raw_int(j->raw_json, "files_compared");
+	printf("%s%lld group%s of identical files waste%s %s. Compared %lld "
+	    "file%s with a twin named by its digest, hashed %lld in full, "
+	    "sampled %lld; files named by their digest were not hashed.\n",
+	    r->ngroups > 0 ? "\n" : "",
 	    (long long)r->groups_total, r->groups_total == 1 ? "" : "s",
-	    r->groups_total == 1 ? "s" : "", s1, (long long)r->files_hashed,
-	    r->files_hashed == 1 ? "" : "s", (long long)r->files_sampled);
+	    r->groups_total == 1 ? "s" : "", s1, ncmp, ncmp == 1 ? "" : "s",
+	    (long long)r->files_hashed, (long long)r->files_sampled);
 	if (r->dry_run) {
 		cmd_cache_size(s1, sizeof s1, r->reclaimable_bytes);
 		printf("Dry run: %s could be reclaimed with the allowed "

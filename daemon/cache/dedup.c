@@ -439,9 +439,9 @@ work_compare(struct finder *f, struct dinode *d)
 	if (rc == -ECANCELED)
 		return rc;
 	if (rc == 0) {
-		/* The twin's name is its digest: remember it for d too. */
+		/* Learned (by compare) and remembered like a hash. */
 		memcpy(d->sha, k->sha, sizeof(d->sha));
-		d->digest = k->digest;
+		d->digest = MODELSTORE_DIGEST_HASH;
 		d->hashed = 1;
 	} else if (rc != DEDUP_EDIFFERS) {
 		finder_warn(f, path, rc);
