@@ -220,6 +220,12 @@ main(int argc, char **argv)
 	 * one's pages resident. Two are plenty for a mostly idle daemon.
 	 */
 	(void)mallopt(M_ARENA_MAX, 2);
+	/*
+	 * A fixed mmap threshold: the 4 MiB read buffers of a dedup or a
+	 * download go back to the system when freed, instead of raising
+	 * glibc's dynamic threshold and staying in an arena.
+	 */
+	(void)mallopt(M_MMAP_THRESHOLD, 256 * 1024);
 #endif
 	md.socket_path = xstrdup(md.cfg->socket);
 	md.data_dir = xstrdup(md.cfg->data_dir);

@@ -6,6 +6,8 @@ timing. Usage: tests/bench/run.py BUILD_DIR [bench ...]
 
   idle     mlxd RSS and CPU over MLXD_BENCH_IDLE_S (default 60) seconds,
            Ollama polled at 1 Hz, metrics sampled at 1 Hz
+  afterwork  mlxd's memory once idle again after three dedups and a burst
+           of /metrics scrapes on 16 connections
   status   GET /v1/status with 32 keep-alive clients for 10 s (loadgen)
   metrics  CPU per system sample; memory of a full hour of history
   sse      CPU mlxd spends on 64 connected /v1/events clients at 1 Hz
@@ -184,6 +186,41 @@ def bench_idle(env):
     finally:
         p.terminate()
         p.wait(10)
+
+
+def bench_afterwork(env):
+    """Memory once the daemon is idle again after work: three dedup dry
+    runs of a small corpus and 320 /metrics scrapes on 16 connections."""
+    info = dedup_corpus(os.path.join(env.dir, "c"), 0.3)
+    sim = env.sim()
+    d = env.daemon(sim, config="ollama:\n  url: %s\n  poll_interval_ms: "
+                   "1000\n" % sim.url, extra_env=dict(
+                       info["env"], HOME=os.path.dirname(
+                           os.path.dirname(info["dirs"][2]))))
+    harness.wait_for(lambda: "cache" in env.get("/v1/status"), 30, "cache")
+    harness.wait_for(lambda: not env.get("/v1/status")["cache"][
+        "scanning"], 60, "the start-up scan")
+    for _ in range(3):
+        st, _, b = env.request("POST", "/v1/cache/dedup",
+                               body={"dry_run": True})
+        harness.wait_for(lambda: env.get("/v1/jobs/%s?wait=30" % b["job"])[
+            "state"] != "running", 120, "dedup", interval=0)
+
+    def burst():
+        for _ in range(20):
+            env.request("GET", "/metrics", raw=True)
+    ts = [threading.Thread(target=burst) for _ in range(16)]
+    for t in ts:
+        t.start()
+    for t in ts:
+        t.join()
+    time.sleep(10)
+    m = proc_mem_kb(d.proc.pid)
+    print("afterwork: idle again after 3 dedups and 320 scrapes on 16 "
+          "connections: mlxd RSS %.1f MB, private %.1f MB (anonymous "
+          "%.1f MB), PSS %.1f MB"
+          % (m["Rss"] / 1024, (m["Private_Clean"] + m["Private_Dirty"]) /
+             1024, m["Anonymous"] / 1024, m["Pss"] / 1024))
 
 
 def bench_status(env):
@@ -661,7 +698,8 @@ def urllib_post(url):
 
 BENCHES = {"idle": bench_idle, "status": bench_status,
            "metrics": bench_metrics, "sse": bench_sse,
-           "proxy": bench_proxy, "dedup": bench_dedup, "hf": bench_hf}
+           "proxy": bench_proxy, "dedup": bench_dedup, "hf": bench_hf,
+           "afterwork": bench_afterwork}
 
 
 def main():
