@@ -165,6 +165,32 @@ def test_job_long_poll(env):
         w.cleanup()
 
 
+def test_stop_during_long_poll(env):
+    """SIGTERM while a client waits on a job: the waiter gets its answer
+    and the daemon exits 0 at once."""
+    w = World(env)
+    w.build()
+    try:
+        slow_hub(env, w, delay_ms=5000)
+        d = start(env, w)
+        synced(env)
+        b = post_job(env, "/v1/cache/add", {"uri": "hf://acme/tiny-model"})
+        res = []
+
+        def waiter():
+            res.append(env.request("GET", "/v1/jobs/%s?wait=60" % b["job"],
+                                   timeout=70))
+        th = threading.Thread(target=waiter)
+        th.start()
+        time.sleep(1)
+        d.stop()            # checks the exit status
+        env.procs.remove(d)
+        th.join(30)
+        check(res and res[0][0] == 200, "the waiter's answer: %r" % res)
+    finally:
+        w.cleanup()
+
+
 def test_mlxctl_follows_without_polling(env):
     """mlxctl (through mlxd_cache_job_wait) learns each change and the end
     from the daemon: no more job requests than job events plus one."""
@@ -351,6 +377,7 @@ def test_hf_add_reuses_local_blob(env):
 
 
 if __name__ == "__main__":
-    run([test_job_long_poll, test_mlxctl_follows_without_polling,
+    run([test_job_long_poll, test_stop_during_long_poll,
+         test_mlxctl_follows_without_polling,
          test_mlxctl_ctrl_c, test_dedup_compare_not_hash,
          test_hf_add_reuses_local_blob])
