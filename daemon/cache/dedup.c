@@ -161,7 +161,7 @@ struct dinode {
 	char			 sha[65];	/* "" unknown */
 	enum modelstore_digest	 digest;
 	unsigned char		 sample[32];
-	size_t			 twin;		/* need_compare: known partner */
+	size_t			 twin;		/* need_compare: the known */
 	unsigned		 need_sample:1;
 	unsigned		 need_hash:1;
 	unsigned		 need_compare:1;

@@ -118,7 +118,7 @@ struct dedup_report {
 	uint64_t		 bytes_hashed;
 	uint64_t		 bytes_read;
 	double			 hash_rate;	/* bytes/s; 0 if none hashed */
-	uint64_t		 files_compared; /* unknown vs lone known twin */
+	uint64_t		 files_compared; /* unknown vs a known twin */
 	uint64_t		 bytes_compared;
 	unsigned		 threads;	/* search workers used */
 	/* Where the search's time went, in seconds of wall clock. */

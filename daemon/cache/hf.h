@@ -20,8 +20,8 @@ struct hf_download;
 #define HF_MAX_FILE_BYTES	50000000000LL
 
 struct hf_progress {
-	const char	*phase;		/* "metadata", "download", "reuse", "verify",
-					   "link" */
+	const char	*phase;		/* "metadata", "download", "reuse",
+					   "verify", "link" */
 	const char	*file;		/* repo path worked on, or NULL */
 	int		 files_done;
 	int		 files_total;	/* 0 until the file list is known */

@@ -7,8 +7,9 @@
  * blob, the .incomplete partial file, the threadpool jobs (hashing the bytes
  * of a file being resumed; making the blob from a local file of the same
  * sha256 by a clone or a copy, and checking it; fsync and rename into
- * blobs/), the check against the etag and the relative snapshot symlink. The HTTP steps, progress,
- * failure and the download's lifetime are hf.c's. Everything here runs on
+ * blobs/), the check against the etag and the relative snapshot symlink.
+ * The HTTP steps, progress, failure and the download's lifetime are
+ * hf.c's. Everything here runs on
  * the loop thread except hf_blob_work_run(), which touches only the fd, the
  * hash and the paths of the file it was queued for.
  */
