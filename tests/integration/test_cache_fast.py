@@ -1,6 +1,8 @@
 # SPDX-License-Identifier: ISC
-"""Following jobs without polling, the duplicate search that reads no file
-the store already names, and hf:// adds that reuse bytes the machine has.
+"""Following jobs without polling (cache jobs, downloads and benchmarks),
+the duplicate search that compares instead of hashing and never reads a
+known-digest file it need not, and hf:// adds that reuse bytes the
+machine has.
 
 Behaviour, not timings: a job follower (the API's long poll, the SDK
 through mlxctl) makes no more requests than the job has changes (every
@@ -264,6 +266,28 @@ def test_mlxctl_ctrl_c(env):
         w.cleanup()
 
 
+def test_mlxctl_bench_follows_without_polling(env):
+    """`mlxctl bench` waits on the run's job: one read of the run per job
+    change, not one every 250 ms (the tg128 test alone takes 3 s)."""
+    sim = env.sim(["--tps", "40", "--ttft-ms", "20"])
+    env.daemon(sim, config="log_level: debug\n")
+    ev = JobEvents(env.sock)
+    ev.start()
+    rc, out, err = env.mlxctl("bench", "llama3.2", "--suite", "quick",
+                              "--reps", "1", "--warmup", "0")
+    eq(rc, 0, "mlxctl bench: %s" % err)
+    with open(os.path.join(env.dir, "mlxd.log")) as f:
+        log = f.read()
+    n_run = len(re.findall(r"http: GET /v1/benchmarks/[0-9a-f-]+ -> ", log))
+    with ev.lock:
+        n_ev = len(re.findall(rb'event: job\r?\ndata: [^\n]*"id":\s*'
+                              rb'"benchmark-', ev.buf))
+    print("mlxctl bench: %d reads of the run for %d job events"
+          % (n_run, n_ev))
+    check(n_run <= n_ev + 1 and n_run < 10,
+          "%d reads of the run for %d job events" % (n_run, n_ev))
+
+
 def test_dedup_compare_not_hash(env):
     """An unknown file whose one same-size collision is a blob of known
     digest is compared with it, stopping at the first differing block, and
@@ -379,5 +403,6 @@ def test_hf_add_reuses_local_blob(env):
 if __name__ == "__main__":
     run([test_job_long_poll, test_stop_during_long_poll,
          test_mlxctl_follows_without_polling,
-         test_mlxctl_ctrl_c, test_dedup_compare_not_hash,
+         test_mlxctl_ctrl_c, test_mlxctl_bench_follows_without_polling,
+         test_dedup_compare_not_hash,
          test_hf_add_reuses_local_blob])
