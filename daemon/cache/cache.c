@@ -354,12 +354,28 @@ cache_hf_progress(void *arg, const struct hf_progress *p)
 /* hf:// lookup (loop): indexed files that hold this sha256. */
 static int
 cache_hf_lookup(void *arg, const char *sha256, int64_t size, char ***pathsp,
-    size_t *np)
+    unsigned char **linkp, size_t *np)
 {
 	struct cache_task	*t = arg;
+	enum modelstore_role	*roles = NULL;
+	unsigned char		*link;
+	size_t			 i;
+	int			 hardlink = 0, rc;
 
-	return store_cache_find_sha(t->cache->md->store, sha256,
-	    (uint64_t)size, pathsp, np);
+	if ((rc = store_cache_find_sha(t->cache->md->store, sha256,
+	    (uint64_t)size, pathsp, &roles, np)) != 0)
+		return rc;
+	/* Hard links only if configured, and only of store blobs. */
+	for (i = 0; i < t->nmethods; i++)
+		hardlink |= t->methods[i] == DEDUP_HARDLINK;
+	link = xcalloc(*np + 1, 1);
+	for (i = 0; i < *np; i++)
+		link[i] = hardlink &&
+		    (roles[i] == MODELSTORE_ROLE_OLLAMA_BLOB ||
+		    roles[i] == MODELSTORE_ROLE_HF_BLOB);
+	free(roles);
+	*linkp = link;
+	return 0;
 }
 
 /* hf:// download finished (loop): scan on the threadpool, or fail. */
@@ -378,7 +394,7 @@ cache_hf_done(void *arg, int err, const char *msg, const struct hf_result *r)
 	}
 	t->downloaded = 1;
 	t->result = json_pack("{s:s, s:s, s:s, s:s, s:s, s:i, s:I, s:I, s:i, "
-	    "s:i, s:I, s:I, s:i}",
+	    "s:i, s:I, s:I, s:I, s:i}",
 	    "kind", "hf",
 	    "repo", r->repo,
 	    "ref", r->ref,
@@ -391,6 +407,7 @@ cache_hf_done(void *arg, int err, const char *msg, const struct hf_result *r)
 	    "resumed_files", r->resumed_files,
 	    "bytes_reused", (json_int_t)r->bytes_reused,
 	    "bytes_cloned", (json_int_t)r->bytes_cloned,
+	    "bytes_linked", (json_int_t)r->bytes_linked,
 	    "local_files", r->local_files);
 	log_info("cache: downloaded %s@%s (%d files)", r->repo, r->revision,
 	    r->nfiles);

@@ -287,6 +287,7 @@ hf_finish(struct hf_download *d)
 	res.local_files = d->local;
 	res.bytes_reused = d->bytes_reused;
 	res.bytes_cloned = d->bytes_cloned;
+	res.bytes_linked = d->bytes_linked;
 	d->finished = 1;
 	log_info("hf: %s@%s: %d files, %lld bytes (%lld downloaded) in %s",
 	    d->repo, d->rev, d->nfiles, (long long)total,

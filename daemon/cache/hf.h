@@ -47,6 +47,7 @@ struct hf_result {
 	int64_t		 bytes_reused;	/* not downloaded: blobs in place and
 					   local files */
 	int64_t		 bytes_cloned;	/* of bytes_reused: shared blocks */
+	int64_t		 bytes_linked;	/* of bytes_reused: hard links */
 };
 
 typedef void (*hf_progress_cb)(void *arg, const struct hf_progress *p);
@@ -117,18 +118,21 @@ int	hf_download_start(struct mlxd *md, const char *spec,
 
 /*
  * Where else the machine may hold a file: fill *pathsp (malloc'd array of
- * malloc'd paths) and *np with files said to hold content sha256 (lowercase
- * hex) of size bytes. Called on the loop; 0 or a negative errno.
+ * malloc'd paths), *linkp (malloc'd, one flag per path: 1 when the blob
+ * may be a hard link of that file) and *np with files said to hold content
+ * sha256 (lowercase hex) of size bytes. Called on the loop; 0 or a
+ * negative errno.
  */
 typedef int (*hf_lookup_cb)(void *arg, const char *sha256, int64_t size,
-    char ***pathsp, size_t *np);
+    char ***pathsp, unsigned char **linkp, size_t *np);
 
 /*
  * Before downloading a file whose etag is a sha256 (LFS), ask lookup for a
- * local file with that content: it is cloned (FICLONE, clonefile) or else
- * copied into blobs/<etag>.incomplete, its SHA-256 checked against the
- * etag, and committed like a download; only when no candidate verifies is
- * the file downloaded. Call right after hf_download_start().
+ * local file with that content: the blob is made a hard link of it where
+ * the lookup allows, else a clone (FICLONE, clonefile), else a copy, as
+ * blobs/<etag>.incomplete; its SHA-256 is checked against the etag and it
+ * is committed like a download. Only when no candidate verifies is the
+ * file downloaded. Call right after hf_download_start().
  */
 void	hf_download_set_lookup(struct hf_download *d, hf_lookup_cb lookup,
 	    void *arg);

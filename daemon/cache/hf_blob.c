@@ -6,7 +6,8 @@
  * already in blobs/, the .locks/ flock that keeps two processes off the same
  * blob, the .incomplete partial file, the threadpool jobs (hashing the bytes
  * of a file being resumed; making the blob from a local file of the same
- * sha256 by a clone or a copy, and checking it; fsync and rename into
+ * sha256 by a hard link, a clone or a copy, and checking it; fsync and
+ * rename into
  * blobs/), the check against the etag and the relative snapshot symlink.
  * The HTTP steps, progress, failure and the download's lifetime are
  * hf.c's. Everything here runs on
@@ -49,8 +50,10 @@ struct hf_blob_work {
 	enum hf_blob_work_kind	 kind;
 	int			 err;
 	char			**cands;	/* LOCAL: candidate paths */
+	unsigned char		*links;		/* LOCAL: may hard-link each */
 	size_t			 ncands;
-	int			 made;		/* LOCAL: 1 copied, 2 cloned */
+	int			 made;		/* LOCAL: 1 copied, 2 cloned,
+						   3 linked */
 };
 
 static void	hf_blob_link(struct hf_download *);
@@ -187,8 +190,33 @@ hf_blob_local_run(struct hf_blob_work *w)
 			close(src);
 			continue;
 		}
+		/* A hard link, where allowed, replaces the .incomplete. */
+		if (w->links != NULL && w->links[i] && unlink(d->tmp_path) ==
+		    0 && link(w->cands[i], d->tmp_path) == 0 &&
+		    (fd = open(d->tmp_path, O_RDONLY | O_CLOEXEC)) != -1) {
+			close(d->fd);
+			d->fd = fd;
+			if (hf_blob_check_fd(fd, -1, f->etag, f->size) == 1) {
+				w->made = 3;
+				close(src);
+				break;
+			}
+			/* Not the bytes: drop our name, not the file. */
+			close(d->fd);
+			(void)unlink(d->tmp_path);
+			if ((d->fd = open(d->tmp_path, O_RDWR | O_CREAT |
+			    O_CLOEXEC, 0666)) == -1) {
+				w->err = -errno;
+				close(src);
+				return;
+			}
+			close(src);
+			log_info("hf: %s: %s does not hold %s; not used",
+			    f->path, w->cands[i], f->etag);
+			continue;
+		}
 		/* A clone replaces the empty .incomplete. */
-		if (unlink(d->tmp_path) == 0 &&
+		if ((unlink(d->tmp_path) == 0 || errno == ENOENT) &&
 		    osdep_clone_file(src, AT_FDCWD, d->tmp_path) == 0 &&
 		    (fd = open(d->tmp_path, O_RDWR | O_CLOEXEC)) != -1) {
 			close(d->fd);
@@ -280,6 +308,7 @@ hf_blob_work_after(uv_work_t *req, int status)
 
 	d->work = NULL;
 	hf_blob_strings_free(w->cands, w->ncands);
+	free(w->links);
 	free(w);
 	hf_enter(d);
 	if (d->cancelled || d->finished)
@@ -298,10 +327,12 @@ hf_blob_work_after(uv_work_t *req, int status)
 		d->bytes_reused += f->size;
 		if (made == 2)
 			d->bytes_cloned += f->size;
+		else if (made == 3)
+			d->bytes_linked += f->size;
 		d->bytes_done += f->size;
 		log_info("hf: %s: %s locally (%lld bytes), not downloaded",
-		    f->path, made == 2 ? "cloned" : "copied",
-		    (long long)f->size);
+		    f->path, made == 3 ? "linked" : made == 2 ? "cloned" :
+		    "copied", (long long)f->size);
 		hf_blob_work_start(d, HF_BLOB_WORK_COMMIT);
 		goto out;
 	}
@@ -330,7 +361,7 @@ out:
 
 static void
 hf_blob_work_queue(struct hf_download *d, enum hf_blob_work_kind kind,
-    char **cands, size_t ncands)
+    char **cands, unsigned char *links, size_t ncands)
 {
 	struct hf_blob_work	*w = xcalloc(1, sizeof(*w));
 	int		 rc;
@@ -338,11 +369,13 @@ hf_blob_work_queue(struct hf_download *d, enum hf_blob_work_kind kind,
 	w->d = d;
 	w->kind = kind;
 	w->cands = cands;
+	w->links = links;
 	w->ncands = ncands;
 	w->req.data = w;
 	if ((rc = uv_queue_work(d->md->loop, &w->req, hf_blob_work_run,
 	    hf_blob_work_after)) != 0) {
 		hf_blob_strings_free(cands, ncands);
+		free(links);
 		free(w);
 		hf_fail(d, rc, "%s: cannot queue work: %s",
 		    d->files[d->cur].path, uv_strerror(rc));
@@ -354,7 +387,7 @@ hf_blob_work_queue(struct hf_download *d, enum hf_blob_work_kind kind,
 static void
 hf_blob_work_start(struct hf_download *d, enum hf_blob_work_kind kind)
 {
-	hf_blob_work_queue(d, kind, NULL, 0);
+	hf_blob_work_queue(d, kind, NULL, NULL, 0);
 }
 
 /* Free a lookup's answer. */
@@ -425,6 +458,7 @@ hf_blob_next(struct hf_download *d)
 	struct hf_file	*f;
 	struct stat	 sb;
 	char		*dir, **cands = NULL;
+	unsigned char	*links = NULL;
 	size_t		 ncands = 0;
 	int		 rc;
 
@@ -500,17 +534,19 @@ hf_blob_next(struct hf_download *d)
 	/* An LFS file the machine already holds is made locally. */
 	if (d->lookup != NULL && d->hash.kind == HF_HASH_SHA256 &&
 	    f->size > 0 && d->lookup(d->lookup_arg, f->etag, f->size, &cands,
-	    &ncands) == 0) {
+	    &links, &ncands) == 0) {
 		if (ncands > 0) {
 			hf_report(d, "reuse", f->path, 1);
-			if (!d->cancelled)
+			if (!d->cancelled) {
 				hf_blob_work_queue(d, HF_BLOB_WORK_LOCAL,
-				    cands, ncands);
-			else
-				hf_blob_strings_free(cands, ncands);
-			return;
+				    cands, links, ncands);
+				return;
+			}
 		}
 		hf_blob_strings_free(cands, ncands);
+		free(links);
+		if (d->cancelled)
+			return;
 	}
 	hf_get_start(d);
 }

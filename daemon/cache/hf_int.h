@@ -99,7 +99,7 @@ struct hf_download {
 	int64_t			 rate_b0;
 	double			 rate;
 	int			 reused, resumed, local;
-	int64_t			 bytes_reused, bytes_cloned;
+	int64_t			 bytes_reused, bytes_cloned, bytes_linked;
 	hf_lookup_cb		 lookup;
 	void			*lookup_arg;
 

@@ -400,9 +400,36 @@ def test_hf_add_reuses_local_blob(env):
         w.cleanup()
 
 
+def test_hf_add_links_when_allowed(env):
+    """With hard links among the configured methods, the HF blob becomes a
+    hard link of the Ollama blob (a store blob): no second copy on disk."""
+    w = World(env)
+    w.locked = os.path.join(w.root, "none")
+    try:
+        big = sim_content(2, 1048576 + 77)
+        etag = hashlib.sha256(big).hexdigest()
+        w.ollama_model("tiny", "latest", [
+            ("application/vnd.ollama.image.model", big)])
+        hub = HfSim(env)
+        w.extra_env["HF_ENDPOINT"] = hub.url
+        start(env, w, config="cache:\n  min_size_bytes: 65536\n"
+              "  dedup:\n    methods: [hardlink, clone]\n")
+        synced(env)
+        eq(hub_post(hub, "/_sim/clear", {}), 200, "clear")
+        res = run_job(env, "/v1/cache/add", {"uri": "hf://acme/tiny-model"})
+        eq(hub_get(hub, "/_sim/stats")["bytes_served"], 700, "served")
+        eq(res["bytes_linked"], len(big), "linked")
+        blob = os.path.join(w.hub, "models--acme--tiny-model", "blobs", etag)
+        ob = os.path.join(w.ollama, "blobs", "sha256-" + etag)
+        eq(os.stat(blob).st_ino, os.stat(ob).st_ino, "one inode")
+        w.check_intact()
+    finally:
+        w.cleanup()
+
+
 if __name__ == "__main__":
     run([test_job_long_poll, test_stop_during_long_poll,
          test_mlxctl_follows_without_polling,
          test_mlxctl_ctrl_c, test_mlxctl_bench_follows_without_polling,
          test_dedup_compare_not_hash,
-         test_hf_add_reuses_local_blob])
+         test_hf_add_reuses_local_blob, test_hf_add_links_when_allowed])
