@@ -16,8 +16,8 @@ APT_PKGS  = gcc make pkg-config meson ninja-build python3 curl \
             libjansson-dev libyaml-dev libuv1-dev libcmocka-dev libssl-dev \
             xfsprogs
 # What `make bench` compares mlxd's duplicate search with (not needed to test).
-BENCH_PKGS = rdfind jdupes
-BREW_BENCH_PKGS = rdfind jdupes
+BENCH_PKGS = rdfind jdupes prometheus-node-exporter
+BREW_BENCH_PKGS = rdfind jdupes node_exporter
 BREW_PKGS = pkg-config meson ninja libmicrohttpd curl sqlite jansson libyaml \
             libuv cmocka openssl@3
 PC_MODULES = libmicrohttpd libcurl sqlite3 jansson yaml-0.1 libuv cmocka libcrypto

@@ -6,8 +6,11 @@
 #include "config.h"
 
 #include <errno.h>
+#include <pthread.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "events.h"
 #include "http.h"
@@ -19,6 +22,18 @@
 
 #define JOBS_KEEP_FINISHED	100
 #define JOBS_EMIT_EVERY_NS	250000000LL
+#define JOBS_WAIT_MAX_S		60
+
+/*
+ * Long-poll waiters (GET /v1/jobs/{id}?wait=S) sleep on the connection's
+ * thread until some job changes: every emit bumps jobs_wait_gen. These live
+ * outside struct jobs so that a waiter never touches freed memory when the
+ * registry stops before the HTTP server does.
+ */
+static pthread_mutex_t	jobs_wait_mtx = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t	jobs_wait_cond = PTHREAD_COND_INITIALIZER;
+static uint64_t		jobs_wait_gen;
+static int		jobs_wait_closed;
 
 struct job {
 	struct jobs	*jobs;
@@ -31,6 +46,8 @@ struct job {
 	char		*error;
 	int64_t		 created_ns, finished_ns;
 	int64_t		 last_emit_ns;
+	uint64_t	 changes;	/* emits so far */
+	int		 progress_pending; /* progress not emitted yet */
 	int		 cancel_requested;
 	void		(*cancel)(void *);
 	void		*arg;
@@ -74,8 +91,14 @@ job_emit(struct job *job)
 	json_t	*o = job_json(job);
 
 	job->last_emit_ns = timeutil_mono_ns();
+	job->changes++;
+	job->progress_pending = 0;
 	events_emit(job->jobs->md->events, "job", o);
 	json_decref(o);
+	pthread_mutex_lock(&jobs_wait_mtx);
+	jobs_wait_gen++;
+	pthread_cond_broadcast(&jobs_wait_cond);
+	pthread_mutex_unlock(&jobs_wait_mtx);
 }
 
 static void
@@ -136,14 +159,19 @@ job_id(const struct job *job)
 	return job->id;
 }
 
-/* New progress; emitted at most every 250 ms. */
+/*
+ * New progress; emitted at most every 250 ms, and only when it differs from
+ * what was last emitted, so that long-poll waiters wake for real changes.
+ */
 void
 job_progress(struct job *job, json_t *progress)
 {
+	if (job->progress == NULL || !json_equal(job->progress, progress))
+		job->progress_pending = 1;
 	json_decref(job->progress);
 	job->progress = progress;
-	if ((int64_t)timeutil_mono_ns() - job->last_emit_ns >=
-	    JOBS_EMIT_EVERY_NS)
+	if (job->progress_pending && (int64_t)timeutil_mono_ns() -
+	    job->last_emit_ns >= JOBS_EMIT_EVERY_NS)
 		job_emit(job);
 }
 
@@ -223,6 +251,9 @@ jobs_start(struct mlxd *md, struct jobs **jp)
 
 	j = xcalloc(1, sizeof(*j));
 	j->md = md;
+	pthread_mutex_lock(&jobs_wait_mtx);
+	jobs_wait_closed = 0;
+	pthread_mutex_unlock(&jobs_wait_mtx);
 	*jp = j;
 	return 0;
 }
@@ -235,6 +266,12 @@ jobs_stop(struct jobs *j)
 
 	if (j == NULL)
 		return;
+	/* Wake every long-poll waiter: it answers with what it has. */
+	pthread_mutex_lock(&jobs_wait_mtx);
+	jobs_wait_closed = 1;
+	jobs_wait_gen++;
+	pthread_cond_broadcast(&jobs_wait_cond);
+	pthread_mutex_unlock(&jobs_wait_mtx);
 	while ((job = j->list) != NULL) {
 		j->list = job->next;
 		job_free(job);
@@ -250,14 +287,51 @@ struct jobs_call {
 	const char	*kind;
 	json_t		*out;
 	int		 rc;
+	int		 ended;		/* the job is no longer running */
+	uint64_t	 changes;	/* its emits so far */
+	uint64_t	 gen;		/* jobs_wait_gen at the same moment */
 };
 
 static void
 jobs_get_run(void *arg)
 {
 	struct jobs_call	*c = arg;
+	struct job		*job;
 
-	c->out = jobs_get_json(c->md->jobs, c->id);
+	c->out = NULL;
+	if (c->md->jobs == NULL || (job = jobs_find(c->md->jobs,
+	    c->id)) == NULL)
+		return;
+	c->out = job_json(job);
+	c->ended = job->finished_ns > 0;
+	c->changes = job->changes;
+	pthread_mutex_lock(&jobs_wait_mtx);
+	c->gen = jobs_wait_gen;
+	pthread_mutex_unlock(&jobs_wait_mtx);
+}
+
+/*
+ * Sleep until some job changed after generation gen, the registry stopped,
+ * or the deadline (CLOCK_REALTIME) passed: 0 on a change, -ETIMEDOUT or
+ * -ECANCELED.
+ */
+static int
+jobs_wait_change(uint64_t gen, const struct timespec *deadline)
+{
+	int	rc = 0;
+
+	pthread_mutex_lock(&jobs_wait_mtx);
+	while (jobs_wait_gen == gen && !jobs_wait_closed && rc == 0)
+		rc = pthread_cond_timedwait(&jobs_wait_cond, &jobs_wait_mtx,
+		    deadline);
+	if (jobs_wait_closed)
+		rc = -ECANCELED;
+	else if (jobs_wait_gen != gen)
+		rc = 0;
+	else
+		rc = -ETIMEDOUT;
+	pthread_mutex_unlock(&jobs_wait_mtx);
+	return rc;
 }
 
 static void
@@ -280,7 +354,7 @@ jobs_cancel_run(void *arg)
 static void
 api_jobs_list(struct router_req *req)
 {
-	struct jobs_call	c = { req->md, NULL, NULL, NULL, 0 };
+	struct jobs_call	c = { req->md, NULL, NULL, NULL, 0, 0, 0, 0 };
 	int			rc;
 
 	c.kind = router_query(req, "kind");
@@ -291,12 +365,23 @@ api_jobs_list(struct router_req *req)
 	router_reply_json(req, 200, json_pack("{s:o}", "jobs", c.out));
 }
 
+/*
+ * GET /v1/jobs/{id}[?wait=S]: with wait, hold the reply until the job
+ * changes (progress, a cancel request, its end) or S seconds pass; a job
+ * that has already ended answers at once.
+ */
 static void
 api_jobs_get(struct router_req *req)
 {
-	struct jobs_call	c = { req->md, req->params[0], NULL, NULL, 0 };
-	int			rc;
+	struct jobs_call	c = { req->md, req->params[0], NULL, NULL, 0,
+				    0, 0, 0 };
+	struct timespec		deadline;
+	uint64_t		changes0;
+	int			wait_s, rc;
 
+	if (router_query_int(req, "wait", 0, 0, JOBS_WAIT_MAX_S,
+	    &wait_s) != 0)
+		return;
 	if ((rc = http_loop_call(req->md->http, jobs_get_run, &c)) != 0) {
 		router_reply_errno(req, rc, "jobs");
 		return;
@@ -306,13 +391,32 @@ api_jobs_get(struct router_req *req)
 		    req->params[0]);
 		return;
 	}
+	changes0 = c.changes;
+	clock_gettime(CLOCK_REALTIME, &deadline);
+	deadline.tv_sec += wait_s;
+	while (wait_s > 0 && !c.ended && c.changes == changes0) {
+		if (jobs_wait_change(c.gen, &deadline) != 0)
+			break;
+		json_decref(c.out);
+		if ((rc = http_loop_call(req->md->http, jobs_get_run,
+		    &c)) != 0) {
+			router_reply_errno(req, rc, "jobs");
+			return;
+		}
+		if (c.out == NULL) {
+			router_reply_error(req, 404, "not_found", "no job %s",
+			    req->params[0]);
+			return;
+		}
+	}
 	router_reply_json(req, 200, c.out);
 }
 
 static void
 api_jobs_cancel(struct router_req *req)
 {
-	struct jobs_call	c = { req->md, req->params[0], NULL, NULL, 0 };
+	struct jobs_call	c = { req->md, req->params[0], NULL, NULL, 0,
+				    0, 0, 0 };
 	int			rc;
 
 	if ((rc = http_loop_call(req->md->http, jobs_cancel_run, &c)) != 0) {

@@ -3,8 +3,9 @@
  * jobs.h: long-running work (benchmarks, downloads, scans, dedup) as jobs.
  *
  * A route that starts long work answers 202 with the job's id; the job's
- * state and progress are readable at GET /v1/jobs/{id} and arrive as `job`
- * events on /v1/events; DELETE /v1/jobs/{id} asks it to cancel. Everything
+ * state and progress are readable at GET /v1/jobs/{id} (with ?wait=S the
+ * reply waits for the job's next change or end, up to 60 s) and arrive as
+ * `job` events on /v1/events; DELETE /v1/jobs/{id} asks it to cancel. Everything
  * here runs on the loop thread. Finished jobs are kept (the last 100) so a
  * client that polls late still sees the outcome.
  */

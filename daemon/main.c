@@ -10,6 +10,9 @@
 
 #include <errno.h>
 #include <getopt.h>
+#if HAVE_MALLOC_TRIM
+#include <malloc.h>
+#endif
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -214,6 +217,24 @@ main(int argc, char **argv)
 	if (md.cfg->file != NULL)
 		log_info("config: read %s", md.cfg->file);
 
+#if HAVE_MALLOC_TRIM
+	/*
+	 * glibc gives each thread that allocates its own arena (up to 8 per
+	 * core); every MHD connection thread and threadpool worker would keep
+	 * one's pages resident. Two are plenty for a mostly idle daemon.
+	 */
+#ifdef M_ARENA_MAX
+	(void)mallopt(M_ARENA_MAX, 2);
+#endif
+	/*
+	 * A fixed mmap threshold: the 4 MiB read buffers of a dedup or a
+	 * download go back to the system when freed, instead of raising
+	 * glibc's dynamic threshold and staying in an arena.
+	 */
+#ifdef M_MMAP_THRESHOLD
+	(void)mallopt(M_MMAP_THRESHOLD, 256 * 1024);
+#endif
+#endif
 	md.socket_path = xstrdup(md.cfg->socket);
 	md.data_dir = xstrdup(md.cfg->data_dir);
 	md.started_at = time(NULL);

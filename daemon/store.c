@@ -191,8 +191,10 @@ store_open(const char *path, struct store **stp, char **causep)
 		rc = -EPROTO;
 		goto fail;
 	}
+	/* A bounded page cache (512 KiB) per connection: idle RSS. */
 	if ((rc = sqlite3_exec(st->db, "PRAGMA journal_mode=WAL;"
-	    "PRAGMA foreign_keys=ON;PRAGMA synchronous=NORMAL;",
+	    "PRAGMA foreign_keys=ON;PRAGMA synchronous=NORMAL;"
+	    "PRAGMA cache_size=-512;",
 	    NULL, NULL, NULL)) != SQLITE_OK) {
 		*causep = xasprintf("%s: %s", path, sqlite3_errmsg(st->db));
 		rc = store_errno(rc);

@@ -30,6 +30,7 @@
 
 /* How often a running benchmark is polled, in ms. */
 #define CMD_BENCH_POLL_MS	250
+#define CMD_BENCH_WAIT_S	10	/* one long poll on the run's job */
 /* How long to wait for a cancelled run to end, in polls. */
 #define CMD_BENCH_CANCEL_POLLS	40
 /* Width of the progress bar, in cells. */
@@ -47,6 +48,7 @@ struct cmd_bench_md {
 };
 
 static volatile sig_atomic_t	 cmd_bench_signalled;
+static struct mlxd_client	*cmd_bench_client;	/* woken by signals */
 
 static const char *const	 cmd_bench_suites[] = {
 	"quick", "standard", "long", "cold", "custom", NULL
@@ -57,6 +59,7 @@ cmd_bench_on_signal(int sig)
 {
 	(void)sig;
 	cmd_bench_signalled = 1;
+	mlxd_client_interrupt(cmd_bench_client);
 }
 
 static char *
@@ -372,6 +375,31 @@ cmd_bench_bar(const struct mlxd_bench_progress *p, bool color)
 }
 
 /*
+ * Wait for the run's next change: a long poll on its job, which the daemon
+ * answers at once when the job moves or ends (a signal cuts it short); a
+ * nap when there is no job to wait on.
+ */
+static void
+cmd_bench_next(struct mlxctl *m, const struct mlxd_bench_run *run)
+{
+	struct mlxd_cache_job	*j = NULL;
+	int			 rc;
+
+	if (run->progress == NULL || run->progress->job == NULL ||
+	    cmd_bench_signalled) {
+		cmd_bench_sleep_ms(CMD_BENCH_POLL_MS);
+		return;
+	}
+	cmd_bench_client = m->client;
+	rc = mlxd_cache_job_next(m->client, run->progress->job,
+	    CMD_BENCH_WAIT_S, &j);
+	cmd_bench_client = NULL;
+	mlxd_cache_job_free(j);
+	if (rc != 0 && rc != -EINTR)
+		cmd_bench_sleep_ms(CMD_BENCH_POLL_MS);
+}
+
+/*
  * Follow run id until it ends, showing progress on stderr; cancel it on
  * Ctrl-C. The final run goes to *runp. Returns 0, or an SDK error.
  */
@@ -422,7 +450,7 @@ cmd_bench_follow(struct mlxctl *m, const char *id, bool *cancelledp,
 			    isnan(run->progress->percent) ? 0.0 :
 			    run->progress->percent, eta);
 		}
-		cmd_bench_sleep_ms(CMD_BENCH_POLL_MS);
+		cmd_bench_next(m, run);
 	}
 	if (drawn) {
 		fputs("\r\033[K", stderr);

@@ -31,6 +31,7 @@
 #define CMD_CACHE_CANCEL_POLLS	40
 
 static volatile sig_atomic_t	cmd_cache_signalled;
+static struct mlxd_client	*cmd_cache_client;	/* woken by SIGINT */
 
 /* Following one job. */
 struct cmd_cache_follow {
@@ -45,6 +46,8 @@ cmd_cache_on_signal(int sig)
 {
 	(void)sig;
 	cmd_cache_signalled = 1;
+	/* End the long poll now rather than at the job's next change. */
+	mlxd_client_interrupt(cmd_cache_client);
 }
 
 static void
@@ -136,10 +139,12 @@ cmd_cache_follow(struct mlxctl *m, const char *id, struct mlxd_cache_job **jp)
 	memset(&sa, 0, sizeof sa);
 	sa.sa_handler = cmd_cache_on_signal;
 	sigemptyset(&sa.sa_mask);
+	cmd_cache_client = m->client;
 	sigaction(SIGINT, &sa, &old);
 	rc = mlxd_cache_job_wait(m->client, id, CMD_CACHE_POLL_MS,
 	    cmd_cache_poll_cb, &f, jp);
 	sigaction(SIGINT, &old, NULL);
+	cmd_cache_client = NULL;
 	if (f.drawn) {
 		fputs("\r\033[K", stderr);
 		fflush(stderr);
@@ -374,6 +379,20 @@ cmd_cache_action(const struct mlxd_cache_result *r, const char *path)
 	return NULL;
 }
 
+/* An integer of the job's result, from its JSON text (0 when absent). */
+static long long
+cmd_cache_raw_int(const char *raw, const char *key)
+{
+	char		 pat[64];
+	const char	*p;
+
+	snprintf(pat, sizeof pat, "\"%s\":", key);
+	if (raw == NULL || (p = strstr(raw, "\"result\":")) == NULL ||
+	    (p = strstr(p, pat)) == NULL)
+		return 0;
+	return strtoll(p + strlen(pat), NULL, 10);
+}
+
 static int
 cmd_cache_print_dedup(const struct mlxd_cache_job *j)
 {
@@ -382,6 +401,7 @@ cmd_cache_print_dedup(const struct mlxd_cache_job *j)
 	const struct mlxd_cache_copy	*c;
 	const struct mlxd_cache_item	*a;
 	char				 s1[32], s2[32];
+	long long			 ncmp;
 	size_t				 i, k;
 
 	for (i = 0; i < r->ngroups; i++) {
@@ -416,12 +436,14 @@ cmd_cache_print_dedup(const struct mlxd_cache_job *j)
 		printf("... and %lld more groups (mlxctl --json cache dedup)\n",
 		    (long long)(r->groups_total - (int64_t)r->ngroups));
 	cmd_cache_size(s1, sizeof s1, r->wasted_bytes);
-	printf("%s%lld group%s of identical files waste%s %s. Hashed %lld "
-	    "file%s in full, sampled %lld; files named by their digest were "
-	    "not read.\n", r->ngroups > 0 ? "\n" : "",
+	ncmp = cmd_cache_raw_int(j->raw_json, "files_compared");
+	printf("%s%lld group%s of identical files waste%s %s. Compared %lld "
+	    "file%s with a twin named by its digest, hashed %lld in full, "
+	    "sampled %lld; files named by their digest were not hashed.\n",
+	    r->ngroups > 0 ? "\n" : "",
 	    (long long)r->groups_total, r->groups_total == 1 ? "" : "s",
-	    r->groups_total == 1 ? "s" : "", s1, (long long)r->files_hashed,
-	    r->files_hashed == 1 ? "" : "s", (long long)r->files_sampled);
+	    r->groups_total == 1 ? "s" : "", s1, ncmp, ncmp == 1 ? "" : "s",
+	    (long long)r->files_hashed, (long long)r->files_sampled);
 	if (r->dry_run) {
 		cmd_cache_size(s1, sizeof s1, r->reclaimable_bytes);
 		printf("Dry run: %s could be reclaimed with the allowed "

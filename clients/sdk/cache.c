@@ -21,6 +21,9 @@
 
 #include "sdk.h"
 
+/* The longest one long-poll of mlxd_cache_job_wait() waits on the daemon. */
+#define CACHE_JOB_WAIT_S	10
+
 /* Every reply struct sits first in one of these, with what it borrows. */
 struct cache_list_reply {
 	struct mlxd_cache_list	 pub;
@@ -630,24 +633,69 @@ cache_result_parse(const json_t *o, struct mlxd_cache_result *res)
 	return cache_items_parse(o, res);
 }
 
-/* GET /v1/jobs/{id} as a cache job. */
-int
-mlxd_cache_job(struct mlxd_client *c, const char *id,
+/* The body of a waiting GET /v1/jobs/{id}?wait=S, read as a stream. */
+struct cache_job_body {
+	char	*buf;
+	size_t	 len, cap;
+};
+
+static int
+cache_job_body_line(void *arg, const char *line, size_t len)
+{
+	struct cache_job_body	*b = arg;
+	char			*nb;
+	size_t			 cap;
+
+	if (b->len + len + 2 > b->cap) {
+		cap = b->cap > 0 ? b->cap : 4096;
+		while (cap < b->len + len + 2)
+			cap *= 2;
+		if ((nb = realloc(b->buf, cap)) == NULL)
+			return -ENOMEM;
+		b->buf = nb;
+		b->cap = cap;
+	}
+	memcpy(b->buf + b->len, line, len);
+	b->len += len;
+	b->buf[b->len++] = '\n';
+	return 0;
+}
+
+/*
+ * GET /v1/jobs/{id}, with wait_s > 0 as a long poll that the daemon
+ * answers at the job's next change. The waiting request goes through
+ * mlxd_stream() so that mlxd_client_interrupt() can cut it short (-EINTR).
+ */
+static int
+cache_job_get(struct mlxd_client *c, const char *id, int wait_s,
     struct mlxd_cache_job **jp)
 {
 	struct cache_job_reply	*r;
+	struct cache_job_body	 b = { NULL, 0, 0 };
 	struct mlxd_cache_job	*j;
 	const json_t		*p, *res;
 	char			 path[256];
 	int			 rc;
 
-	if (id == NULL || jp == NULL || *id == '\0' || strlen(id) > 128 ||
-	    strpbrk(id, "/?#% ") != NULL)
+	if (c == NULL || id == NULL || jp == NULL || *id == '\0' ||
+	    strlen(id) > 128 || strpbrk(id, "/?#% ") != NULL)
 		return -EINVAL;
 	if ((r = calloc(1, sizeof(*r))) == NULL)
 		return -ENOMEM;
-	snprintf(path, sizeof(path), "/v1/jobs/%s", id);
-	if ((rc = reply_fetch(c, path, &r->r)) != 0) {
+	if (wait_s > 0) {
+		snprintf(path, sizeof(path), "/v1/jobs/%s?wait=%d", id,
+		    wait_s);
+		rc = mlxd_stream(c, "GET", path, NULL, 0, cache_job_body_line,
+		    &b);
+		if (rc == 0)
+			rc = b.buf != NULL ? reply_load(b.buf, b.len,
+			    &r->r.root, &r->r.raw) : MLXD_EPROTO;
+		free(b.buf);
+	} else {
+		snprintf(path, sizeof(path), "/v1/jobs/%s", id);
+		rc = reply_fetch(c, path, &r->r);
+	}
+	if (rc != 0) {
 		free(r);
 		return rc;
 	}
@@ -681,6 +729,24 @@ mlxd_cache_job(struct mlxd_client *c, const char *id,
 	return 0;
 }
 
+/* GET /v1/jobs/{id} as a cache job. */
+int
+mlxd_cache_job(struct mlxd_client *c, const char *id,
+    struct mlxd_cache_job **jp)
+{
+	return cache_job_get(c, id, 0, jp);
+}
+
+/* GET /v1/jobs/{id}?wait=S: the job at its next change or end. */
+int
+mlxd_cache_job_next(struct mlxd_client *c, const char *id, int wait_s,
+    struct mlxd_cache_job **jp)
+{
+	if (wait_s < 0 || wait_s > MLXD_JOB_WAIT_MAX_S)
+		return -EINVAL;
+	return cache_job_get(c, id, wait_s, jp);
+}
+
 /* Free a reply of mlxd_cache_job(). */
 void
 mlxd_cache_job_free(struct mlxd_cache_job *j)
@@ -712,30 +778,78 @@ mlxd_cache_job_cancel(struct mlxd_client *c, const char *id)
 	return status >= 200 && status <= 299 ? 0 : MLXD_EAPI;
 }
 
-/* Poll a job until it ends. */
+/* The long-poll length that fits c's per-call timeout, or 0. */
+static int
+cache_job_wait_s(const struct mlxd_client *c)
+{
+	long	 t = client_timeout_ms(c);
+	int	 w = CACHE_JOB_WAIT_S;
+
+	if (t > 0 && t / 1000 - 2 < w)
+		w = (int)(t / 1000 - 2);
+	return w > 0 ? w : 0;
+}
+
+static int64_t
+cache_mono_ms(void)
+{
+	struct timespec	 ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Follow a job to its end, woken by the daemon at each change. */
 int
 mlxd_cache_job_wait(struct mlxd_client *c, const char *id, long interval_ms,
     mlxd_cache_job_cb cb, void *arg, struct mlxd_cache_job **jp)
 {
 	struct mlxd_cache_job	*j = NULL;
 	struct timespec		 ts;
-	int			 rc;
+	int64_t			 t0;
+	char			*prev = NULL;
+	int			 rc, wait_s, nap;
 
+	if (c == NULL)
+		return -EINVAL;
 	if (interval_ms <= 0)
 		interval_ms = 250;
 	ts.tv_sec = interval_ms / 1000;
 	ts.tv_nsec = (interval_ms % 1000) * 1000000L;
+	wait_s = cache_job_wait_s(c);
+	/* The first read answers at once: the caller sees the start. */
+	rc = cache_job_get(c, id, 0, &j);
 	for (;;) {
-		if ((rc = mlxd_cache_job(c, id, &j)) != 0)
-			return rc;
+		if (rc != 0)
+			break;
 		if (cb != NULL && (rc = cb(arg, j)) != 0)
 			break;
 		if (j->state == NULL || strcmp(j->state, "running") != 0)
 			break;
+		/*
+		 * Nap only when the daemon did not wait (an unchanged job
+		 * back early, or no long-poll length fits the timeout).
+		 */
+		nap = wait_s == 0;
+		free(prev);
+		prev = strdup(j->raw_json);
 		mlxd_cache_job_free(j);
 		j = NULL;
-		nanosleep(&ts, NULL);
+		if (nap)
+			nanosleep(&ts, NULL);
+		t0 = cache_mono_ms();
+		rc = cache_job_get(c, id, wait_s, &j);
+		if (rc == -EINTR) {
+			/* Interrupted: let cb look at the job now. */
+			rc = cache_job_get(c, id, 0, &j);
+			continue;
+		}
+		if (rc == 0 && wait_s > 0 && prev != NULL &&
+		    strcmp(prev, j->raw_json) == 0 &&
+		    cache_mono_ms() - t0 < (int64_t)wait_s * 500)
+			nanosleep(&ts, NULL);
 	}
+	free(prev);
 	if (jp != NULL)
 		*jp = j;
 	else

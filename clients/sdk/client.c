@@ -670,6 +670,13 @@ mlxd_client_set_timeout_ms(struct mlxd_client *c, long ms)
 	c->timeout_ms = ms > 0 ? ms : 0;
 }
 
+/* The per-call timeout of c in milliseconds (0 = none). */
+long
+client_timeout_ms(const struct mlxd_client *c)
+{
+	return c->timeout_ms;
+}
+
 /* Wake and end the stream running on c (from any thread). */
 void
 mlxd_client_interrupt(struct mlxd_client *c)

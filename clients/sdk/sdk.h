@@ -27,6 +27,7 @@ int	 client_get(struct mlxd_client *c, const char *path, json_t **rootp,
 	     char **rawp);
 int	 client_check_version(struct mlxd_client *c, const json_t *health);
 void	 client_set_error(struct mlxd_client *c, const char *msg);
+long	 client_timeout_ms(const struct mlxd_client *c);
 
 /* reply.c */
 /* A parsed reply and its text; each typed reply struct keeps one. */

@@ -19,6 +19,9 @@
 #include <sys/stat.h>
 #include <errno.h>
 #include <inttypes.h>
+#if HAVE_MALLOC_TRIM
+#include <malloc.h>
+#endif
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -66,7 +69,7 @@ static const char *const cache_kind_names[] = {
 };
 
 static const char *const cache_phase_names[] = {
-	"scan", "group", "sample", "hash", "apply", "done",
+	"scan", "group", "sample", "hash", "compare", "apply", "done",
 };
 
 static void	cache_run_next(struct cache *c);
@@ -285,6 +288,11 @@ cache_task_end(struct cache *c, struct cache_task *t)
 		t->job = NULL;
 	}
 	cache_task_free(t);
+#if HAVE_MALLOC_TRIM
+	/* A scan or dedup leaves freed heap behind: hand it back. */
+	if (c->queue == NULL)
+		(void)malloc_trim(0);
+#endif
 	cache_run_next(c);
 	cache_publish(c);
 }
@@ -350,6 +358,33 @@ cache_hf_progress(void *arg, const struct hf_progress *p)
 	pthread_mutex_unlock(&t->mtx);
 }
 
+/* hf:// lookup (loop): indexed files that hold this sha256. */
+static int
+cache_hf_lookup(void *arg, const char *sha256, int64_t size, char ***pathsp,
+    unsigned char **linkp, size_t *np)
+{
+	struct cache_task	*t = arg;
+	enum modelstore_role	*roles = NULL;
+	unsigned char		*link;
+	size_t			 i;
+	int			 hardlink = 0, rc;
+
+	if ((rc = store_cache_find_sha(t->cache->md->store, sha256,
+	    (uint64_t)size, pathsp, &roles, np)) != 0)
+		return rc;
+	/* Hard links only if configured, and only of store blobs. */
+	for (i = 0; i < t->nmethods; i++)
+		hardlink |= t->methods[i] == DEDUP_HARDLINK;
+	link = xcalloc(*np + 1, 1);
+	for (i = 0; i < *np; i++)
+		link[i] = hardlink &&
+		    (roles[i] == MODELSTORE_ROLE_OLLAMA_BLOB ||
+		    roles[i] == MODELSTORE_ROLE_HF_BLOB);
+	free(roles);
+	*linkp = link;
+	return 0;
+}
+
 /* hf:// download finished (loop): scan on the threadpool, or fail. */
 static void
 cache_hf_done(void *arg, int err, const char *msg, const struct hf_result *r)
@@ -366,7 +401,7 @@ cache_hf_done(void *arg, int err, const char *msg, const struct hf_result *r)
 	}
 	t->downloaded = 1;
 	t->result = json_pack("{s:s, s:s, s:s, s:s, s:s, s:i, s:I, s:I, s:i, "
-	    "s:i}",
+	    "s:i, s:I, s:I, s:I, s:i}",
 	    "kind", "hf",
 	    "repo", r->repo,
 	    "ref", r->ref,
@@ -376,7 +411,11 @@ cache_hf_done(void *arg, int err, const char *msg, const struct hf_result *r)
 	    "bytes", (json_int_t)r->bytes,
 	    "bytes_downloaded", (json_int_t)r->bytes_downloaded,
 	    "reused_files", r->reused_files,
-	    "resumed_files", r->resumed_files);
+	    "resumed_files", r->resumed_files,
+	    "bytes_reused", (json_int_t)r->bytes_reused,
+	    "bytes_cloned", (json_int_t)r->bytes_cloned,
+	    "bytes_linked", (json_int_t)r->bytes_linked,
+	    "local_files", r->local_files);
 	log_info("cache: downloaded %s@%s (%d files)", r->repo, r->revision,
 	    r->nfiles);
 	if (cache_queue_work(c, t) != 0)
@@ -410,6 +449,7 @@ cache_run_next(struct cache *c)
 			cache_task_end(c, t);
 			return;
 		}
+		hf_download_set_lookup(t->hf, cache_hf_lookup, t);
 	} else if (cache_queue_work(c, t) != 0) {
 		cache_task_end(c, t);
 		return;

@@ -504,7 +504,7 @@ cw_report_json(const struct dedup_report *rep)
 	for (i = 0; i < rep->nwarnings && i < CACHE_RESULT_MAX; i++)
 		json_array_append_new(warnings, json_string(rep->warnings[i]));
 	return json_pack("{s:I, s:I, s:I, s:I, s:I, s:f, s:I, s:o, s:I, "
-	    "s:o}",
+	    "s:o, s:I, s:I, s:{s:f, s:f, s:f, s:f, s:f, s:I}}",
 	    "files_considered", (json_int_t)rep->files_considered,
 	    "files_sampled", (json_int_t)rep->files_sampled,
 	    "files_hashed", (json_int_t)rep->files_hashed,
@@ -514,7 +514,15 @@ cw_report_json(const struct dedup_report *rep)
 	    "groups_total", (json_int_t)rep->ngroups,
 	    "groups", groups,
 	    "wasted_bytes", (json_int_t)rep->wasted,
-	    "warnings", warnings);
+	    "warnings", warnings,
+	    "files_compared", (json_int_t)rep->files_compared,
+	    "bytes_compared", (json_int_t)rep->bytes_compared,
+	    "search", "stat_ms", rep->stat_s * 1e3,
+	    "sample_ms", rep->sample_s * 1e3,
+	    "compare_ms", rep->compare_s * 1e3,
+	    "hash_ms", rep->hash_s * 1e3,
+	    "plan_ms", rep->plan_s * 1e3,
+	    "threads", (json_int_t)rep->threads);
 }
 
 /* Add the apply outcome to the report's JSON. */

@@ -7,10 +7,15 @@
  * size group, files whose digest is known (Ollama and HF blob names, hashes
  * learned on an earlier run) are grouped by digest without any read; when a
  * group also holds files of unknown digest, every member is sampled (head and
- * tail), and only unknown files that still collide with something are hashed
- * in full. A known-digest file is never hashed. Names of one inode, and
- * clones this engine made that are still in place, count as one copy. Runs
- * on the uv threadpool; reading and hashing live in dedup_io.c.
+ * tail), and only unknown files that still collide with something are read
+ * in full: an unknown file whose only collision is one file of known digest
+ * is compared with it byte for byte (stopping at the first differing block)
+ * and takes its digest when identical; the others are hashed. A
+ * known-digest file is never hashed. Samples, compares and hashes run on a
+ * bounded pool of workers (one per core, at most 8), largest files first.
+ * Names of one inode, and clones this engine made that are still in place,
+ * count as one copy. Runs on the uv threadpool; reading and hashing live in
+ * dedup_io.c.
  */
 #include "config.h"
 
@@ -18,6 +23,7 @@
 #include <sys/stat.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -35,6 +41,7 @@
 
 #define DEDUP_MIN_SIZE		(1024 * 1024)
 #define DEDUP_SAMPLE_SIZE	(64 * 1024)
+#define DEDUP_MAX_THREADS	8
 
 static const char *const method_names[] = { "clone", "hardlink", "symlink" };
 static const char *const outcome_names[] = {
@@ -154,8 +161,11 @@ struct dinode {
 	char			 sha[65];	/* "" unknown */
 	enum modelstore_digest	 digest;
 	unsigned char		 sample[32];
+	size_t			 twin;		/* need_compare: the known */
 	unsigned		 need_sample:1;
 	unsigned		 need_hash:1;
+	unsigned		 need_compare:1;
+	unsigned		 hashed:1;	/* by this run: remember it */
 	unsigned		 failed:1;
 };
 
@@ -173,6 +183,8 @@ struct finder {
 	struct dedup_op			*clones;
 	size_t				 nclones;
 	struct dedup_report		*rep;
+	pthread_mutex_t			 mtx;	/* pr, rep, counters */
+	unsigned			 nthreads;
 };
 
 static void
@@ -188,6 +200,7 @@ report_warn(struct dedup_report *rep, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
+	/* Workers warn under the finder's lock (finder_warn). */
 	rep->warnings = xreallocarray(rep->warnings, rep->nwarnings + 1,
 	    sizeof(*rep->warnings));
 	rep->warnings[rep->nwarnings++] = xstrdup(buf);
@@ -340,44 +353,266 @@ plan_reads(struct finder *f, uint64_t *nsamplep)
 	}
 }
 
+/* ---- the worker pool ---- */
+
+enum pool_work {
+	POOL_SAMPLE = 0,
+	POOL_COMPARE,
+	POOL_HASH,
+};
+
+struct pool {
+	struct finder	*f;
+	enum pool_work	 work;
+	size_t		*items;		/* inode indices, largest first */
+	size_t		 nitems;
+	size_t		 next;
+	int		 rc;		/* first fatal error */
+};
+
+static void
+finder_warn(struct finder *f, const char *path, int err)
+{
+	pthread_mutex_lock(&f->mtx);
+	report_warn(f->rep, "%s: %s; left out", path, strerror(-err));
+	pthread_mutex_unlock(&f->mtx);
+}
+
+/* One file counted as done in the phase's progress. */
+static void
+finder_done(struct finder *f, uint64_t *counter, const char *path)
+{
+	pthread_mutex_lock(&f->mtx);
+	(*counter)++;
+	f->pr.p.files_done++;
+	dedup_prog_update(&f->pr, path, 0);
+	pthread_mutex_unlock(&f->mtx);
+}
+
+static int
+work_sample(struct finder *f, struct dinode *d)
+{
+	const char	*path;
+	int		 fd, rc;
+
+	if ((fd = open_inode(f, d, &path)) < 0) {
+		finder_warn(f, path, fd);
+		d->failed = 1;
+		return 0;
+	}
+	rc = dedup_sample_fd(&f->pr, fd, d->size, f->o->sample_size,
+	    d->sample);
+	close(fd);
+	if (rc == -ENOTSUP)
+		return rc;
+	if (rc != 0) {
+		finder_warn(f, path, rc);
+		d->failed = 1;
+		return 0;
+	}
+	finder_done(f, &f->pr.p.files_sampled, path);
+	return 0;
+}
+
+/* Unknown d against its one known twin: identical takes the digest. */
+static int
+work_compare(struct finder *f, struct dinode *d)
+{
+	struct dinode	*k = &f->in[d->twin];
+	const char	*path, *kpath;
+	uint64_t	 nread = 0;
+	int		 fd, kfd, rc;
+
+	if ((fd = open_inode(f, d, &path)) < 0) {
+		finder_warn(f, path, fd);
+		d->failed = 1;
+		return 0;
+	}
+	if ((kfd = open_inode(f, k, &kpath)) < 0) {
+		close(fd);
+		finder_warn(f, kpath, kfd);
+		return 0;
+	}
+	rc = dedup_compare_fd(&f->pr, fd, kfd, d->size, &nread);
+	close(fd);
+	close(kfd);
+	if (rc == -ECANCELED)
+		return rc;
+	if (rc == 0) {
+		/* Learned (by compare) and remembered like a hash. */
+		memcpy(d->sha, k->sha, sizeof(d->sha));
+		d->digest = MODELSTORE_DIGEST_HASH;
+		d->hashed = 1;
+	} else if (rc != DEDUP_EDIFFERS) {
+		finder_warn(f, path, rc);
+		d->failed = 1;
+		return 0;
+	}
+	pthread_mutex_lock(&f->mtx);
+	f->rep->bytes_compared += nread;
+	pthread_mutex_unlock(&f->mtx);
+	finder_done(f, &f->pr.p.files_compared, path);
+	return 0;
+}
+
+static int
+work_hash(struct finder *f, struct dinode *d)
+{
+	const char	*path;
+	int		 fd, rc;
+
+	if ((fd = open_inode(f, d, &path)) < 0) {
+		finder_warn(f, path, fd);
+		d->failed = 1;
+		return 0;
+	}
+	rc = dedup_hash_fd(&f->pr, fd, d->size, d->sha);
+	close(fd);
+	if (rc == -ECANCELED || rc == -ENOTSUP)
+		return rc;
+	if (rc != 0) {
+		finder_warn(f, path, rc);
+		d->sha[0] = '\0';
+		d->failed = 1;
+		return 0;
+	}
+	d->digest = MODELSTORE_DIGEST_HASH;
+	d->hashed = 1;
+	pthread_mutex_lock(&f->mtx);
+	f->rep->bytes_hashed += d->size;
+	pthread_mutex_unlock(&f->mtx);
+	finder_done(f, &f->pr.p.files_hashed, path);
+	return 0;
+}
+
+static void *
+pool_worker(void *arg)
+{
+	struct pool	*p = arg;
+	struct finder	*f = p->f;
+	struct dinode	*d;
+	int		 rc;
+
+	for (;;) {
+		pthread_mutex_lock(&f->mtx);
+		if (p->rc != 0 || p->next >= p->nitems) {
+			pthread_mutex_unlock(&f->mtx);
+			break;
+		}
+		d = &f->in[p->items[p->next++]];
+		if (dedup_cancelled(&f->pr) && p->rc == 0)
+			p->rc = -ECANCELED;
+		rc = p->rc;
+		pthread_mutex_unlock(&f->mtx);
+		if (rc != 0)
+			break;
+		rc = p->work == POOL_SAMPLE ? work_sample(f, d) :
+		    p->work == POOL_COMPARE ? work_compare(f, d) :
+		    work_hash(f, d);
+		if (rc != 0) {
+			pthread_mutex_lock(&f->mtx);
+			if (p->rc == 0)
+				p->rc = rc;
+			pthread_mutex_unlock(&f->mtx);
+			break;
+		}
+	}
+	return NULL;
+}
+
+static int
+cmp_size_desc(const void *a, const void *b, void *ctx)
+{
+	const struct dinode	*in = ctx;
+	uint64_t		 x = in[*(const size_t *)a].size;
+	uint64_t		 y = in[*(const size_t *)b].size;
+
+	return x > y ? -1 : x < y;
+}
+
+/*
+ * Run work on every inode for which want() holds, on up to f->nthreads
+ * threads (this one included), largest files first so that the last
+ * stragglers are small. Returns the first fatal error.
+ */
+static int
+pool_run(struct finder *f, enum pool_work work,
+    int (*want)(const struct dinode *))
+{
+	struct pool	 p;
+	pthread_t	 tid[DEDUP_MAX_THREADS];
+	size_t		 i, nt, started = 0;
+
+	memset(&p, 0, sizeof(p));
+	p.f = f;
+	p.work = work;
+	p.items = xcalloc(f->nin + 1, sizeof(*p.items));
+	for (i = 0; i < f->nin; i++)
+		if (want(&f->in[i]))
+			p.items[p.nitems++] = i;
+	sort_ctx(p.items, p.nitems, cmp_size_desc, f->in);
+	nt = f->nthreads < p.nitems ? f->nthreads : p.nitems;
+	for (i = 1; i < nt; i++) {
+		if (pthread_create(&tid[started], NULL, pool_worker, &p) != 0)
+			break;
+		started++;
+	}
+	(void)pool_worker(&p);
+	for (i = 0; i < started; i++)
+		pthread_join(tid[i], NULL);
+	free(p.items);
+	return p.rc;
+}
+
+static int
+want_sample(const struct dinode *d)
+{
+	return d->need_sample;
+}
+
+static int
+want_compare(const struct dinode *d)
+{
+	return d->need_compare && !d->failed;
+}
+
+static int
+want_hash(const struct dinode *d)
+{
+	return d->need_hash && !d->failed;
+}
+
 static int
 do_samples(struct finder *f, uint64_t nsample)
 {
-	struct dinode	*d;
-	const char	*path;
-	size_t		 i;
-	int		 fd, rc;
-
 	dedup_prog_phase(&f->pr, DEDUP_PHASE_SAMPLE, nsample,
 	    nsample * 2ULL * f->o->sample_size);
-	for (i = 0; i < f->nin; i++) {
-		d = &f->in[i];
-		if (!d->need_sample)
-			continue;
-		if (dedup_cancelled(&f->pr))
-			return -ECANCELED;
-		if ((fd = open_inode(f, d, &path)) < 0) {
-			report_warn(f->rep, "%s: %s; left out", path,
-			    strerror(-fd));
-			d->failed = 1;
-			continue;
-		}
-		rc = dedup_sample_fd(&f->pr, fd, d->size, f->o->sample_size,
-		    d->sample);
-		close(fd);
-		if (rc == -ENOTSUP)
-			return rc;
-		if (rc != 0) {
-			report_warn(f->rep, "%s: %s; left out", path,
-			    strerror(-rc));
-			d->failed = 1;
-			continue;
-		}
-		f->pr.p.files_sampled++;
-		f->pr.p.files_done++;
-		dedup_prog_update(&f->pr, path, 0);
+	return pool_run(f, POOL_SAMPLE, want_sample);
+}
+
+/*
+ * v[a..b) share a sample and hold one unknown inode: if every other one
+ * has the same known digest, mark the unknown for a compare with the
+ * first of them and return 1.
+ */
+static int
+lone_twin(struct finder *f, const size_t *v, size_t a, size_t b)
+{
+	size_t	i, u = b, k = b;
+
+	for (i = a; i < b; i++) {
+		if (f->in[v[i]].sha[0] == '\0')
+			u = i;
+		else if (k == b)
+			k = i;
+		else if (strcmp(f->in[v[i]].sha, f->in[v[k]].sha) != 0)
+			return 0;
 	}
-	return 0;
+	if (u == b || k == b)
+		return 0;
+	f->in[v[u]].need_compare = 1;
+	f->in[v[u]].twin = v[k];
+	return 1;
 }
 
 /* After sampling: unknown files that still collide need a full hash. */
@@ -405,6 +640,13 @@ plan_hashes(struct finder *f)
 				unknown += f->in[v[b]].sha[0] == '\0';
 			if (b - a < 2 || unknown == 0)
 				continue;
+			/*
+			 * One unknown against one known content (however
+			 * many names and inodes carry it): compare it with
+			 * one of them instead of hashing it.
+			 */
+			if (unknown == 1 && lone_twin(f, v, a, b))
+				continue;
 			for (i = a; i < b; i++)
 				if (f->in[v[i]].sha[0] == '\0')
 					f->in[v[i]].need_hash = 1;
@@ -414,61 +656,57 @@ plan_hashes(struct finder *f)
 	}
 }
 
+/* Byte compares of unknown files with their lone known twin. */
+static int
+do_compares(struct finder *f)
+{
+	uint64_t	nfiles = 0, nbytes = 0;
+	size_t		i;
+
+	for (i = 0; i < f->nin; i++) {
+		if (want_compare(&f->in[i])) {
+			nfiles++;
+			nbytes += 2 * f->in[i].size;
+		}
+	}
+	if (nfiles == 0)
+		return 0;
+	dedup_prog_phase(&f->pr, DEDUP_PHASE_COMPARE, nfiles, nbytes);
+	return pool_run(f, POOL_COMPARE, want_compare);
+}
+
 static int
 do_hashes(struct finder *f)
 {
-	struct dinode	*d;
-	const char	*path;
 	uint64_t	 nfiles = 0, nbytes = 0;
-	int64_t		 t0;
+	int64_t		 t0, t1;
 	size_t		 i;
-	int		 fd, rc;
+	int		 rc;
 
 	for (i = 0; i < f->nin; i++) {
-		if (f->in[i].need_hash && !f->in[i].failed) {
+		if (want_hash(&f->in[i])) {
 			nfiles++;
 			nbytes += f->in[i].size;
 		}
 	}
 	dedup_prog_phase(&f->pr, DEDUP_PHASE_HASH, nfiles, nbytes);
 	t0 = dedup_mono_ns();
+	if ((rc = pool_run(f, POOL_HASH, want_hash)) != 0)
+		return rc;
+	t1 = dedup_mono_ns();
+	/* Remember what was hashed or matched, keyed by what must stay. */
 	for (i = 0; i < f->nin; i++) {
-		d = &f->in[i];
-		if (!d->need_hash || d->failed)
+		if (!f->in[i].hashed)
 			continue;
-		if (dedup_cancelled(&f->pr))
-			return -ECANCELED;
-		if ((fd = open_inode(f, d, &path)) < 0) {
-			report_warn(f->rep, "%s: %s; left out", path,
-			    strerror(-fd));
-			d->failed = 1;
-			continue;
-		}
-		rc = dedup_hash_fd(&f->pr, fd, d->size, d->sha);
-		close(fd);
-		if (rc == -ECANCELED || rc == -ENOTSUP)
-			return rc;
-		if (rc != 0) {
-			report_warn(f->rep, "%s: %s; left out", path,
-			    strerror(-rc));
-			d->sha[0] = '\0';
-			d->failed = 1;
-			continue;
-		}
-		d->digest = MODELSTORE_DIGEST_HASH;
-		f->rep->bytes_hashed += d->size;
-		f->pr.p.files_hashed++;
-		f->pr.p.files_done++;
-		dedup_prog_update(&f->pr, path, 0);
-		/* Remember it, keyed by what must not change. */
-		if ((rc = store_cache_hash_put(f->st, f->files[d->first].dev,
-		    f->files[d->first].ino, d->size,
-		    f->files[d->first].mtime_ns, d->sha)) != 0)
+		if ((rc = store_cache_hash_put(f->st,
+		    f->files[f->in[i].first].dev,
+		    f->files[f->in[i].first].ino, f->in[i].size,
+		    f->files[f->in[i].first].mtime_ns, f->in[i].sha)) != 0)
 			return rc;
 	}
-	if (f->rep->bytes_hashed > 0 && dedup_mono_ns() > t0)
+	if (f->rep->bytes_hashed > 0 && t1 > t0)
 		f->rep->hash_rate = (double)f->rep->bytes_hashed * 1e9 /
-		    (double)(dedup_mono_ns() - t0);
+		    (double)(t1 - t0);
 	return 0;
 }
 
@@ -630,6 +868,29 @@ make_groups(struct finder *f)
 	}
 }
 
+/* Seconds since *t, which moves to now. */
+static double
+lap(int64_t *t)
+{
+	int64_t	now = dedup_mono_ns(), d = now - *t;
+
+	*t = now;
+	return (double)d / 1e9;
+}
+
+/* Workers for the search: the option, else the online cores (max 8). */
+static unsigned
+finder_threads(const struct dedup_options *o)
+{
+	long	n = o->threads;
+
+	if (n <= 0)
+		n = sysconf(_SC_NPROCESSORS_ONLN);
+	if (n < 1)
+		n = 1;
+	return n > DEDUP_MAX_THREADS ? DEDUP_MAX_THREADS : (unsigned)n;
+}
+
 /* Group the indexed files into sets of identical content. */
 int
 dedup_find(struct store *st, const struct dedup_options *opts,
@@ -639,6 +900,7 @@ dedup_find(struct store *st, const struct dedup_options *opts,
 	struct dedup_options	defaults;
 	struct finder		f;
 	uint64_t		nsample;
+	int64_t			t;
 	int			rc;
 
 	if (opts == NULL) {
@@ -649,12 +911,17 @@ dedup_find(struct store *st, const struct dedup_options *opts,
 	f.st = st;
 	f.o = opts;
 	f.rep = xcalloc(1, sizeof(*f.rep));
+	pthread_mutex_init(&f.mtx, NULL);
 	dedup_prog_init(&f.pr, cb, arg, cancel);
+	f.pr.mtx = &f.mtx;
+	f.nthreads = finder_threads(opts);
+	f.rep->threads = f.nthreads;
 	if (opts->sample_size == 0) {
 		rc = -EINVAL;
 		goto out;
 	}
 
+	t = dedup_mono_ns();
 	dedup_prog_phase(&f.pr, DEDUP_PHASE_GROUP, 0, 0);
 	if ((rc = store_cache_files_load(st, opts->min_size, &f.files,
 	    &f.nfiles)) != 0 ||
@@ -665,18 +932,28 @@ dedup_find(struct store *st, const struct dedup_options *opts,
 		qsort(f.clones, f.nclones, sizeof(*f.clones), cmp_op_target);
 	f.rep->files_considered = f.nfiles;
 	build_inodes(&f);
+	f.rep->stat_s = lap(&t);
 	plan_reads(&f, &nsample);
+	f.rep->plan_s = lap(&t);
 
 	if ((rc = do_samples(&f, nsample)) != 0)
 		goto out;
+	f.rep->sample_s = lap(&t);
 	plan_hashes(&f);
+	f.rep->plan_s += lap(&t);
+	if ((rc = do_compares(&f)) != 0)
+		goto out;
+	f.rep->compare_s = lap(&t);
 	if ((rc = do_hashes(&f)) != 0)
 		goto out;
+	f.rep->hash_s = lap(&t);
 
 	dedup_prog_phase(&f.pr, DEDUP_PHASE_GROUP, f.nin, 0);
 	make_groups(&f);
+	f.rep->plan_s += lap(&t);
 	f.rep->files_sampled = f.pr.p.files_sampled;
 	f.rep->files_hashed = f.pr.p.files_hashed;
+	f.rep->files_compared = f.pr.p.files_compared;
 	f.rep->bytes_read = f.pr.p.bytes_read;
 	dedup_prog_phase(&f.pr, DEDUP_PHASE_DONE, 0, 0);
 out:
@@ -686,6 +963,7 @@ out:
 	store_cache_ops_free(f.clones, f.nclones);
 	free(f.in);
 	free(f.order);
+	pthread_mutex_destroy(&f.mtx);
 	if (rc != 0) {
 		dedup_report_free(f.rep);
 		return rc;

@@ -27,6 +27,7 @@ enum dedup_phase {
 	DEDUP_PHASE_GROUP,	/* grouping by size and known digest */
 	DEDUP_PHASE_SAMPLE,	/* reading head+tail samples */
 	DEDUP_PHASE_HASH,	/* full SHA-256 of unknown candidates */
+	DEDUP_PHASE_COMPARE,	/* unknown files vs their lone known twin */
 	DEDUP_PHASE_APPLY,	/* verifying and replacing */
 	DEDUP_PHASE_DONE,
 };
@@ -68,6 +69,8 @@ struct dedup_options {
 	int			 dry_run;
 	/* Allow hard links on LM Studio and local files; default 0. */
 	int			 link_user_files;
+	/* Search workers; 0 = one per online core, at most 8. */
+	unsigned		 threads;
 	/* Tests only: simulate a crash after N journal steps (0 = off). */
 	unsigned		 test_stop_after;
 	/* Tests only: skip FIDEDUPERANGE, clone through a temp name. */
@@ -110,6 +113,15 @@ struct dedup_report {
 	uint64_t		 bytes_hashed;
 	uint64_t		 bytes_read;
 	double			 hash_rate;	/* bytes/s; 0 if none hashed */
+	uint64_t		 files_compared; /* unknown vs a known twin */
+	uint64_t		 bytes_compared;
+	unsigned		 threads;	/* search workers used */
+	/* Where the search's time went, in seconds of wall clock. */
+	double			 stat_s;	/* index load, inodes */
+	double			 sample_s;	/* head+tail samples */
+	double			 compare_s;	/* byte compares */
+	double			 hash_s;	/* full SHA-256 */
+	double			 plan_s;	/* deciding reads, grouping */
 	char			**warnings;
 	size_t			 nwarnings;
 };

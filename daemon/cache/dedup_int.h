@@ -12,12 +12,14 @@
 #include <sys/types.h>
 #include <sys/stat.h>
 #include <errno.h>
+#include <pthread.h>
 #include <stdint.h>
 
 #include "dedup.h"
 #include "modelstore.h"
 
 #define DEDUP_IO_SIZE	(1024 * 1024)	/* read chunk: hashing, compares */
+#define DEDUP_HASH_IO_SIZE (4 * 1024 * 1024) /* read chunk of the search */
 
 /* Progress state behind the public struct dedup_progress. */
 struct dedup_prog {
@@ -27,6 +29,7 @@ struct dedup_prog {
 	struct dedup_progress	 p;
 	int64_t			 phase_start_ns;
 	int64_t			 last_cb_ns;
+	pthread_mutex_t		*mtx;	/* set when workers share it */
 };
 
 int64_t	dedup_mono_ns(void);
@@ -38,6 +41,10 @@ void	dedup_prog_phase(struct dedup_prog *pr, enum dedup_phase phase,
 /* Update rate/ETA and call back, at most every 100 ms unless force. */
 void	dedup_prog_update(struct dedup_prog *pr, const char *path, int force);
 int	dedup_cancelled(const struct dedup_prog *pr);
+/* Count n bytes read (of the phase's work too) and maybe call back. */
+void	dedup_prog_read(struct dedup_prog *pr, uint64_t n);
+/* Hint the kernel that fd is about to be read once, start to end. */
+void	dedup_fadvise_seq(int fd);
 
 /*
  * SHA-256 of an open file read from offset 0 to EOF, as hex; -ESTALE if its
@@ -53,6 +60,15 @@ int	dedup_hash_fd(struct dedup_prog *pr, int fd, uint64_t expect,
  */
 int	dedup_sample_fd(struct dedup_prog *pr, int fd, uint64_t size,
 	    uint32_t ss, unsigned char key[32]);
+
+/*
+ * Compare two open files of size bytes block by block from the start,
+ * stopping at the first block that differs: 0 if identical,
+ * DEDUP_EDIFFERS, -ESTALE if either is not size bytes long, -ECANCELED.
+ * Counts the bytes read in pr and adds them to *readp.
+ */
+int	dedup_compare_fd(struct dedup_prog *pr, int fa, int fb, uint64_t size,
+	    uint64_t *readp);
 
 /* Keeper preference: lower is better (Ollama blob, HF, LM Studio, local). */
 int	dedup_role_rank(enum modelstore_role role);

@@ -2,8 +2,10 @@
 /*
  * dedup_io.c: reading model files for dedup: whole-file SHA-256 through
  * OpenSSL's EVP interface (SHA-NI / ARMv8 SHA where the CPU has them),
- * head+tail samples, and progress with throughput and ETA over the bytes
- * read. Without libcrypto, hashing answers -ENOTSUP.
+ * head+tail samples, block compares that stop at the first difference,
+ * and progress with throughput and ETA over the bytes read (shared by the
+ * search's workers under pr->mtx). Without libcrypto, hashing answers
+ * -ENOTSUP.
  */
 #include "config.h"
 
@@ -87,6 +89,34 @@ dedup_prog_update(struct dedup_prog *pr, const char *path, int force)
 	pr->p.path = path;
 	pr->cb(pr->arg, &pr->p);
 	pr->p.path = NULL;
+}
+
+/* Count bytes read by a worker; the callback runs under pr->mtx. */
+void
+dedup_prog_read(struct dedup_prog *pr, uint64_t n)
+{
+	if (pr == NULL)
+		return;
+	if (pr->mtx != NULL)
+		pthread_mutex_lock(pr->mtx);
+	pr->p.bytes_done += n;
+	pr->p.bytes_read += n;
+	dedup_prog_update(pr, NULL, 0);
+	if (pr->mtx != NULL)
+		pthread_mutex_unlock(pr->mtx);
+}
+
+/* Sequential, read-once access: large read-ahead. */
+void
+dedup_fadvise_seq(int fd)
+{
+#ifdef POSIX_FADV_SEQUENTIAL
+	(void)posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+	(void)posix_fadvise(fd, 0, 0, POSIX_FADV_WILLNEED);
+#endif
+#ifdef F_RDAHEAD
+	(void)fcntl(fd, F_RDAHEAD, 1);
+#endif
 }
 
 /* 1 once the caller set the cancel flag. */
@@ -201,16 +231,14 @@ dedup_hash_fd(struct dedup_prog *pr, int fd, uint64_t expect, char hex[65])
 
 	if ((rc = sha_init(&h)) != 0)
 		return rc;
-	buf = xmalloc(DEDUP_IO_SIZE);
-#ifdef POSIX_FADV_SEQUENTIAL
-	(void)posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
-#endif
+	buf = xmalloc(DEDUP_HASH_IO_SIZE);
+	dedup_fadvise_seq(fd);
 	for (;;) {
 		if (pr != NULL && dedup_cancelled(pr)) {
 			rc = -ECANCELED;
 			break;
 		}
-		n = pread(fd, buf, DEDUP_IO_SIZE, (off_t)total);
+		n = pread(fd, buf, DEDUP_HASH_IO_SIZE, (off_t)total);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
@@ -221,11 +249,7 @@ dedup_hash_fd(struct dedup_prog *pr, int fd, uint64_t expect, char hex[65])
 			break;
 		sha_update(&h, buf, (size_t)n);
 		total += (uint64_t)n;
-		if (pr != NULL) {
-			pr->p.bytes_done += (uint64_t)n;
-			pr->p.bytes_read += (uint64_t)n;
-			dedup_prog_update(pr, NULL, 0);
-		}
+		dedup_prog_read(pr, (uint64_t)n);
 	}
 	free(buf);
 	if (rc == 0 && expect != UINT64_MAX && total != expect)
@@ -237,6 +261,72 @@ dedup_hash_fd(struct dedup_prog *pr, int fd, uint64_t expect, char hex[65])
 	sha_final(&h, md);
 	to_hex(md, sizeof(md), hex);
 	return 0;
+}
+
+/* Read exactly len bytes at off: 0, -ESTALE at an early EOF, -errno. */
+static int
+read_full(int fd, unsigned char *buf, size_t len, uint64_t off)
+{
+	size_t	got = 0;
+	ssize_t	n;
+
+	while (got < len) {
+		n = pread(fd, buf + got, len - got, (off_t)(off + got));
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		if (n == 0)
+			return -ESTALE;
+		got += (size_t)n;
+	}
+	return 0;
+}
+
+/*
+ * Compare block by block. The first block is small so that files that
+ * differ early cost little; blocks then grow to DEDUP_HASH_IO_SIZE.
+ */
+int
+dedup_compare_fd(struct dedup_prog *pr, int fa, int fb, uint64_t size,
+    uint64_t *readp)
+{
+	unsigned char	*a, *b, one;
+	uint64_t	 off = 0;
+	size_t		 blk = 64 * 1024, len;
+	int		 rc = 0;
+
+	a = xmalloc(DEDUP_HASH_IO_SIZE);
+	b = xmalloc(DEDUP_HASH_IO_SIZE);
+	dedup_fadvise_seq(fa);
+	dedup_fadvise_seq(fb);
+	while (off < size) {
+		if (pr != NULL && dedup_cancelled(pr)) {
+			rc = -ECANCELED;
+			break;
+		}
+		len = size - off < blk ? (size_t)(size - off) : blk;
+		if ((rc = read_full(fa, a, len, off)) != 0 ||
+		    (rc = read_full(fb, b, len, off)) != 0)
+			break;
+		dedup_prog_read(pr, 2 * (uint64_t)len);
+		*readp += 2 * (uint64_t)len;
+		if (memcmp(a, b, len) != 0) {
+			rc = DEDUP_EDIFFERS;
+			break;
+		}
+		off += len;
+		if (blk < DEDUP_HASH_IO_SIZE)
+			blk *= 4;
+	}
+	/* Both must end here: a longer file changed since indexing. */
+	if (rc == 0 && (pread(fa, &one, 1, (off_t)size) != 0 ||
+	    pread(fb, &one, 1, (off_t)size) != 0))
+		rc = -ESTALE;
+	free(a);
+	free(b);
+	return rc;
 }
 
 /* SHA-256 of a whole file as lowercase hex. */
@@ -277,8 +367,7 @@ dedup_sample_fd(struct dedup_prog *pr, int fd, uint64_t size, uint32_t ss,
 			break;
 		}
 		sha_update(&h, buf, ss);
-		pr->p.bytes_read += ss;
-		pr->p.bytes_done += ss;
+		dedup_prog_read(pr, ss);
 	}
 	free(buf);
 	if (rc != 0) {

@@ -288,6 +288,10 @@ hf_finish(struct hf_download *d)
 	res.bytes_downloaded = d->net_bytes;
 	res.reused_files = d->reused;
 	res.resumed_files = d->resumed;
+	res.local_files = d->local;
+	res.bytes_reused = d->bytes_reused;
+	res.bytes_cloned = d->bytes_cloned;
+	res.bytes_linked = d->bytes_linked;
 	d->finished = 1;
 	log_info("hf: %s@%s: %d files, %lld bytes (%lld downloaded) in %s",
 	    d->repo, d->rev, d->nfiles, (long long)total,
@@ -737,6 +741,14 @@ fail:
 	free(repo);
 	free(rev);
 	return rc;
+}
+
+/* Where to look for local copies; see hf.h. */
+void
+hf_download_set_lookup(struct hf_download *d, hf_lookup_cb lookup, void *arg)
+{
+	d->lookup = lookup;
+	d->lookup_arg = arg;
 }
 
 /* Stop a download with no further callbacks; see hf.h. */

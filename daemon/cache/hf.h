@@ -20,8 +20,8 @@ struct hf_download;
 #define HF_MAX_FILE_BYTES	50000000000LL
 
 struct hf_progress {
-	const char	*phase;		/* "metadata", "download", "verify",
-					   "link" */
+	const char	*phase;		/* "metadata", "download", "reuse",
+					   "verify", "link" */
 	const char	*file;		/* repo path worked on, or NULL */
 	int		 files_done;
 	int		 files_total;	/* 0 until the file list is known */
@@ -43,6 +43,11 @@ struct hf_result {
 	int64_t		 bytes_downloaded; /* received over the network */
 	int		 reused_files;	/* blob already in the cache */
 	int		 resumed_files;	/* continued a .incomplete file */
+	int		 local_files;	/* made from a local file (lookup) */
+	int64_t		 bytes_reused;	/* not downloaded: blobs in place and
+					   local files */
+	int64_t		 bytes_cloned;	/* of bytes_reused: shared blocks */
+	int64_t		 bytes_linked;	/* of bytes_reused: hard links */
 };
 
 typedef void (*hf_progress_cb)(void *arg, const struct hf_progress *p);
@@ -110,6 +115,27 @@ int	hf_download_start(struct mlxd *md, const char *spec,
 	    const char *cache_dir, const char *endpoint, const char *token,
 	    hf_progress_cb progress_cb, hf_done_cb done_cb, void *arg,
 	    struct hf_download **dp);
+
+/*
+ * Where else the machine may hold a file: fill *pathsp (malloc'd array of
+ * malloc'd paths), *linkp (malloc'd, one flag per path: 1 when the blob
+ * may be a hard link of that file) and *np with files said to hold content
+ * sha256 (lowercase hex) of size bytes. Called on the loop; 0 or a
+ * negative errno.
+ */
+typedef int (*hf_lookup_cb)(void *arg, const char *sha256, int64_t size,
+    char ***pathsp, unsigned char **linkp, size_t *np);
+
+/*
+ * Before downloading a file whose etag is a sha256 (LFS), ask lookup for a
+ * local file with that content: the blob is made a hard link of it where
+ * the lookup allows, else a clone (FICLONE, clonefile), else a copy, as
+ * blobs/<etag>.incomplete; its SHA-256 is checked against the etag and it
+ * is committed like a download. Only when no candidate verifies is the
+ * file downloaded. Call right after hf_download_start().
+ */
+void	hf_download_set_lookup(struct hf_download *d, hf_lookup_cb lookup,
+	    void *arg);
 
 /*
  * Stop a download: transfers are aborted, .incomplete files are kept for a

@@ -5,9 +5,12 @@
  * Owns what happens to one file of a download on disk: reusing a blob
  * already in blobs/, the .locks/ flock that keeps two processes off the same
  * blob, the .incomplete partial file, the threadpool jobs (hashing the bytes
- * of a file being resumed; fsync and rename into blobs/), the check against
- * the etag and the relative snapshot symlink. The HTTP steps, progress,
- * failure and the download's lifetime are hf.c's. Everything here runs on
+ * of a file being resumed; making the blob from a local file of the same
+ * sha256 by a hard link, a clone or a copy, and checking it; fsync and
+ * rename into
+ * blobs/), the check against the etag and the relative snapshot symlink.
+ * The HTTP steps, progress, failure and the download's lifetime are
+ * hf.c's. Everything here runs on
  * the loop thread except hf_blob_work_run(), which touches only the fd, the
  * hash and the paths of the file it was queued for.
  */
@@ -29,6 +32,7 @@
 #include "hf_int.h"
 #include "log.h"
 #include "mlxd.h"
+#include "osdep.h"
 #include "paths.h"
 #include "where.h"
 #include "xmalloc.h"
@@ -38,6 +42,7 @@
 enum hf_blob_work_kind {
 	HF_BLOB_WORK_PREFIX,		/* hash the bytes already on disk */
 	HF_BLOB_WORK_COMMIT,		/* fsync, rename into blobs/ */
+	HF_BLOB_WORK_LOCAL,		/* clone or copy a local file, check */
 };
 
 struct hf_blob_work {
@@ -45,9 +50,17 @@ struct hf_blob_work {
 	struct hf_download	*d;
 	enum hf_blob_work_kind	 kind;
 	int			 err;
+	char			**cands;	/* LOCAL: candidate paths */
+	unsigned char		*links;		/* LOCAL: may hard-link each */
+	size_t			 ncands;
+	int			 made;		/* LOCAL: 1 copied, 2 cloned,
+						   3 linked */
 };
 
 static void	hf_blob_link(struct hf_download *);
+static void	hf_blob_strings_free(char **, size_t);
+static void	hf_blob_work_start(struct hf_download *,
+		    enum hf_blob_work_kind);
 
 /*
  * Close the current file's .incomplete and lock (dropping the flock), end
@@ -102,6 +115,142 @@ hf_blob_cachedir_tag(struct hf_download *d)
 	free(path);
 }
 
+/*
+ * SHA-256 of fd's first size bytes (copying them to out_fd when it is not
+ * -1) equals etag: 1, 0 when it differs or the file is short, -errno.
+ */
+static int
+hf_blob_check_fd(int fd, int out_fd, const char *etag, int64_t size)
+{
+	struct hf_hash	 h;
+	char		*buf, hex[65];
+	int64_t		 off = 0;
+	ssize_t		 n, w;
+	size_t		 done;
+	int		 rc = 0;
+
+	if ((rc = hf_hash_init(&h, etag, size)) != 0)
+		return rc;
+	buf = xmalloc(HF_BLOB_IO_CHUNK);
+	while (off < size) {
+		n = pread(fd, buf, (size_t)(size - off > HF_BLOB_IO_CHUNK ?
+		    HF_BLOB_IO_CHUNK : size - off), off);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			rc = n < 0 ? -errno : 0;
+			break;
+		}
+		hf_hash_update(&h, buf, (size_t)n);
+		for (done = 0; out_fd != -1 && done < (size_t)n;
+		    done += (size_t)w) {
+			w = pwrite(out_fd, buf + done, (size_t)n - done,
+			    off + (off_t)done);
+			if (w < 0 && errno == EINTR) {
+				w = 0;
+				continue;
+			}
+			if (w <= 0) {
+				rc = w < 0 ? -errno : -EIO;
+				break;
+			}
+		}
+		if (rc != 0)
+			break;
+		off += n;
+	}
+	free(buf);
+	if (rc == 0 && off == size) {
+		hf_hash_hex(&h, hex);
+		rc = hex[0] != '\0' && strcasecmp(hex, etag) == 0;
+	}
+	hf_hash_free(&h);
+	return rc;
+}
+
+/*
+ * Make the .incomplete from the first candidate that verifies: a clone of
+ * it (then read once to check) or else a copy checked while copying.
+ * Leaves the .incomplete empty when none does.
+ */
+static void
+hf_blob_local_run(struct hf_blob_work *w)
+{
+	struct hf_download	*d = w->d;
+	struct hf_file		*f = &d->files[d->cur];
+	struct stat		 sb;
+	size_t			 i;
+	int			 src, fd, rc;
+
+	for (i = 0; i < w->ncands && w->made == 0; i++) {
+		if ((src = open(w->cands[i], O_RDONLY | O_CLOEXEC |
+		    O_NOFOLLOW)) == -1)
+			continue;
+		if (fstat(src, &sb) != 0 || !S_ISREG(sb.st_mode) ||
+		    (int64_t)sb.st_size != f->size) {
+			close(src);
+			continue;
+		}
+		/* A hard link, where allowed, replaces the .incomplete. */
+		if (w->links != NULL && w->links[i] && unlink(d->tmp_path) ==
+		    0 && link(w->cands[i], d->tmp_path) == 0 &&
+		    (fd = open(d->tmp_path, O_RDONLY | O_CLOEXEC)) != -1) {
+			close(d->fd);
+			d->fd = fd;
+			if (hf_blob_check_fd(fd, -1, f->etag, f->size) == 1) {
+				w->made = 3;
+				close(src);
+				break;
+			}
+			/* Not the bytes: drop our name, not the file. */
+			close(d->fd);
+			(void)unlink(d->tmp_path);
+			if ((d->fd = open(d->tmp_path, O_RDWR | O_CREAT |
+			    O_CLOEXEC, 0666)) == -1) {
+				w->err = -errno;
+				close(src);
+				return;
+			}
+			close(src);
+			log_info("hf: %s: %s does not hold %s; not used",
+			    f->path, w->cands[i], f->etag);
+			continue;
+		}
+		/* A clone replaces the empty .incomplete. */
+		if ((unlink(d->tmp_path) == 0 || errno == ENOENT) &&
+		    osdep_clone_file(src, AT_FDCWD, d->tmp_path) == 0 &&
+		    (fd = open(d->tmp_path, O_RDWR | O_CLOEXEC)) != -1) {
+			close(d->fd);
+			d->fd = fd;
+			(void)fchmod(fd, 0644);
+			if ((rc = hf_blob_check_fd(fd, -1, f->etag,
+			    f->size)) == 1)
+				w->made = 2;
+		} else {
+			if (d->fd != -1)
+				close(d->fd);
+			d->fd = open(d->tmp_path, O_RDWR | O_CREAT |
+			    O_CLOEXEC, 0666);
+			if (d->fd == -1) {
+				w->err = -errno;
+				close(src);
+				return;
+			}
+			if ((rc = hf_blob_check_fd(src, d->fd, f->etag,
+			    f->size)) == 1)
+				w->made = 1;
+		}
+		close(src);
+		if (w->made == 0 && ftruncate(d->fd, 0) != 0) {
+			w->err = -errno;
+			return;
+		}
+		if (w->made == 0)
+			log_info("hf: %s: %s does not hold %s; not used",
+			    f->path, w->cands[i], f->etag);
+	}
+}
+
 static void
 hf_blob_work_run(uv_work_t *req)
 {
@@ -112,6 +261,10 @@ hf_blob_work_run(uv_work_t *req)
 	ssize_t			 n;
 	int			 dfd;
 
+	if (w->kind == HF_BLOB_WORK_LOCAL) {
+		hf_blob_local_run(w);
+		return;
+	}
 	if (w->kind == HF_BLOB_WORK_PREFIX) {
 		buf = xmalloc(HF_BLOB_IO_CHUNK);
 		while (off < d->have) {
@@ -152,12 +305,38 @@ hf_blob_work_after(uv_work_t *req, int status)
 	struct hf_file		*f = &d->files[d->cur];
 	enum hf_blob_work_kind	 kind = w->kind;
 	int			 err = status != 0 ? status : w->err;
+	int			 made = w->made;
 
 	d->work = NULL;
+	hf_blob_strings_free(w->cands, w->ncands);
+	free(w->links);
 	free(w);
 	hf_enter(d);
 	if (d->cancelled || d->finished)
 		goto out;
+	if (kind == HF_BLOB_WORK_LOCAL) {
+		if (err != 0) {
+			hf_fail(d, err, "%s: cannot write %s: %s", f->path,
+			    d->tmp_path, strerror(-err));
+			goto out;
+		}
+		if (made == 0) {
+			hf_get_start(d);	/* nothing local verified */
+			goto out;
+		}
+		d->local++;
+		d->bytes_reused += f->size;
+		if (made == 2)
+			d->bytes_cloned += f->size;
+		else if (made == 3)
+			d->bytes_linked += f->size;
+		d->bytes_done += f->size;
+		log_info("hf: %s: %s locally (%lld bytes), not downloaded",
+		    f->path, made == 3 ? "linked" : made == 2 ? "cloned" :
+		    "copied", (long long)f->size);
+		hf_blob_work_start(d, HF_BLOB_WORK_COMMIT);
+		goto out;
+	}
 	if (kind == HF_BLOB_WORK_PREFIX) {
 		if (err != 0) {
 			hf_fail(d, err, "%s: cannot read %s: %s", f->path,
@@ -182,22 +361,45 @@ out:
 }
 
 static void
-hf_blob_work_start(struct hf_download *d, enum hf_blob_work_kind kind)
+hf_blob_work_queue(struct hf_download *d, enum hf_blob_work_kind kind,
+    char **cands, unsigned char *links, size_t ncands)
 {
 	struct hf_blob_work	*w = xcalloc(1, sizeof(*w));
 	int		 rc;
 
 	w->d = d;
 	w->kind = kind;
+	w->cands = cands;
+	w->links = links;
+	w->ncands = ncands;
 	w->req.data = w;
 	if ((rc = uv_queue_work(d->md->loop, &w->req, hf_blob_work_run,
 	    hf_blob_work_after)) != 0) {
+		hf_blob_strings_free(cands, ncands);
+		free(links);
 		free(w);
 		hf_fail(d, rc, "%s: cannot queue work: %s",
 		    d->files[d->cur].path, uv_strerror(rc));
 		return;
 	}
 	d->work = w;
+}
+
+static void
+hf_blob_work_start(struct hf_download *d, enum hf_blob_work_kind kind)
+{
+	hf_blob_work_queue(d, kind, NULL, NULL, 0);
+}
+
+/* Free a lookup's answer. */
+static void
+hf_blob_strings_free(char **v, size_t n)
+{
+	size_t	i;
+
+	for (i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
 }
 
 /* Take the blob's .locks/ flock, or fail the download. */
@@ -256,7 +458,9 @@ hf_blob_next(struct hf_download *d)
 {
 	struct hf_file	*f;
 	struct stat	 sb;
-	char		*dir;
+	char		*dir, **cands = NULL;
+	unsigned char	*links = NULL;
+	size_t		 ncands = 0;
 	int		 rc;
 
 	if (d->cur == d->nfiles) {
@@ -294,6 +498,7 @@ hf_blob_next(struct hf_download *d)
 	if (hf_blob_present(d->blob_path, f->size)) {
 		d->reused++;
 		d->bytes_done += f->size;
+		d->bytes_reused += f->size;
 		hf_blob_link(d);
 		return;
 	}
@@ -303,6 +508,7 @@ hf_blob_next(struct hf_download *d)
 		/* Another process finished it while we looked. */
 		d->reused++;
 		d->bytes_done += f->size;
+		d->bytes_reused += f->size;
 		hf_blob_link(d);
 		return;
 	}
@@ -336,6 +542,23 @@ hf_blob_next(struct hf_download *d)
 		if (!d->cancelled)
 			hf_blob_work_start(d, HF_BLOB_WORK_PREFIX);
 		return;
+	}
+	/* An LFS file the machine already holds is made locally. */
+	if (d->lookup != NULL && d->hash.kind == HF_HASH_SHA256 &&
+	    f->size > 0 && d->lookup(d->lookup_arg, f->etag, f->size, &cands,
+	    &links, &ncands) == 0) {
+		if (ncands > 0) {
+			hf_report(d, "reuse", f->path, 1);
+			if (!d->cancelled) {
+				hf_blob_work_queue(d, HF_BLOB_WORK_LOCAL,
+				    cands, links, ncands);
+				return;
+			}
+		}
+		hf_blob_strings_free(cands, ncands);
+		free(links);
+		if (d->cancelled)
+			return;
 	}
 	hf_get_start(d);
 }

@@ -98,7 +98,10 @@ struct hf_download {
 	uint64_t		 last_report_ns, rate_t0;
 	int64_t			 rate_b0;
 	double			 rate;
-	int			 reused, resumed;
+	int			 reused, resumed, local;
+	int64_t			 bytes_reused, bytes_cloned, bytes_linked;
+	hf_lookup_cb		 lookup;
+	void			*lookup_arg;
 
 	int			 busy;
 	int			 cancelled;

@@ -410,6 +410,48 @@ store_cache_files_load(struct store *st, uint64_t min_size,
 	return 0;
 }
 
+/* Indexed paths whose content is sha256 (by name or learned hash). */
+int
+store_cache_find_sha(struct store *st, const char *sha256, uint64_t size,
+    char ***pathsp, enum modelstore_role **rolesp, size_t *np)
+{
+	sqlite3_stmt		*stmt = NULL;
+	char			**v = NULL;
+	enum modelstore_role	*roles = NULL;
+	size_t			 n = 0;
+	int			 rc;
+
+	rc = sc_prepare(st, "SELECT f.path, f.role FROM cache_files f "
+	    "LEFT JOIN cache_hashes h ON h.dev = f.dev AND h.ino = f.ino AND "
+	    "h.size = f.size AND h.mtime_ns = f.mtime_ns "
+	    "WHERE f.size = ? AND COALESCE(f.sha256, h.sha256) = lower(?) "
+	    "ORDER BY f.sha256 IS NULL, f.role != 'ollama_blob', f.path "
+	    "LIMIT 8", &stmt);
+	if (rc != 0)
+		return rc;
+	sc_bind_u64(stmt, 1, size);
+	sqlite3_bind_text(stmt, 2, sha256, -1, SQLITE_TRANSIENT);
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		v = xreallocarray(v, n + 1, sizeof(*v));
+		roles = xreallocarray(roles, n + 1, sizeof(*roles));
+		if (modelstore_role_parse(sc_col_text(stmt, 1), &roles[n]) != 0)
+			roles[n] = MODELSTORE_ROLE_EXTERNAL;
+		v[n++] = xstrdup(sc_col_text(stmt, 0));
+	}
+	if (rc != SQLITE_DONE) {
+		rc = sc_fail(st, rc, "find a digest");
+		sqlite3_finalize(stmt);
+		store_cache_strings_free(v, n);
+		free(roles);
+		return rc;
+	}
+	sqlite3_finalize(stmt);
+	*pathsp = v;
+	*rolesp = roles;
+	*np = n;
+	return 0;
+}
+
 /* Free what store_cache_files_load returned. */
 void
 store_cache_files_free(struct store_cache_file *files, size_t n)

@@ -73,6 +73,15 @@ int	store_cache_files_load(struct store *st, uint64_t min_size,
 void	store_cache_files_free(struct store_cache_file *files, size_t n);
 
 /*
+ * Up to 8 indexed paths of this size whose content is sha256 (a digest in
+ * the name first, Ollama blobs first), into *pathsp (free with
+ * store_cache_strings_free), their roles into *rolesp (free()) and *np.
+ */
+int	store_cache_find_sha(struct store *st, const char *sha256,
+	    uint64_t size, char ***pathsp, enum modelstore_role **rolesp,
+	    size_t *np);
+
+/*
  * Remember that the inode (dev, ino) with this size and mtime hashes to
  * sha256, and give every indexed path of that inode the digest.
  */

@@ -1301,21 +1301,41 @@ MLXD_EXPORT void mlxd_cache_job_free(struct mlxd_cache_job *j);
 MLXD_EXPORT int mlxd_cache_job_cancel(struct mlxd_client *c, const char *id);
 
 /*
- * Called by mlxd_cache_job_wait() after each poll; job is valid during the
+ * Called by mlxd_cache_job_wait() after each read; job is valid during the
  * call only. Return 0 to keep waiting, anything else to stop.
  */
 typedef int (*mlxd_cache_job_cb)(void *arg, const struct mlxd_cache_job *job);
 
 /*
- * Poll job id every interval_ms (<= 0: 250) until it is no longer running,
- * calling cb (may be NULL) each time; the last state in *jp (may be NULL),
+ * Follow job id until it is no longer running, calling cb (may be NULL)
+ * with its first state and then at each change: every request after the
+ * first is a long poll (GET /v1/jobs/{id}?wait=S) that the daemon answers
+ * the moment the job changes or ends, so the end is seen at once.
+ * mlxd_client_interrupt() (e.g. from a SIGINT handler) cuts the current
+ * wait short and cb sees the job at once. interval_ms (<= 0: 250) is the
+ * pause between requests only when the daemon does not wait (or the
+ * client's timeout is below 3 s). The last state in *jp (may be NULL),
  * freed with mlxd_cache_job_free(). Returns 0 once the job ended (whatever
  * its state), cb's value when it stopped the wait, or the errors of
- * mlxd_cache_job().
+ * mlxd_cache_job(). Works for any job (benchmarks too), not just cache
+ * jobs.
  */
 MLXD_EXPORT int mlxd_cache_job_wait(struct mlxd_client *c, const char *id,
 		    long interval_ms, mlxd_cache_job_cb cb, void *arg,
 		    struct mlxd_cache_job **jp);
+
+/* The longest wait_s of mlxd_cache_job_next() (the daemon's limit). */
+#define MLXD_JOB_WAIT_MAX_S	60
+
+/*
+ * Read job id (any kind: cache, benchmark) once it next changes (progress,
+ * a cancel request, its end) or wait_s seconds (0-MLXD_JOB_WAIT_MAX_S)
+ * passed; a job that has already ended answers at once. wait_s must stay
+ * below the client's timeout. -EINTR after mlxd_client_interrupt(), else
+ * as mlxd_cache_job().
+ */
+MLXD_EXPORT int mlxd_cache_job_next(struct mlxd_client *c, const char *id,
+		    int wait_s, struct mlxd_cache_job **jp);
 
 /* ---- end of model cache ---- */
 

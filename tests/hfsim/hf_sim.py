@@ -27,7 +27,9 @@ Control endpoints for tests:
                        Faults apply to file bytes (CDN and hub-served files).
   GET  /_sim/requests  JSON list of every request: server ("hub"/"cdn"),
                        method, path, headers
-  POST /_sim/clear     empty the request log
+  GET  /_sim/stats     {"bytes_served": N}: file body bytes sent (hub and
+                       CDN) since the start or the last clear
+  POST /_sim/clear     empty the request log and zero bytes_served
 
 Manifest (JSON, --manifest FILE, else DIR/manifest.json, written with a
 default if missing):
@@ -101,6 +103,7 @@ class State:
         self.repos = {}
         self.cdn = {}           # sha256 -> bytes
         self.log = []
+        self.bytes_served = 0
         self.fault = {"kind": "none"}
         self.cdn_base = None
         for repo, spec in manifest.get("repos", {}).items():
@@ -212,6 +215,11 @@ class Handler(BaseHTTPRequestHandler):
 
     # ---- serving bytes with Range and faults ----
 
+    def served(self, n):
+        st = self.server.state
+        with st.lock:
+            st.bytes_served += n
+
     def serve_bytes(self, data, etag, extra=None):
         headers = {"ETag": '"%s"' % etag, "Accept-Ranges": "bytes"}
         headers.update(extra or {})
@@ -249,6 +257,7 @@ class Handler(BaseHTTPRequestHandler):
         if fault and fault["kind"] == "drop_after":
             n = int(fault.get("bytes", 0))
             self.wfile.write(body[:n])
+            self.served(len(body[:n]))
             self.wfile.flush()
             self.close_connection = True
             try:
@@ -262,6 +271,7 @@ class Handler(BaseHTTPRequestHandler):
             try:
                 for i in range(0, len(body), chunk):
                     self.wfile.write(body[i:i + chunk])
+                    self.served(len(body[i:i + chunk]))
                     self.wfile.flush()
                     time.sleep(delay)
             except (BrokenPipeError, ConnectionResetError):
@@ -269,6 +279,7 @@ class Handler(BaseHTTPRequestHandler):
             return
         try:
             self.wfile.write(body)
+            self.served(len(body))
         except (BrokenPipeError, ConnectionResetError):
             self.close_connection = True
 
@@ -292,6 +303,7 @@ class Handler(BaseHTTPRequestHandler):
         elif path == "/_sim/clear":
             with st.lock:
                 st.log = []
+                st.bytes_served = 0
             self.send_json(200, {"ok": True})
         else:
             self.send(404, b"not found")
@@ -303,6 +315,11 @@ class Handler(BaseHTTPRequestHandler):
             with st.lock:
                 log = list(st.log)
             self.send_json(200, log)
+            return
+        if u.path == "/_sim/stats":
+            with st.lock:
+                stats = {"bytes_served": st.bytes_served}
+            self.send_json(200, stats)
             return
         self.record()
         parts = [urllib.parse.unquote(p) for p in u.path.split("/")[1:]]

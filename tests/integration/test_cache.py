@@ -299,8 +299,10 @@ def test_duplicates_and_hardlink(env):
         eq(g["wasted_bytes"], 2 * len(w.A), "wasted bytes")
         eq(res["wasted_bytes"], 2 * len(w.A), "total wasted")
         # Same size as A: C and D were sampled; only the LM Studio copy
-        # of A (no digest in its name) was hashed in full.
-        eq(res["files_hashed"], 1, "only the unknown copy is hashed")
+        # of A (no digest in its name) was read in full, compared with
+        # its named twin.
+        eq(res["files_hashed"] + res["files_compared"], 1,
+           "only the unknown copy is read in full")
         digests = {m["path"]: m["digest"] for m in g["members"]}
         eq(digests[os.path.realpath(w.lms_a)], "hash", "learned digest")
         eq(digests[os.path.realpath(w.hf_blob_a)], "hf_blob", "HF digest")
@@ -618,7 +620,8 @@ def test_mlxctl_cache(env):
         check("3 copies of %s" % w.sha_a[:16] in out, "group: %s" % out)
         check("1 group of identical files wastes 614 KB" in out,
               "wasted bytes: %s" % out)
-        check("Hashed 1 file in full" in out, "hash count: %s" % out)
+        check("Compared 1 file with a twin named by its digest, hashed 0"
+              in out, "read counts: %s" % out)
         check("Dry run:" in out and "nothing was changed" in out, out)
         check("keep  %s" % os.path.realpath(os.path.join(
             w.ollama, "blobs", "sha256-" + w.sha_a)) in out,

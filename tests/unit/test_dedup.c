@@ -340,13 +340,18 @@ test_find(void **state)
 
 	/*
 	 * Reads: the five inodes of A's size and the two of B's are sampled;
-	 * only the unknown ones that still collide are hashed (the LM Studio
-	 * copy, D, the B copy). The decoy differs in its tail and is never
-	 * hashed; known-digest blobs are never hashed.
+	 * only the unknown ones that still collide are read in full: the B
+	 * copy, whose one collision is the B blob of known digest, is
+	 * compared with it byte for byte; the others (the LM Studio copy, D)
+	 * are hashed. The decoy differs in its tail and is never hashed;
+	 * known-digest blobs are never hashed.
 	 */
 	assert_int_equal(rep->files_sampled, 7);
-	assert_int_equal(rep->files_hashed, 3);
-	assert_int_equal(rep->bytes_hashed, 2 * fx.sa + fx.sb);
+	assert_int_equal(rep->files_hashed, 2);
+	assert_int_equal(rep->bytes_hashed, 2 * fx.sa);
+	assert_int_equal(rep->files_compared, 1);
+	assert_int_equal(rep->bytes_compared, 2 * fx.sb);
+	assert_true(rep->threads >= 1);
 	assert_int_equal(query_int("SELECT COUNT(*) FROM cache_hashes"), 3);
 	fx_fmt(p, sizeof(p), "%s/blobs/sha256-%s", fx.ollama, fx.sha_a);
 	assert_int_equal(stat(p, &sb), 0);
@@ -360,8 +365,9 @@ test_find(void **state)
 	assert_true(r.seen[DEDUP_PHASE_SAMPLE]);
 	assert_true(r.seen[DEDUP_PHASE_HASH]);
 	assert_true(r.seen[DEDUP_PHASE_DONE]);
-	assert_int_equal(r.hashed, 3);
-	assert_int_equal(r.hash_total, 2 * fx.sa + fx.sb);
+	assert_true(r.seen[DEDUP_PHASE_COMPARE]);
+	assert_int_equal(r.hashed, 2);
+	assert_int_equal(r.hash_total, 2 * fx.sa);
 	assert_false(r.bad);
 	assert_true(rep->hash_rate > 0);
 	dedup_report_free(rep);
@@ -370,6 +376,7 @@ test_find(void **state)
 	/* Learned hashes survive a rescan: nothing is hashed again. */
 	rep = scan_find(NULL);
 	assert_int_equal(rep->files_hashed, 0);
+	assert_int_equal(rep->files_compared, 0);
 	assert_int_equal(rep->ngroups, 2);
 	assert_int_equal(rep->wasted, 2 * fx.sa + fx.sb);
 	dedup_report_free(rep);
