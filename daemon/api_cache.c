@@ -38,37 +38,7 @@ static const char *const api_cache_kinds[] = {
 static json_t *
 api_cache_body(struct router_req *req, const char *const *keys)
 {
-	json_error_t	 jerr;
-	json_t		*o;
-	const char	*k;
-	json_t		*v;
-	size_t		 i;
-
-	if (req->body_len == 0)
-		return json_object();
-	if ((o = json_loadb(req->body, req->body_len, 0, &jerr)) == NULL) {
-		router_reply_error(req, 400, "bad_json", "malformed JSON at "
-		    "line %d column %d: %s", jerr.line, jerr.column, jerr.text);
-		return NULL;
-	}
-	if (!json_is_object(o)) {
-		json_decref(o);
-		router_reply_error(req, 400, "bad_request", "the body must be "
-		    "a JSON object");
-		return NULL;
-	}
-	json_object_foreach(o, k, v) {
-		for (i = 0; keys[i] != NULL; i++)
-			if (strcmp(keys[i], k) == 0)
-				break;
-		if (keys[i] == NULL) {
-			router_reply_error(req, 400, "bad_request", "unknown "
-			    "field '%s'", k);
-			json_decref(o);
-			return NULL;
-		}
-	}
-	return o;
+	return router_body_object(req, keys, 1);
 }
 
 /* A boolean field, or def when absent; replies 400 on another type. */

@@ -241,12 +241,15 @@ void
 events_stop(struct events *ev)
 {
 	struct events_sub	*s;
+	static const char	 bye[] = "event: error\ndata: {\"error\":"
+	    "{\"code\":\"stopping\",\"message\":\"mlxd is stopping\"}}\n\n";
 
 	if (ev == NULL)
 		return;
+	/* The stream cannot go on: say why, then cut it (not a clean end). */
 	while ((s = ev->subs) != NULL) {
 		ev->subs = s->next;
-		http_stream_close(s->stream);
+		http_stream_fail(s->stream, bye, sizeof(bye) - 1);
 		http_stream_unref(s->stream);
 		free(s);
 	}

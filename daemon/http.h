@@ -14,6 +14,7 @@
 #ifndef MLXD_HTTP_H
 #define MLXD_HTTP_H
 
+#include <pthread.h>
 #include <stddef.h>
 
 #include "router.h"
@@ -40,10 +41,37 @@ int	http_listen_tcp(struct http *http, const char *hostport,
 	    char **causep);
 
 /*
+ * Check a TCP listen address as http_listen_tcp() would (it resolves and
+ * is loopback unless allow_remote), without binding; for `mlxd -n`.
+ */
+int	http_check_listen(const char *hostport, enum router_listener kind,
+	    int allow_remote, char **causep);
+
+/*
  * Whether something already answers on the socket at path: 1 yes, 0 no
  * (nothing there, or a stale file). Lets main refuse early.
  */
 int	http_probe(const char *path);
+
+/*
+ * The start of shutdown (loop thread, first thing): from now on
+ * http_stopping() is 1 and http_cond_wait() returns -ECANCELED, so a
+ * handler thread waiting for another thread gives up instead of holding
+ * shutdown. NULL is ignored.
+ */
+void	http_shutdown_begin(struct http *http);
+int	http_stopping(struct http *http);
+
+/*
+ * Wait on cond (mtx held by the caller) for at most a quarter second. Returns
+ * 0, or -ECANCELED once the daemon is stopping. Every wait of a handler
+ * thread on another thread loops on this, so none outlives shutdown:
+ *	while (!done)
+ *		if (http_cond_wait(http, &cond, &mtx) != 0)
+ *			break;
+ */
+int	http_cond_wait(struct http *http, pthread_cond_t *cond,
+	    pthread_mutex_t *mtx);
 
 /* Close listeners and streams, wait for connections, remove the socket. */
 void	http_stop(struct http *http);
@@ -68,6 +96,13 @@ int	http_stream_write(struct http_stream *s, const void *buf, size_t len);
 
 /* End the body after what is queued (any thread). */
 void	http_stream_close(struct http_stream *s);
+
+/*
+ * End the body as broken (any thread): queue last (len bytes, may be NULL;
+ * sent even past the limit), then cut the transfer without its final
+ * chunk, so the client cannot take it for a complete reply.
+ */
+void	http_stream_fail(struct http_stream *s, const void *last, size_t len);
 
 /* Whether the client has gone away. */
 int	http_stream_gone(struct http_stream *s);

@@ -28,6 +28,19 @@ struct http_call {
 
 #define HTTP_MAXTCP	2
 
+/* TCP listeners: whole request head within this, connections per peer. */
+#define HTTP_HEADER_DEADLINE_MS	10000
+#define HTTP_PER_PEER_LIMIT	64
+
+/* One connection (MHD's socket context). */
+struct http_conn {
+	int			 allowed;	/* peer uid is ours */
+	int			 fd;
+	uint64_t		 head_since_ms;	/* waiting for a request head */
+	int			 waiting;	/* in http->heads */
+	struct http_conn	*next, *prev;
+};
+
 /* One MHD daemon: the Unix socket, or a TCP listener. */
 struct http_listener {
 	struct http		*http;
@@ -36,6 +49,9 @@ struct http_listener {
 	enum router_listener	 kind;
 	char			*token;		/* TCP: bearer token, or NULL */
 	char			*name;		/* for logs */
+	char			*host;		/* host part of the address, or
+					   NULL when not loopback (no Host
+					   check) */
 };
 
 struct http {
@@ -56,6 +72,11 @@ struct http {
 	uv_async_t		 async;
 	int			 nrequests;	/* in the handler or replying */
 	struct http_stream	*streams;	/* open streams, for shutdown */
+	struct http_conn	*heads;		/* TCP conns reading a head */
+	uv_timer_t		 head_timer;
+	int			 nhandles;	/* open uv handles */
+	char			**origins;	/* proxy.origins */
+	int			 norigins;
 };
 
 struct http_stream {
@@ -73,6 +94,7 @@ struct http_stream {
 	int			 fd;		/* connection socket, for peeking */
 	struct http		*http;
 	struct http_stream	*next, *prev;	/* http->streams, under http->mtx */
+	int			 failed;	/* end without the last chunk */
 };
 
 /* http_stream.c */

@@ -2,10 +2,13 @@
 /*
  * loop.c: signals and orderly shutdown on the libuv loop.
  *
- * SIGTERM and SIGINT stop the daemon: the HTTP server finishes in-flight
- * replies briefly and removes its socket, the Ollama watcher and the HTTP
- * client cancel their transfers, and every handle is closed so uv_run()
- * returns and uv_loop_close() succeeds. SIGHUP reloads the configuration;
+ * SIGTERM and SIGINT stop the daemon within about two seconds: handler
+ * threads are told first (http_shutdown_begin), modules stop, every
+ * upstream transfer still in flight is ended with an error (releasing
+ * whoever waits for it), the HTTP server finishes in-flight replies
+ * briefly and removes its socket, and every handle is closed so uv_run()
+ * returns and uv_loop_close() succeeds. main() blocks these signals before
+ * any thread starts and installs the handlers before the socket exists. SIGHUP reloads the configuration;
  * a reload that fails logs every cause and keeps the old configuration.
  */
 #include "config.h"
@@ -43,6 +46,8 @@ loop_shutdown(struct mlxd *md)
 		return;
 	md->stopping = 1;
 	log_info("mlxd: stopping");
+	/* Handler threads waiting on others give up from here on. */
+	http_shutdown_begin(md->http);
 	bench_stop(md->bench);
 	md->bench = NULL;
 	cache_stop(md->cache);
@@ -55,10 +60,12 @@ loop_shutdown(struct mlxd *md)
 	md->events = NULL;
 	jobs_stop(md->jobs);
 	md->jobs = NULL;
-	http_stop(md->http);
-	md->http = NULL;
 	ollama_stop(md->ollama);
 	md->ollama = NULL;
+	/* Upstream transfers end before the server waits for its threads. */
+	httpc_fail_all(md->httpc, "mlxd is stopping");
+	http_stop(md->http);
+	md->http = NULL;
 	httpc_free(md->httpc);
 	md->httpc = NULL;
 	if (md->signals_started) {
@@ -91,6 +98,7 @@ loop_reload(struct mlxd *md)
 	if (log_level_parse(cfg->log_level, &lvl) == 0)
 		log_set_level(lvl);
 	ollama_reconfigure(md->ollama, cfg);
+	httpc_set_stall_timeout(md->httpc, (long)cfg->ollama_stall_timeout_s);
 	config_free(md->cfg);
 	md->cfg = cfg;
 	log_info("mlxd: configuration reloaded");

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: ISC */
 /*
  * main.c: mlxd's entry point. Parses flags (flag > environment > config
- * file > default), then brings modules up in order — store, HTTP client,
- * HTTP server on the socket, Ollama watcher, signals — runs the loop, and
+ * file > default), blocks the signals it handles, then brings modules up in
+ * order — signals, store, HTTP client, HTTP server on the socket, Ollama
+ * watcher — unblocks the signals, runs the loop, and
  * tears everything down in reverse. Startup failures are logged with their
  * cause and exit 1. mlxd never forks: launchd or systemd supervise it.
  */
@@ -10,6 +11,8 @@
 
 #include <errno.h>
 #include <getopt.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -89,6 +92,63 @@ print_config(const struct mlxd_config *cfg)
 	printf("configuration OK\n");
 }
 
+/* Record a flag; a repeated flag replaces the earlier value. */
+static void
+add_flag(struct config_flag *flags, int *nflags, const char *name,
+    const char *value)
+{
+	int	i;
+
+	for (i = 0; i < *nflags; i++)
+		if (strcmp(flags[i].name, name) == 0)
+			break;
+	flags[i].name = name;
+	flags[i].value = value;
+	if (i == *nflags)
+		(*nflags)++;
+}
+
+/*
+ * Block the signals mlxd handles before any thread exists: every thread
+ * inherits the mask, so they can only reach the loop thread, which unblocks
+ * them once its handlers are installed (pending ones are delivered then).
+ */
+static void
+block_signals(sigset_t *old)
+{
+	sigset_t	set;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
+	pthread_sigmask(SIG_BLOCK, &set, old);
+	signal(SIGPIPE, SIG_IGN);
+}
+
+/* The checks start-up makes before touching anything (also for -n). */
+static int
+check_startup(const struct mlxd_config *cfg)
+{
+	char	*cause = NULL;
+	int	 bad = 0;
+
+	if (*cfg->http_listen != '\0' && http_check_listen(cfg->http_listen,
+	    ROUTER_LISTENER_TCP, cfg->http_allow_remote, &cause) != 0) {
+		fprintf(stderr, "mlxd: http.listen: %s\n", cause);
+		free(cause);
+		cause = NULL;
+		bad = 1;
+	}
+	if (*cfg->proxy_listen != '\0' && http_check_listen(cfg->proxy_listen,
+	    ROUTER_LISTENER_PROXY, 0, &cause) != 0) {
+		fprintf(stderr, "mlxd: proxy.listen: %s\n", cause);
+		free(cause);
+		bad = 1;
+	}
+	return bad ? -EINVAL : 0;
+}
+
 /* One line per route, for the openapi.yaml test and docs. */
 static void
 print_route(const struct route *r, void *arg)
@@ -114,7 +174,8 @@ main(int argc, char **argv)
 		{ "routes", no_argument, NULL, 'R' },
 		{ NULL, 0, NULL, 0 }
 	};
-	struct config_flag	 flags[4];
+	struct config_flag	 flags[3];	/* one per flag name */
+	sigset_t		 oldmask;
 	struct mlxd		 md;
 	uv_loop_t		 loop;
 	enum log_level		 lvl;
@@ -126,16 +187,13 @@ main(int argc, char **argv)
 	while ((ch = getopt_long(argc, argv, "nvVh", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 's':
-			flags[nflags].name = "socket";
-			flags[nflags++].value = optarg;
+			add_flag(flags, &nflags, "socket", optarg);
 			break;
 		case 'd':
-			flags[nflags].name = "data_dir";
-			flags[nflags++].value = optarg;
+			add_flag(flags, &nflags, "data_dir", optarg);
 			break;
 		case 'l':
-			flags[nflags].name = "log_level";
-			flags[nflags++].value = optarg;
+			add_flag(flags, &nflags, "log_level", optarg);
 			break;
 		case 'c':
 			config_path = optarg;
@@ -189,6 +247,12 @@ main(int argc, char **argv)
 		free(cause);
 		return 1;
 	}
+	if (check_startup(md.cfg) != 0) {
+		if (check)
+			fprintf(stderr, "mlxd: configuration has errors\n");
+		config_free(md.cfg);
+		return 1;
+	}
 	if (check) {
 		print_config(md.cfg);
 		config_free(md.cfg);
@@ -200,6 +264,7 @@ main(int argc, char **argv)
 	if (verbose > 0)
 		lvl = LOG_LEVEL_DEBUG;
 	log_init(lvl);
+	block_signals(&oldmask);
 	if (http_probe(md.cfg->socket)) {
 		fprintf(stderr, "mlxd: another mlxd is already running on %s\n",
 		    md.cfg->socket);
@@ -224,11 +289,17 @@ main(int argc, char **argv)
 		goto out_state;
 	}
 	md.loop = &loop;
+	if ((rc = loop_signals_start(&md)) != 0) {
+		log_warnx("mlxd: cannot watch signals: %s", uv_strerror(rc));
+		loop_shutdown(&md);
+		goto out_run;
+	}
 
 	if ((rc = paths_mkdir_p(md.data_dir, 0700)) != 0) {
 		log_warnx("mlxd: cannot create data directory %s: %s",
 		    md.data_dir, strerror(-rc));
-		goto out_loop;
+		loop_shutdown(&md);
+		goto out_run;
 	}
 	dbpath = xasprintf("%s/mlxd.db", md.data_dir);
 	rc = store_open(dbpath, &md.store, &cause);
@@ -236,24 +307,26 @@ main(int argc, char **argv)
 	if (rc != 0) {
 		log_warnx("store: %s", cause);
 		free(cause);
-		goto out_loop;
+		loop_shutdown(&md);
+		goto out_run;
 	}
 	if ((rc = httpc_new(md.loop, &md.httpc)) != 0) {
 		log_warnx("mlxd: cannot start the HTTP client: %s",
 		    strerror(-rc));
-		goto out_store;
+		loop_shutdown(&md);
+		goto out_run;
 	}
+	httpc_set_stall_timeout(md.httpc, (long)md.cfg->ollama_stall_timeout_s);
 	if ((rc = sampler_start(&md, &md.sampler)) != 0) {
 		log_warnx("mlxd: cannot start the metrics sampler: %s",
 		    strerror(-rc));
-		httpc_free(md.httpc);
+		loop_shutdown(&md);
 		goto out_run;
 	}
 	if ((rc = http_start(&md, md.socket_path, &md.http, &cause)) != 0) {
 		fprintf(stderr, "mlxd: %s\n", cause);
 		free(cause);
-		httpc_free(md.httpc);
-		sampler_stop(md.sampler);
+		loop_shutdown(&md);
 		goto out_run;
 	}
 	if (*md.cfg->http_listen != '\0' && (rc = http_listen_tcp(md.http,
@@ -277,13 +350,14 @@ main(int argc, char **argv)
 	    (rc = bench_start(&md, &md.bench)) != 0 ||
 	    (rc = cache_start(&md, &md.cache)) != 0 ||
 	    (rc = proxy_start(&md, &md.proxy)) != 0 ||
-	    (rc = ollama_start(&md, &md.ollama)) != 0 ||
-	    (rc = loop_signals_start(&md)) != 0) {
+	    (rc = ollama_start(&md, &md.ollama)) != 0) {
 		log_warnx("mlxd: startup failed: %s", uv_strerror(rc));
 		loop_shutdown(&md);
 		goto out_run;
 	}
 	status = 0;
+	/* A signal that came during start-up is delivered here. */
+	pthread_sigmask(SIG_SETMASK, &oldmask, NULL);
 	uv_run(md.loop, UV_RUN_DEFAULT);
 	log_info("mlxd: stopped");
 	goto out_close;
@@ -298,11 +372,7 @@ out_close:
 		status = 1;
 	}
 	md.loop = NULL;
-out_store:
 	store_close(md.store);
-out_loop:
-	if (md.loop != NULL)
-		uv_loop_close(md.loop);
 out_state:
 	state_deinit();
 	curl_global_cleanup();

@@ -14,6 +14,7 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -160,7 +161,8 @@ router_dispatch(struct router_req *req)
 			    "a JSON object body is required");
 			goto out;
 		}
-		req->json = json_loadb(req->body, req->body_len, 0, &jerr);
+		req->json = json_loadb(req->body, req->body_len,
+		    JSON_REJECT_DUPLICATES, &jerr);
 		if (req->json == NULL) {
 			router_reply_error(req, 400, "bad_json",
 			    "malformed JSON at line %d column %d: %s",
@@ -183,6 +185,67 @@ out:
 	/* Captures point into scratch; clear them before freeing it. */
 	memset(req->params, 0, sizeof(req->params));
 	free(scratch);
+}
+
+/*
+ * The one strict reading of a JSON request body: an object (an empty body
+ * is {} when allow_empty), no duplicate keys, no key outside keys (a
+ * NULL-ended list). Replies 400 and returns NULL otherwise; the caller
+ * owns the result.
+ */
+json_t *
+router_body_object(struct router_req *req, const char *const *keys,
+    int allow_empty)
+{
+	json_error_t	 jerr;
+	json_t		*o;
+
+	if (req->body_len == 0) {
+		if (allow_empty)
+			return json_object();
+		router_reply_error(req, 400, "bad_request",
+		    "a JSON object body is required");
+		return NULL;
+	}
+	if ((o = json_loadb(req->body, req->body_len, JSON_REJECT_DUPLICATES,
+	    &jerr)) == NULL) {
+		router_reply_error(req, 400, "bad_json", "malformed JSON at "
+		    "line %d column %d: %s", jerr.line, jerr.column, jerr.text);
+		return NULL;
+	}
+	if (!json_is_object(o)) {
+		json_decref(o);
+		router_reply_error(req, 400, "bad_request", "the body must be "
+		    "a JSON object");
+		return NULL;
+	}
+	if (router_check_keys(req, o, keys) != 0) {
+		json_decref(o);
+		return NULL;
+	}
+	return o;
+}
+
+/* Reply 400 and return -EINVAL if obj has a key outside keys. */
+int
+router_check_keys(struct router_req *req, const json_t *obj,
+    const char *const *keys)
+{
+	const char	*k;
+	json_t		*v;
+	size_t		 i;
+
+	json_object_foreach((json_t *)(uintptr_t)obj, k, v) {
+		for (i = 0; keys[i] != NULL; i++)
+			if (strcmp(keys[i], k) == 0)
+				break;
+		if (keys[i] == NULL) {
+			router_reply_error(req, 400, "bad_request", "unknown "
+			    "field '%s'", k);
+			return -EINVAL;
+		}
+	}
+	return 0;
 }
 
 /* Query-string value. */
@@ -267,6 +330,15 @@ router_reply_error(struct router_req *req, int status, const char *code,
 	va_end(ap);
 	obj = json_pack("{s:{s:s, s:s}}", "error", "code", code, "message",
 	    msg);
+	if (obj == NULL) {
+		/* Not UTF-8 (e.g. a path with %ff): show such bytes as '?'. */
+		unsigned char *p;
+		for (p = (unsigned char *)msg; *p != '\0'; p++)
+			if (*p >= 0x80)
+				*p = '?';
+		obj = json_pack("{s:{s:s, s:s}}", "error", "code", code,
+		    "message", msg);
+	}
 	free(msg);
 	router_reply_json(req, status, obj);
 }

@@ -98,6 +98,18 @@ void	router_foreach(void (*fn)(const struct route *, void *), void *arg);
 const char *router_query(struct router_req *req, const char *key);
 
 /*
+ * The one strict body reader: a JSON object without duplicate or unknown
+ * keys (keys is NULL-ended); an empty body is {} when allow_empty. On
+ * failure replies 400 and returns NULL.
+ */
+json_t	*router_body_object(struct router_req *req, const char *const *keys,
+	    int allow_empty);
+
+/* Reply 400 and return -EINVAL when obj has a key outside keys. */
+int	router_check_keys(struct router_req *req, const json_t *obj,
+	    const char *const *keys);
+
+/*
  * The integer query parameter key in [min, max], or def when absent. On a
  * bad value it replies 400 itself and returns -EINVAL.
  */
