@@ -21,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -387,7 +388,7 @@ http_head_in(struct http_listener *l, struct MHD_Connection *conn,
     const char *method, const char *url)
 {
 	struct http_conn	*hc;
-	const char		*why, *cl;
+	const char		*why, *cl, *expect;
 	char			 msg[64];
 
 	if ((hc = http_conn_ctx(conn)) != NULL && hc->fd >= 0) {
@@ -398,9 +399,16 @@ http_head_in(struct http_listener *l, struct MHD_Connection *conn,
 	if ((why = http_guard_refusal(l, conn)) != NULL)
 		return http_reply_now(l, conn, method, url, 403, "forbidden",
 		    why);
+	/*
+	 * A client that waits for "100 Continue" hears 413 instead; others
+	 * send the body anyway, so it is read (and dropped) before the 413.
+	 */
 	cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
 	    MHD_HTTP_HEADER_CONTENT_LENGTH);
-	if (cl != NULL && strtoull(cl, NULL, 10) > ROUTER_MAXBODY) {
+	expect = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+	    MHD_HTTP_HEADER_EXPECT);
+	if (cl != NULL && expect != NULL && strcasecmp(expect,
+	    "100-continue") == 0 && strtoull(cl, NULL, 10) > ROUTER_MAXBODY) {
 		snprintf(msg, sizeof(msg), "request body exceeds %d bytes",
 		    ROUTER_MAXBODY);
 		return http_reply_now(l, conn, method, url, 413, "too_large",
@@ -722,6 +730,7 @@ http_start(struct mlxd *md, const char *path, struct http **httpp,
 	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)120,
 	    MHD_OPTION_CONNECTION_LIMIT, (unsigned int)512,
 	    MHD_OPTION_THREAD_STACK_SIZE, (size_t)(256 * 1024),
+	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)HTTP_CONN_MEMORY,
 	    MHD_OPTION_END);
 	if (http->mhd == NULL) {
 		*causep = xasprintf("cannot start the HTTP server on %s", path);
@@ -915,6 +924,7 @@ http_listen_tcp(struct http *http, const char *hostport,
 	    MHD_OPTION_PER_IP_CONNECTION_LIMIT,
 	    (unsigned int)HTTP_PER_PEER_LIMIT,
 	    MHD_OPTION_THREAD_STACK_SIZE, (size_t)(256 * 1024),
+	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)HTTP_CONN_MEMORY,
 	    MHD_OPTION_END);
 	if (l->mhd == NULL) {
 		*causep = xasprintf("cannot start the HTTP server on %s",

@@ -32,6 +32,13 @@ struct http_call {
 #define HTTP_HEADER_DEADLINE_MS	10000
 #define HTTP_PER_PEER_LIMIT	64
 
+/*
+ * Per-connection memory of MHD: the request head and its parsed query
+ * parameters must fit (beyond it MHD answers 414/431, or, when only the
+ * parsed arguments overflow, drops the connection without a reply).
+ */
+#define HTTP_CONN_MEMORY	(128 * 1024)
+
 /* One connection (MHD's socket context). */
 struct http_conn {
 	int			 allowed;	/* peer uid is ours */

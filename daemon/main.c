@@ -184,6 +184,7 @@ main(int argc, char **argv)
 	int			 ch, nflags = 0, check = 0, verbose = 0, rc;
 	int			 status = 1;
 
+	block_signals(&oldmask);
 	while ((ch = getopt_long(argc, argv, "nvVh", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 's':
@@ -264,7 +265,6 @@ main(int argc, char **argv)
 	if (verbose > 0)
 		lvl = LOG_LEVEL_DEBUG;
 	log_init(lvl);
-	block_signals(&oldmask);
 	if (http_probe(md.cfg->socket)) {
 		fprintf(stderr, "mlxd: another mlxd is already running on %s\n",
 		    md.cfg->socket);
