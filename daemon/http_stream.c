@@ -308,6 +308,8 @@ http_loop_call(struct http *http, void (*fn)(void *), void *arg)
 {
 	struct http_call	c = { fn, arg, 0, 0, NULL };
 
+	if (http == NULL)
+		return -ECANCELED;	/* not serving (yet, or any more) */
 	pthread_mutex_lock(&http->mtx);
 	if (http->stopping) {
 		pthread_mutex_unlock(&http->mtx);
