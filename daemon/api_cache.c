@@ -98,33 +98,17 @@ api_cache_reply_rc(struct router_req *req, int rc, const char *cause,
 {
 	const char	*msg = cause != NULL ? cause : what;
 
-	switch (rc) {
-	case -EINVAL:
-	case -ENOTDIR:
-		router_reply_error(req, 400, "bad_request", "%s", msg);
-		break;
-	case -ENOENT:
-		router_reply_error(req, 404, "not_found", "%s", msg);
-		break;
-	case -EBUSY:
+	/* The cache's own codes for two cases; the router's map otherwise. */
+	if (rc == -EBUSY)
 		router_reply_error(req, 409, "in_use", "%s", msg);
-		break;
-	case -EEXIST:
-		router_reply_error(req, 409, "conflict", "%s", msg);
-		break;
-	case -ENOSYS:
-		router_reply_error(req, 501, "not_implemented", "%s", msg);
-		break;
-	case -ECANCELED:
-		router_reply_error(req, 503, "stopping", "mlxd is stopping");
-		break;
-	case -EIO:
+	else if (rc == -EIO)
 		router_reply_error(req, 503, "cache_unavailable", "%s", msg);
-		break;
-	default:
+	else if (cause != NULL || rc == -ENOENT || rc == -EINVAL ||
+	    rc == -ENOTDIR || rc == -EEXIST || rc == -ENOSYS ||
+	    rc == -ECANCELED)
+		router_reply_errno_msg(req, rc, msg);
+	else
 		router_reply_errno(req, rc, what);
-		break;
-	}
 }
 
 /* Queue c->req and answer 202 with the job. */

@@ -8,8 +8,9 @@
  * whoever waits for it), the HTTP server finishes in-flight replies
  * briefly and removes its socket, and every handle is closed so uv_run()
  * returns and uv_loop_close() succeeds. main() blocks these signals before
- * any thread starts and installs the handlers before the socket exists. SIGHUP reloads the configuration;
- * a reload that fails logs every cause and keeps the old configuration.
+ * any thread starts and installs the handlers before the socket exists.
+ * SIGHUP reloads the configuration; a reload that fails logs every cause
+ * and keeps the old configuration.
  */
 #include "config.h"
 

@@ -159,8 +159,18 @@ print_route(const struct route *r, void *arg)
 	    (r->flags & ROUTE_UNDOC) ? " undocumented" : "");
 }
 
-int
-main(int argc, char **argv)
+/* What the command line asks for. */
+struct args {
+	struct config_flag	 flags[3];	/* one per flag name */
+	int			 nflags;
+	const char		*config_path;
+	int			 check;
+	int			 verbose;
+};
+
+/* Step 1: the command line. -1 to go on, else the exit status. */
+static int
+parse_args(int argc, char **argv, struct args *a)
 {
 	static const struct option longopts[] = {
 		{ "socket", required_argument, NULL, 's' },
@@ -174,36 +184,28 @@ main(int argc, char **argv)
 		{ "routes", no_argument, NULL, 'R' },
 		{ NULL, 0, NULL, 0 }
 	};
-	struct config_flag	 flags[3];	/* one per flag name */
-	sigset_t		 oldmask;
-	struct mlxd		 md;
-	uv_loop_t		 loop;
-	enum log_level		 lvl;
-	char			*cause = NULL, *dbpath;
-	const char		*config_path = NULL;
-	int			 ch, nflags = 0, check = 0, verbose = 0, rc;
-	int			 status = 1;
+	int	ch;
 
-	block_signals(&oldmask);
+	memset(a, 0, sizeof(*a));
 	while ((ch = getopt_long(argc, argv, "nvVh", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 's':
-			add_flag(flags, &nflags, "socket", optarg);
+			add_flag(a->flags, &a->nflags, "socket", optarg);
 			break;
 		case 'd':
-			add_flag(flags, &nflags, "data_dir", optarg);
+			add_flag(a->flags, &a->nflags, "data_dir", optarg);
 			break;
 		case 'l':
-			add_flag(flags, &nflags, "log_level", optarg);
+			add_flag(a->flags, &a->nflags, "log_level", optarg);
 			break;
 		case 'c':
-			config_path = optarg;
+			a->config_path = optarg;
 			break;
 		case 'n':
-			check = 1;
+			a->check = 1;
 			break;
 		case 'v':
-			verbose++;
+			a->verbose++;
 			break;
 		case 'V':
 			printf("mlxd %s (API v%d)\n", MLXD_VERSION,
@@ -231,38 +233,148 @@ main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
-	if (config_path == NULL && (config_path = getenv("MLXD_CONFIG")) !=
-	    NULL && *config_path == '\0')
-		config_path = NULL;
+	if (a->config_path == NULL && (a->config_path =
+	    getenv("MLXD_CONFIG")) != NULL && *a->config_path == '\0')
+		a->config_path = NULL;
+	return -1;
+}
 
-	memset(&md, 0, sizeof(md));
-	md.config_path = config_path;
-	md.config_explicit = config_path != NULL;
-	md.flags = flags;
-	md.nflags = nflags;
-	if (config_load(config_path, md.config_explicit, flags, nflags, &md.cfg,
-	    &cause) != 0) {
+/*
+ * Step 2: the configuration and every check start-up makes before touching
+ * anything; `mlxd -n` stops here. -1 to go on, else the exit status.
+ */
+static int
+load_config(struct args *a, struct mlxd *md)
+{
+	char	*cause = NULL;
+
+	md->config_path = a->config_path;
+	md->config_explicit = a->config_path != NULL;
+	md->flags = a->flags;
+	md->nflags = a->nflags;
+	if (config_load(a->config_path, md->config_explicit, a->flags,
+	    a->nflags, &md->cfg, &cause) != 0) {
 		print_cause(cause);
-		if (check)
+		if (a->check)
 			fprintf(stderr, "mlxd: configuration has errors\n");
 		free(cause);
 		return 1;
 	}
-	if (check_startup(md.cfg) != 0) {
-		if (check)
+	if (check_startup(md->cfg) != 0) {
+		if (a->check)
 			fprintf(stderr, "mlxd: configuration has errors\n");
-		config_free(md.cfg);
+		config_free(md->cfg);
 		return 1;
 	}
-	if (check) {
-		print_config(md.cfg);
-		config_free(md.cfg);
+	if (a->check) {
+		print_config(md->cfg);
+		config_free(md->cfg);
 		return 0;
 	}
+	return -1;
+}
+
+/*
+ * Step 3: bring the modules up in order, signals first. 0, or -1 when one
+ * failed (it said why; everything started is already told to stop).
+ */
+static int
+start_daemon(struct mlxd *md)
+{
+	char	*cause = NULL, *dbpath;
+	int	 rc;
+
+	if ((rc = loop_signals_start(md)) != 0) {
+		log_warnx("mlxd: cannot watch signals: %s", uv_strerror(rc));
+		loop_shutdown(md);
+		return -1;
+	}
+
+	if ((rc = paths_mkdir_p(md->data_dir, 0700)) != 0) {
+		log_warnx("mlxd: cannot create data directory %s: %s",
+		    md->data_dir, strerror(-rc));
+		loop_shutdown(md);
+		return -1;
+	}
+	dbpath = xasprintf("%s/mlxd.db", md->data_dir);
+	rc = store_open(dbpath, &md->store, &cause);
+	free(dbpath);
+	if (rc != 0) {
+		log_warnx("store: %s", cause);
+		free(cause);
+		loop_shutdown(md);
+		return -1;
+	}
+	if ((rc = httpc_new(md->loop, &md->httpc)) != 0) {
+		log_warnx("mlxd: cannot start the HTTP client: %s",
+		    strerror(-rc));
+		loop_shutdown(md);
+		return -1;
+	}
+	httpc_set_stall_timeout(md->httpc,
+	    (long)md->cfg->ollama_stall_timeout_s);
+	if ((rc = sampler_start(md, &md->sampler)) != 0) {
+		log_warnx("mlxd: cannot start the metrics sampler: %s",
+		    strerror(-rc));
+		loop_shutdown(md);
+		return -1;
+	}
+	if ((rc = http_start(md, md->socket_path, &md->http, &cause)) != 0) {
+		fprintf(stderr, "mlxd: %s\n", cause);
+		free(cause);
+		loop_shutdown(md);
+		return -1;
+	}
+	if (*md->cfg->http_listen != '\0' && (rc = http_listen_tcp(md->http,
+	    md->cfg->http_listen, ROUTER_LISTENER_TCP,
+	    md->cfg->http_allow_remote, md->cfg->http_token, &cause)) != 0) {
+		fprintf(stderr, "mlxd: http.listen: %s\n", cause);
+		free(cause);
+		loop_shutdown(md);
+		return -1;
+	}
+	if (*md->cfg->proxy_listen != '\0' && (rc = http_listen_tcp(md->http,
+	    md->cfg->proxy_listen, ROUTER_LISTENER_PROXY, 0, NULL,
+	    &cause)) != 0) {
+		fprintf(stderr, "mlxd: proxy.listen: %s\n", cause);
+		free(cause);
+		loop_shutdown(md);
+		return -1;
+	}
+	if ((rc = events_start(md, &md->events)) != 0 ||
+	    (rc = jobs_start(md, &md->jobs)) != 0 ||
+	    (rc = bench_start(md, &md->bench)) != 0 ||
+	    (rc = cache_start(md, &md->cache)) != 0 ||
+	    (rc = proxy_start(md, &md->proxy)) != 0 ||
+	    (rc = ollama_start(md, &md->ollama)) != 0) {
+		log_warnx("mlxd: startup failed: %s", uv_strerror(rc));
+		loop_shutdown(md);
+		return -1;
+	}
+	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct args		 a;
+	sigset_t		 oldmask;
+	struct mlxd		 md;
+	uv_loop_t		 loop;
+	enum log_level		 lvl;
+	int			 rc;
+	int			 status = 1;
+
+	block_signals(&oldmask);
+	if ((rc = parse_args(argc, argv, &a)) >= 0)
+		return rc;
+	memset(&md, 0, sizeof(md));
+	if ((rc = load_config(&a, &md)) >= 0)
+		return rc;
 
 	if (log_level_parse(md.cfg->log_level, &lvl) != 0)
 		lvl = LOG_LEVEL_INFO;
-	if (verbose > 0)
+	if (a.verbose > 0)
 		lvl = LOG_LEVEL_DEBUG;
 	log_init(lvl);
 	if (http_probe(md.cfg->socket)) {
@@ -289,72 +401,8 @@ main(int argc, char **argv)
 		goto out_state;
 	}
 	md.loop = &loop;
-	if ((rc = loop_signals_start(&md)) != 0) {
-		log_warnx("mlxd: cannot watch signals: %s", uv_strerror(rc));
-		loop_shutdown(&md);
+	if (start_daemon(&md) != 0)
 		goto out_run;
-	}
-
-	if ((rc = paths_mkdir_p(md.data_dir, 0700)) != 0) {
-		log_warnx("mlxd: cannot create data directory %s: %s",
-		    md.data_dir, strerror(-rc));
-		loop_shutdown(&md);
-		goto out_run;
-	}
-	dbpath = xasprintf("%s/mlxd.db", md.data_dir);
-	rc = store_open(dbpath, &md.store, &cause);
-	free(dbpath);
-	if (rc != 0) {
-		log_warnx("store: %s", cause);
-		free(cause);
-		loop_shutdown(&md);
-		goto out_run;
-	}
-	if ((rc = httpc_new(md.loop, &md.httpc)) != 0) {
-		log_warnx("mlxd: cannot start the HTTP client: %s",
-		    strerror(-rc));
-		loop_shutdown(&md);
-		goto out_run;
-	}
-	httpc_set_stall_timeout(md.httpc, (long)md.cfg->ollama_stall_timeout_s);
-	if ((rc = sampler_start(&md, &md.sampler)) != 0) {
-		log_warnx("mlxd: cannot start the metrics sampler: %s",
-		    strerror(-rc));
-		loop_shutdown(&md);
-		goto out_run;
-	}
-	if ((rc = http_start(&md, md.socket_path, &md.http, &cause)) != 0) {
-		fprintf(stderr, "mlxd: %s\n", cause);
-		free(cause);
-		loop_shutdown(&md);
-		goto out_run;
-	}
-	if (*md.cfg->http_listen != '\0' && (rc = http_listen_tcp(md.http,
-	    md.cfg->http_listen, ROUTER_LISTENER_TCP, md.cfg->http_allow_remote,
-	    md.cfg->http_token, &cause)) != 0) {
-		fprintf(stderr, "mlxd: http.listen: %s\n", cause);
-		free(cause);
-		loop_shutdown(&md);
-		goto out_run;
-	}
-	if (*md.cfg->proxy_listen != '\0' && (rc = http_listen_tcp(md.http,
-	    md.cfg->proxy_listen, ROUTER_LISTENER_PROXY, 0, NULL,
-	    &cause)) != 0) {
-		fprintf(stderr, "mlxd: proxy.listen: %s\n", cause);
-		free(cause);
-		loop_shutdown(&md);
-		goto out_run;
-	}
-	if ((rc = events_start(&md, &md.events)) != 0 ||
-	    (rc = jobs_start(&md, &md.jobs)) != 0 ||
-	    (rc = bench_start(&md, &md.bench)) != 0 ||
-	    (rc = cache_start(&md, &md.cache)) != 0 ||
-	    (rc = proxy_start(&md, &md.proxy)) != 0 ||
-	    (rc = ollama_start(&md, &md.ollama)) != 0) {
-		log_warnx("mlxd: startup failed: %s", uv_strerror(rc));
-		loop_shutdown(&md);
-		goto out_run;
-	}
 	status = 0;
 	/* A signal that came during start-up is delivered here. */
 	pthread_sigmask(SIG_SETMASK, &oldmask, NULL);

@@ -367,28 +367,80 @@ router_reply_stream(struct router_req *req, int status,
 	req->reply.stream = stream;
 }
 
+/* The one map from -errno to an HTTP status and error code. */
+int
+router_errno_status(int err, const char **codep)
+{
+	static const struct {
+		int		 err;
+		int		 status;
+		const char	*code;
+	} map[] = {
+		{ -EINVAL, 400, "bad_request" },
+		{ -ENOTDIR, 400, "bad_request" },
+		{ -ENAMETOOLONG, 400, "bad_request" },
+		{ -EACCES, 403, "forbidden" },
+		{ -EPERM, 403, "forbidden" },
+		{ -ENOENT, 404, "not_found" },
+		{ -EBUSY, 409, "busy" },
+		{ -EEXIST, 409, "conflict" },
+		{ -EALREADY, 409, "finished" },
+		{ -EMSGSIZE, 413, "too_large" },
+		{ -E2BIG, 413, "too_large" },
+		{ -ENOSYS, 501, "not_implemented" },
+		{ -ENOTSUP, 501, "not_implemented" },
+		{ -ECONNREFUSED, 503, "ollama_unavailable" },
+		{ -EHOSTUNREACH, 503, "ollama_unavailable" },
+		{ -ECANCELED, 503, "stopping" },
+		{ -ETIMEDOUT, 504, "timeout" },
+	};
+	size_t	i;
+
+	for (i = 0; i < sizeof(map) / sizeof(map[0]); i++)
+		if (map[i].err == err) {
+			*codep = map[i].code;
+			return map[i].status;
+		}
+	*codep = "internal";
+	return 500;
+}
+
+/* Reply for -errno with a message of the caller's. */
+void
+router_reply_errno_msg(struct router_req *req, int err, const char *msg)
+{
+	const char	*code;
+	int		 status = router_errno_status(err, &code);
+
+	if (err == -ECANCELED)
+		msg = "mlxd is stopping";
+	router_reply_error(req, status, code, "%s", msg);
+}
+
 /* Map -errno from a module to an error reply. */
 void
 router_reply_errno(struct router_req *req, int err, const char *what)
 {
+	const char	*code;
+	int		 status = router_errno_status(err, &code);
+
 	switch (err) {
 	case -ENOENT:
-		router_reply_error(req, 404, "not_found", "%s: not found",
-		    what);
+		router_reply_error(req, status, code, "%s: not found", what);
 		break;
 	case -EINVAL:
-		router_reply_error(req, 400, "bad_request", "%s: invalid "
-		    "request", what);
+		router_reply_error(req, status, code, "%s: invalid request",
+		    what);
 		break;
 	case -EBUSY:
-		router_reply_error(req, 409, "busy", "%s: busy", what);
+		router_reply_error(req, status, code, "%s: busy", what);
 		break;
 	case -ECANCELED:
-		router_reply_error(req, 503, "stopping", "%s: mlxd is "
-		    "stopping", what);
+		router_reply_error(req, status, code, "%s: mlxd is stopping",
+		    what);
 		break;
 	default:
-		router_reply_error(req, 500, "internal", "%s: %s", what,
+		router_reply_error(req, status, code, "%s: %s", what,
 		    strerror(-err));
 		break;
 	}

@@ -137,6 +137,16 @@ void	router_reply_stream(struct router_req *req, int status,
 /* Map a negative errno from a module to an HTTP error reply. */
 void	router_reply_errno(struct router_req *req, int err, const char *what);
 
+/*
+ * The one -errno → HTTP map: the status for err, its error code in *codep
+ * (500 "internal" for anything not listed).
+ */
+int	router_errno_status(int err, const char **codep);
+
+/* Reply for -errno with the caller's message (the map's status and code). */
+void	router_reply_errno_msg(struct router_req *req, int err,
+	    const char *msg);
+
 /* Release what a reply holds (after http.c has queued it). */
 void	router_reply_clear(struct router_reply *reply);
 
