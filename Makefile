@@ -4,6 +4,7 @@
 #   make run     build, then run mlxd in the foreground with default paths
 #   make test    build twice (plain and ASan+UBSan) and run every test in both
 #   make bench   build, then run the benchmarks in tests/bench/
+#   make soak    mixed load on the ASan build for SOAK_MINUTES (default 10)
 #   make fuzz    build the fuzz targets with clang + libFuzzer (build-fuzz/)
 #                and run each for FUZZ_SECONDS (default 60)
 #   make clean   remove build directories
@@ -32,7 +33,7 @@ endif
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: all deps bench-deps build run test test-plain test-asan bench clean config-doc \
-        fuzz fuzz-deps
+        fuzz fuzz-deps soak
 
 all: build
 
@@ -95,6 +96,13 @@ bench-deps:
 
 bench: build bench-deps
 	@python3 tests/bench/run.py $(BUILD)
+
+SOAK_MINUTES ?= 10
+soak: deps $(ASAN_BUILD)/build.ninja
+	$(MESON) compile -C $(ASAN_BUILD)
+	ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:exitcode=23 \
+	UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+	  python3 tests/bench/soak.py $(ASAN_BUILD) --minutes $(SOAK_MINUTES)
 
 # Coverage-guided fuzzing (Linux: Debian's clang and libFuzzer runtime).
 FUZZ_BUILD   ?= build-fuzz
