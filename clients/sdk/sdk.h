@@ -27,6 +27,9 @@ int	 client_get(struct mlxd_client *c, const char *path, json_t **rootp,
 	     char **rawp);
 int	 client_check_version(struct mlxd_client *c, const json_t *health);
 void	 client_set_error(struct mlxd_client *c, const char *msg);
+/* Keep message and code of an error body {"error":{"code","message"}}. */
+void	 client_set_api_error(struct mlxd_client *c, long status,
+	     const char *body, size_t len);
 
 /* reply.c */
 /* A parsed reply and its text; each typed reply struct keeps one. */

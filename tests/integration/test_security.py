@@ -305,6 +305,23 @@ def test_event_stream_ends_with_an_error_on_stop(env):
     d.stop()
 
 
+def test_sdk_reports_why_the_event_stream_ended(env):
+    example = os.environ.get("EVENTS_EXAMPLE_BIN")
+    if not example or not os.path.exists(example):
+        check(False, "EVENTS_EXAMPLE_BIN not set")
+    d = env.daemon()
+    p = subprocess.Popen([example, env.sock], stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE, env=env.base_env)
+    wait_for(lambda: env.get("/v1/status")["daemon"].get("pid") and
+             p.poll() is None, 5, "the example to run")
+    time.sleep(0.5 * SLOW)        # subscribed
+    d.stop()
+    out, err = p.communicate(timeout=15 * SLOW)
+    check("mlxd is stopping" in err.decode(), "libmlxd reports the daemon's "
+          "cause: %r" % err)
+    eq(p.returncode, 1, "the example's exit status")
+
+
 # ---- 8. start-up reconciliation --------------------------------------------
 
 def test_interrupted_run_is_reconciled(env):
@@ -442,6 +459,7 @@ if __name__ == "__main__":
          test_allowed_origins_from_config_and_environment,
          test_slow_request_heads_are_cut,
          test_event_stream_ends_with_an_error_on_stop,
+         test_sdk_reports_why_the_event_stream_ended,
          test_interrupted_run_is_reconciled,
          test_repeated_flags,
          test_check_config_validates_listen_addresses,
