@@ -14,9 +14,12 @@
  */
 #include "config.h"
 
+#include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "bench.h"
 #include "cache.h"
@@ -39,6 +42,46 @@ mlxd_uptime_s(const struct mlxd *md)
 	    1000ULL);
 }
 
+/*
+ * The last resort: every wait is bounded or cancellable, so stopping takes
+ * well under two seconds; should a bug ever hold it anyway, the process
+ * still ends (exit 1, so a supervisor restarts it; the next start removes
+ * the stale socket) instead of waiting for SIGKILL.
+ */
+#define LOOP_STOP_DEADLINE_S	10
+
+static void *
+loop_watchdog(void *arg)
+{
+	static const char	 msg[] = "mlxd: shutdown did not finish within "
+	    "10 s; exiting\n";
+	struct timespec		 ts = { LOOP_STOP_DEADLINE_S, 0 };
+
+	(void)arg;
+	while (nanosleep(&ts, &ts) != 0)
+		;
+	if (write(STDERR_FILENO, msg, sizeof(msg) - 1) < 0)
+		_exit(1);
+	_exit(1);
+}
+
+static void
+loop_watchdog_start(void)
+{
+	pthread_attr_t	attr;
+	pthread_t	tid;
+	sigset_t	all, old;
+
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
+	pthread_attr_init(&attr);
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	if (pthread_create(&tid, &attr, loop_watchdog, NULL) != 0)
+		log_warnx("mlxd: cannot start the shutdown watchdog");
+	pthread_attr_destroy(&attr);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+}
+
 /* Close every handle the daemon owns; uv_run() then returns. */
 void
 loop_shutdown(struct mlxd *md)
@@ -47,6 +90,7 @@ loop_shutdown(struct mlxd *md)
 		return;
 	md->stopping = 1;
 	log_info("mlxd: stopping");
+	loop_watchdog_start();
 	/* Handler threads waiting on others give up from here on. */
 	http_shutdown_begin(md->http);
 	bench_stop(md->bench);
@@ -73,6 +117,10 @@ loop_shutdown(struct mlxd *md)
 		uv_close((uv_handle_t *)&md->sig_term, NULL);
 		uv_close((uv_handle_t *)&md->sig_int, NULL);
 		uv_close((uv_handle_t *)&md->sig_hup, NULL);
+		/* A second signal while stopping must not kill us midway. */
+		signal(SIGTERM, SIG_IGN);
+		signal(SIGINT, SIG_IGN);
+		signal(SIGHUP, SIG_IGN);
 	}
 }
 
