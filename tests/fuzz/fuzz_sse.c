@@ -47,5 +47,6 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	events_reset(&p);
 	free(p.data);
+	free(p.error);
 	return 0;
 }
