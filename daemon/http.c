@@ -226,9 +226,8 @@ static void
 http_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     enum MHD_RequestTerminationCode toe)
 {
-	struct http	*http = cls;
-	struct http_ctx	*ctx = *con_cls;
-
+	struct http		*http = cls;
+	struct http_ctx		*ctx = *con_cls;
 	struct http_conn	*hc;
 
 	(void)toe;
