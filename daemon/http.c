@@ -553,6 +553,13 @@ http_prepare_dir(const char *path, char **causep)
 		    "the socket in a directory of your own (--socket)", dir,
 		    (long)sb.st_uid, (long)geteuid());
 		rc = -EACCES;
+	} else if ((sb.st_mode & (S_IWGRP | S_IWOTH)) != 0 &&
+	    (sb.st_mode & S_ISVTX) != 0) {
+		*causep = xasprintf("%s is a shared directory (mode %04o); put "
+		    "the socket in a private directory, e.g. --socket "
+		    "%s/mlxd-%ld/mlxd.sock", dir,
+		    (unsigned)(sb.st_mode & 07777), dir, (long)geteuid());
+		rc = -EACCES;
 	} else if ((sb.st_mode & (S_IWGRP | S_IWOTH)) != 0) {
 		*causep = xasprintf("%s is writable by other users (mode %04o); "
 		    "run 'chmod go-w %s' or put the socket in a private "
@@ -561,6 +568,36 @@ http_prepare_dir(const char *path, char **causep)
 		rc = -EACCES;
 	}
 out:
+	free(dir);
+	return rc;
+}
+
+/* Check the socket path as start-up would, creating nothing (mlxd -n). */
+int
+http_check_socket_path(const char *path, char **causep)
+{
+	struct sockaddr_un	 sun;
+	struct stat		 sb;
+	char			*dir, *slash;
+	int			 rc = 0;
+
+	if (strlen(path) >= sizeof(sun.sun_path)) {
+		*causep = xasprintf("socket path too long (%zu bytes, at most "
+		    "%zu): %s", strlen(path), sizeof(sun.sun_path) - 1, path);
+		return -ENAMETOOLONG;
+	}
+	if (lstat(path, &sb) == 0 && !S_ISSOCK(sb.st_mode)) {
+		*causep = xasprintf("%s exists and is not a socket; remove it "
+		    "or choose another --socket", path);
+		return -EEXIST;
+	}
+	dir = xstrdup(path);
+	if ((slash = strrchr(dir, '/')) != NULL && slash != dir) {
+		*slash = '\0';
+		/* A missing directory would be created; an existing one must do. */
+		if (stat(dir, &sb) == 0)
+			rc = http_prepare_dir(path, causep);
+	}
 	free(dir);
 	return rc;
 }

@@ -48,6 +48,13 @@ int	http_check_listen(const char *hostport, enum router_listener kind,
 	    int allow_remote, char **causep);
 
 /*
+ * Check the socket path as http_start() would (length, an existing file
+ * that is not a socket, an existing directory that is not the user's or is
+ * writable by others), creating and changing nothing; for `mlxd -n`.
+ */
+int	http_check_socket_path(const char *path, char **causep);
+
+/*
  * Whether something already answers on the socket at path: 1 yes, 0 no
  * (nothing there, or a stale file). Lets main refuse early.
  */

@@ -133,6 +133,12 @@ check_startup(const struct mlxd_config *cfg)
 	char	*cause = NULL;
 	int	 bad = 0;
 
+	if (http_check_socket_path(cfg->socket, &cause) != 0) {
+		fprintf(stderr, "mlxd: socket: %s\n", cause);
+		free(cause);
+		cause = NULL;
+		bad = 1;
+	}
 	if (*cfg->http_listen != '\0' && http_check_listen(cfg->http_listen,
 	    ROUTER_LISTENER_TCP, cfg->http_allow_remote, &cause) != 0) {
 		fprintf(stderr, "mlxd: http.listen: %s\n", cause);

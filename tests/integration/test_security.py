@@ -160,9 +160,19 @@ def test_socket_directory_never_chmodded(env):
     rc, out, err = run_mlxd(env, "--socket",
                             os.path.join(open_dir, "x.sock"))
     eq(rc, 1, "refused: %s" % err)
-    check(open_dir in err and "chmod go-w" in err,
+    check(open_dir in err and "private directory" in err and
+          "--socket %s/mlxd-%d/" % (open_dir, os.geteuid()) in err,
           "names the path and the fix: %r" % err)
     eq(stat.S_IMODE(os.stat(open_dir).st_mode), 0o1777, "mode left alone")
+    # Group-writable, not shared: the fix is to tighten it.
+    group_dir = os.path.join(env.dir, "group-writable")
+    os.makedirs(group_dir)
+    os.chmod(group_dir, 0o775)
+    rc, out, err = run_mlxd(env, "--socket",
+                            os.path.join(group_dir, "x.sock"))
+    eq(rc, 1, "refused: %s" % err)
+    check("chmod go-w %s" % group_dir in err, "says how: %r" % err)
+    eq(stat.S_IMODE(os.stat(group_dir).st_mode), 0o775, "mode left alone")
     # A missing directory is created 0700.
     fresh = os.path.join(env.dir, "fresh", "run")
     p = subprocess.Popen([MLXD, "--socket", os.path.join(fresh, "m.sock"),
@@ -184,6 +194,10 @@ def proxy_daemon(env, sim, extra="", extra_env=None):
     env.daemon(sim, config="proxy:\n  listen: 127.0.0.1:%d\n%s"
                "http:\n  listen: 127.0.0.1:%d\n" % (port, extra, mport),
                extra_env=extra_env)
+    # The TCP listeners open just after the socket answers.
+    for p in (port, mport):
+        wait_for(lambda: socket.create_connection(("127.0.0.1", p)).close()
+                 or True, 5, "port %d to accept" % p)
     return port, mport
 
 
@@ -389,6 +403,18 @@ def test_check_config_validates_listen_addresses(env):
     rc, out, err = run_mlxd(env, "-n", config="http:\n  listen: "
                             "127.0.0.1:9100\n")
     eq(rc, 0, "loopback is fine: %s" % err)
+    # The socket path is checked as start-up checks it, creating nothing.
+    open_dir = os.path.join(env.dir, "open")
+    os.makedirs(open_dir)
+    os.chmod(open_dir, 0o777)
+    rc, out, err = run_mlxd(env, "-n", "--socket",
+                            os.path.join(open_dir, "m.sock"))
+    eq(rc, 1, "-n refuses a socket directory others can write: %s" % out)
+    check("chmod go-w" in err, "says how: %r" % err)
+    missing = os.path.join(env.dir, "missing", "m.sock")
+    rc, out, err = run_mlxd(env, "-n", "--socket", missing)
+    eq(rc, 0, "a directory that would be created is fine: %s" % err)
+    check(not os.path.exists(os.path.dirname(missing)), "-n created nothing")
 
 
 def test_odd_requests_get_replies(env):
