@@ -2,8 +2,8 @@
 /*
  * main.c: mlxd's entry point. Parses flags (flag > environment > config
  * file > default), blocks the signals it handles, then brings modules up in
- * order — signals, store, HTTP client, HTTP server on the socket, Ollama
- * watcher — unblocks the signals, runs the loop, and
+ * order — signals, store, HTTP client, modules, Ollama watcher, then the
+ * HTTP server on the socket — unblocks the signals, runs the loop, and
  * tears everything down in reverse. Startup failures are logged with their
  * cause and exit 1. mlxd never forks: launchd or systemd supervise it.
  */
@@ -281,8 +281,9 @@ load_config(struct args *a, struct mlxd *md)
 }
 
 /*
- * Step 3: bring the modules up in order, signals first. 0, or -1 when one
- * failed (it said why; everything started is already told to stop).
+ * Step 3: bring the modules up in order, signals first and the socket last.
+ * 0, or -1 when one failed (it said why; everything started is already
+ * told to stop).
  */
 static int
 start_daemon(struct mlxd *md)
@@ -325,6 +326,17 @@ start_daemon(struct mlxd *md)
 		loop_shutdown(md);
 		return -1;
 	}
+	if ((rc = events_start(md, &md->events)) != 0 ||
+	    (rc = jobs_start(md, &md->jobs)) != 0 ||
+	    (rc = bench_start(md, &md->bench)) != 0 ||
+	    (rc = cache_start(md, &md->cache)) != 0 ||
+	    (rc = proxy_start(md, &md->proxy)) != 0 ||
+	    (rc = ollama_start(md, &md->ollama)) != 0) {
+		log_warnx("mlxd: startup failed: %s", uv_strerror(rc));
+		loop_shutdown(md);
+		return -1;
+	}
+	/* Serve only once every module has published its state. */
 	if ((rc = http_start(md, md->socket_path, &md->http, &cause)) != 0) {
 		fprintf(stderr, "mlxd: %s\n", cause);
 		free(cause);
@@ -344,16 +356,6 @@ start_daemon(struct mlxd *md)
 	    &cause)) != 0) {
 		fprintf(stderr, "mlxd: proxy.listen: %s\n", cause);
 		free(cause);
-		loop_shutdown(md);
-		return -1;
-	}
-	if ((rc = events_start(md, &md->events)) != 0 ||
-	    (rc = jobs_start(md, &md->jobs)) != 0 ||
-	    (rc = bench_start(md, &md->bench)) != 0 ||
-	    (rc = cache_start(md, &md->cache)) != 0 ||
-	    (rc = proxy_start(md, &md->proxy)) != 0 ||
-	    (rc = ollama_start(md, &md->ollama)) != 0) {
-		log_warnx("mlxd: startup failed: %s", uv_strerror(rc));
 		loop_shutdown(md);
 		return -1;
 	}
