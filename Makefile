@@ -139,7 +139,7 @@ fuzz: deps fuzz-deps $(FUZZ_BUILD)/build.ninja
 	    $(FUZZ_BUILD)/corpus/$$t tests/fuzz/corpus/$$t \
 	    > $(FUZZ_BUILD)/fuzz_$$t.log 2>&1 || { status=1; \
 	    echo "fuzz: $$t FAILED, see $(FUZZ_BUILD)/fuzz_$$t.log"; }; \
-	  grep -E '^stat::number_of_executed_units|^stat::peak_rss_mb' $(FUZZ_BUILD)/fuzz_$$t.log | tr '\n' ' '; \
+	  grep -E '^Done [0-9]+ runs|^stat::number_of_executed_units' $(FUZZ_BUILD)/fuzz_$$t.log | tail -1; \
 	  grep -E '^#[0-9]+.*DONE' $(FUZZ_BUILD)/fuzz_$$t.log | tail -1; \
 	done; \
 	echo "fuzz: new inputs in $(FUZZ_BUILD)/corpus/, crashes in $(FUZZ_BUILD)/artifacts/"; \
