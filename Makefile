@@ -4,6 +4,9 @@
 #   make run     build, then run mlxd in the foreground with default paths
 #   make test    build twice (plain and ASan+UBSan) and run every test in both
 #   make bench   build, then run the benchmarks in tests/bench/
+#   make soak    mixed load on the ASan build for SOAK_MINUTES (default 10)
+#   make fuzz    build the fuzz targets with clang + libFuzzer (build-fuzz/)
+#                and run each for FUZZ_SECONDS (default 60)
 #   make clean   remove build directories
 
 BUILD      ?= build
@@ -37,7 +40,8 @@ else
 ASAN_LEAKS := detect_leaks=1:
 endif
 
-.PHONY: all deps bench-deps test-deps build run test test-plain test-asan bench clean config-doc
+.PHONY: all deps bench-deps test-deps build run test test-plain test-asan bench clean config-doc \
+        fuzz fuzz-deps soak
 
 all: build
 
@@ -116,8 +120,56 @@ bench-deps:
 bench: build bench-deps
 	@python3 tests/bench/run.py $(BUILD)
 
+SOAK_MINUTES ?= 10
+soak: deps $(ASAN_BUILD)/build.ninja
+	$(MESON) compile -C $(ASAN_BUILD)
+	ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:exitcode=23 \
+	UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+	  python3 tests/bench/soak.py $(ASAN_BUILD) --minutes $(SOAK_MINUTES)
+
+# Coverage-guided fuzzing (Linux: Debian's clang and libFuzzer runtime).
+FUZZ_BUILD   ?= build-fuzz
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS  = request body config ollama ndjson sse
+FUZZ_PKGS     = clang-14 libclang-rt-14-dev
+FUZZ_CC      ?= $(shell command -v clang-14 2>/dev/null || echo clang)
+
+fuzz-deps:
+	@if ! command -v clang-14 >/dev/null 2>&1 || \
+	    ! ls /usr/lib/llvm-14/lib/clang/*/lib/linux/libclang_rt.fuzzer-x86_64.a >/dev/null 2>&1; then \
+	  if command -v apt-get >/dev/null 2>&1; then \
+	    echo "fuzz: installing $(FUZZ_PKGS)"; \
+	    $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $(FUZZ_PKGS) || \
+	    { $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
+	      $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $(FUZZ_PKGS); }; \
+	  else echo "fuzz: needs clang with libFuzzer"; fi; \
+	fi
+
+$(FUZZ_BUILD)/build.ninja:
+	CC=$(FUZZ_CC) $(MESON) setup $(FUZZ_BUILD) -Dfuzz=true -Dbuildtype=debug \
+	  -Db_sanitize=address,undefined -Db_lundef=false
+
+fuzz: deps fuzz-deps $(FUZZ_BUILD)/build.ninja
+	$(MESON) compile -C $(FUZZ_BUILD) $(addprefix tests/fuzz/fuzz_,$(FUZZ_TARGETS))
+	@mkdir -p $(FUZZ_BUILD)/artifacts; status=0; \
+	for t in $(FUZZ_TARGETS); do \
+	  mkdir -p $(FUZZ_BUILD)/corpus/$$t; \
+	  echo "fuzz: $$t for $(FUZZ_SECONDS)s"; \
+	  UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+	  $(FUZZ_BUILD)/tests/fuzz/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) \
+	    -max_len=65536 -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
+	    -artifact_prefix=$(FUZZ_BUILD)/artifacts/$$t- \
+	    $(FUZZ_BUILD)/corpus/$$t tests/fuzz/corpus/$$t \
+	    > $(FUZZ_BUILD)/fuzz_$$t.log 2>&1 || { status=1; \
+	    echo "fuzz: $$t FAILED, see $(FUZZ_BUILD)/fuzz_$$t.log"; }; \
+	  grep -E '^Done [0-9]+ runs|^stat::number_of_executed_units' $(FUZZ_BUILD)/fuzz_$$t.log | tail -1; \
+	  grep -E '^#[0-9]+.*DONE' $(FUZZ_BUILD)/fuzz_$$t.log | tail -1; \
+	done; \
+	echo "fuzz: new inputs in $(FUZZ_BUILD)/corpus/, crashes in $(FUZZ_BUILD)/artifacts/"; \
+	exit $$status
+
 clean:
-	rm -rf $(BUILD) $(ASAN_BUILD)
+	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD)
 
 # Regenerate the option table in docs/configuration.md from daemon/config.c.
 config-doc: build

@@ -43,6 +43,11 @@ api_bench_start(struct router_req *req)
 	struct api_bench_call	c;
 	int			rc;
 
+	static const char *const keys[] = { "model", "suite", "prompts",
+	    "repetitions", "warmup", "num_predict", "num_ctx", "seed", NULL };
+
+	if (router_check_keys(req, req->json, keys) != 0)
+		return;
 	memset(&c, 0, sizeof(c));
 	c.md = req->md;
 	c.req = req->json;

@@ -38,37 +38,7 @@ static const char *const api_cache_kinds[] = {
 static json_t *
 api_cache_body(struct router_req *req, const char *const *keys)
 {
-	json_error_t	 jerr;
-	json_t		*o;
-	const char	*k;
-	json_t		*v;
-	size_t		 i;
-
-	if (req->body_len == 0)
-		return json_object();
-	if ((o = json_loadb(req->body, req->body_len, 0, &jerr)) == NULL) {
-		router_reply_error(req, 400, "bad_json", "malformed JSON at "
-		    "line %d column %d: %s", jerr.line, jerr.column, jerr.text);
-		return NULL;
-	}
-	if (!json_is_object(o)) {
-		json_decref(o);
-		router_reply_error(req, 400, "bad_request", "the body must be "
-		    "a JSON object");
-		return NULL;
-	}
-	json_object_foreach(o, k, v) {
-		for (i = 0; keys[i] != NULL; i++)
-			if (strcmp(keys[i], k) == 0)
-				break;
-		if (keys[i] == NULL) {
-			router_reply_error(req, 400, "bad_request", "unknown "
-			    "field '%s'", k);
-			json_decref(o);
-			return NULL;
-		}
-	}
-	return o;
+	return router_body_object(req, keys, 1);
 }
 
 /* A boolean field, or def when absent; replies 400 on another type. */
@@ -128,34 +98,19 @@ api_cache_reply_rc(struct router_req *req, int rc, const char *cause,
 {
 	const char	*msg = cause != NULL ? cause : what;
 
-	switch (rc) {
-	case -EINVAL:
-	case -ENOTDIR:
-	case -EPERM:
+	/* The cache's own codes for three cases; the router's map otherwise. */
+	if (rc == -EPERM)	/* a path or folder the cache may not act on */
 		router_reply_error(req, 400, "bad_request", "%s", msg);
-		break;
-	case -ENOENT:
-		router_reply_error(req, 404, "not_found", "%s", msg);
-		break;
-	case -EBUSY:
+	else if (rc == -EBUSY)
 		router_reply_error(req, 409, "in_use", "%s", msg);
-		break;
-	case -EEXIST:
-		router_reply_error(req, 409, "conflict", "%s", msg);
-		break;
-	case -ENOSYS:
-		router_reply_error(req, 501, "not_implemented", "%s", msg);
-		break;
-	case -ECANCELED:
-		router_reply_error(req, 503, "stopping", "mlxd is stopping");
-		break;
-	case -EIO:
+	else if (rc == -EIO)
 		router_reply_error(req, 503, "cache_unavailable", "%s", msg);
-		break;
-	default:
+	else if (cause != NULL || rc == -ENOENT || rc == -EINVAL ||
+	    rc == -ENOTDIR || rc == -EEXIST || rc == -ENOSYS ||
+	    rc == -ECANCELED)
+		router_reply_errno_msg(req, rc, msg);
+	else
 		router_reply_errno(req, rc, what);
-		break;
-	}
 }
 
 /* Queue c->req and answer 202 with the job. */

@@ -564,7 +564,15 @@ int
 bench_start(struct mlxd *md, struct bench **bp)
 {
 	struct bench	*b;
+	int		 n, rc;
 
+	/* Nothing runs yet: what the database says is running was cut off. */
+	if ((rc = store_bench_reconcile(md->store, &n)) != 0)
+		log_warnx("bench: cannot mark interrupted runs: %s",
+		    strerror(-rc));
+	else if (n > 0)
+		log_info("bench: %d run%s left running by an earlier mlxd "
+		    "marked interrupted", n, n == 1 ? "" : "s");
 	b = xcalloc(1, sizeof(*b));
 	b->md = md;
 	uv_timer_init(md->loop, &b->prune);

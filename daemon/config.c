@@ -72,6 +72,15 @@ const struct config_option config_options[] = {
 	  0, 0, NULL, CONFIG_F_RELOAD,
 	  "Store the prompt of each proxied generation with its session "
 	  "(off: only figures are kept).", NULL },
+	{ "ollama.stall_timeout_s", CONFIG_INT, OPT(ollama_stall_timeout_s),
+	  "300", 1, 86400, NULL, CONFIG_F_RELOAD,
+	  "A generation whose reply from Ollama stops for this many seconds "
+	  "(no byte at all) is abandoned with an error.", NULL },
+	{ "proxy.origins", CONFIG_STRLIST, OPT(proxy_origins), "", 0, 0,
+	  "OLLAMA_ORIGINS", 0,
+	  "Web origins (besides localhost and browser extensions) whose pages "
+	  "may call the TCP listeners; '*' is a wildcard, as in Ollama.",
+	  NULL },
 	{ "proxy.listen", CONFIG_STRING, OPT(proxy_listen), "", 0, 0, NULL, 0,
 	  "host:port of an Ollama-compatible listener (e.g. 127.0.0.1:11435) "
 	  "so any Ollama client can be measured; empty = off; loopback only.",

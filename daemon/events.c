@@ -6,7 +6,8 @@
  * sends a `status` event when the snapshot a client would show differs from
  * the last one sent — the daemon's uptime and the per-sample system figures
  * are left out of that comparison, since they change every second and have
- * their own `metrics` event.
+ * their own `metrics` event. The route, GET /v1/events, is in
+ * api_events.c.
  */
 #include "config.h"
 
@@ -18,11 +19,9 @@
 #include "http.h"
 #include "log.h"
 #include "mlxd.h"
-#include "router.h"
 #include "state.h"
 #include "xmalloc.h"
 
-#define EVENTS_STREAM_LIMIT	(512 * 1024)
 #define EVENTS_HEARTBEAT_MS	15000
 #define EVENTS_CHECK_MS		250
 
@@ -151,29 +150,23 @@ events_heartbeat_cb(uv_timer_t *t)
 		events_send_raw(ev, ": heartbeat\n\n");
 }
 
-struct events_add {
-	struct mlxd		*md;
-	struct http_stream	*stream;
-};
-
-/* On the loop: register a subscriber and send it the snapshot. */
-static void
-events_add_cb(void *arg)
+/* Register a subscriber and send it the snapshot (loop thread). */
+void
+events_subscribe(struct mlxd *md, struct http_stream *stream)
 {
-	struct events_add	*a = arg;
-	struct events		*ev = a->md->events;
+	struct events		*ev = md->events;
 	struct events_sub	*s;
 	json_t			*snap;
 	char			*text;
 
 	if (ev == NULL) {
 		/* Stopping: the stream ends at once. */
-		http_stream_close(a->stream);
+		http_stream_close(stream);
 		return;
 	}
 	s = xcalloc(1, sizeof(*s));
-	s->stream = a->stream;
-	http_stream_ref(a->stream);
+	s->stream = stream;
+	http_stream_ref(stream);
 	snap = api_status_snapshot(ev->md);
 	text = events_format("status", snap);
 	json_decref(snap);
@@ -184,27 +177,6 @@ events_add_cb(void *arg)
 	ev->subs = s;
 	ev->nsubs++;
 }
-
-static void
-api_events_get(struct router_req *req)
-{
-	struct events_add	 a;
-	int			 rc;
-
-	a.md = req->md;
-	a.stream = http_stream_new("text/event-stream", EVENTS_STREAM_LIMIT);
-	if ((rc = http_loop_call(req->md->http, events_add_cb, &a)) != 0) {
-		http_stream_unref(a.stream);
-		router_reply_errno(req, rc, "events");
-		return;
-	}
-	router_reply_stream(req, 200, a.stream);
-}
-
-const struct route api_events_routes[] = {
-	{ "GET", "/v1/events", api_events_get, 0 },
-	{ NULL, NULL, NULL, 0 }
-};
 
 /* Start the change watcher and the heartbeat. */
 int
@@ -241,12 +213,15 @@ void
 events_stop(struct events *ev)
 {
 	struct events_sub	*s;
+	static const char	 bye[] = "event: error\ndata: {\"error\":"
+	    "{\"code\":\"stopping\",\"message\":\"mlxd is stopping\"}}\n\n";
 
 	if (ev == NULL)
 		return;
+	/* The stream cannot go on: say why, then cut it (not a clean end). */
 	while ((s = ev->subs) != NULL) {
 		ev->subs = s->next;
-		http_stream_close(s->stream);
+		http_stream_fail(s->stream, bye, sizeof(bye) - 1);
 		http_stream_unref(s->stream);
 		free(s);
 	}

@@ -18,6 +18,10 @@
 
 struct mlxd;
 struct events;
+struct http_stream;
+
+/* How far (bytes) a subscriber may fall behind before it is dropped. */
+#define EVENTS_STREAM_LIMIT	(512 * 1024)
 
 int	events_start(struct mlxd *md, struct events **ep);
 void	events_stop(struct events *ev);
@@ -27,6 +31,12 @@ void	events_emit(struct events *ev, const char *name, const json_t *obj);
 
 /* Number of connected subscribers (loop thread). */
 int	events_count(const struct events *ev);
+
+/*
+ * Add stream as a subscriber and queue the snapshot (loop thread); while
+ * stopping, the stream is closed at once.
+ */
+void	events_subscribe(struct mlxd *md, struct http_stream *stream);
 
 
 #endif

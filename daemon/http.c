@@ -25,6 +25,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -34,9 +35,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <jansson.h>
 #include <microhttpd.h>
 
 #include "http.h"
+#include "http_guard.h"
 #include "http_int.h"
 #include "log.h"
 #include "mlxd.h"
@@ -46,10 +49,6 @@
 #include "router.h"
 #include "xmalloc.h"
 
-struct http_conn {
-	int			 allowed;	/* peer uid is ours */
-};
-
 struct http_ctx {
 	char			*body;
 	size_t			 len, cap, limit;
@@ -57,6 +56,7 @@ struct http_ctx {
 	int			 counted;
 	struct proxy_pass	*pass;		/* streamed pass-through */
 	int			 replied;
+	int			 early;		/* answered from the head */
 };
 
 /* A query parameter of the request on conn. */
@@ -134,6 +134,89 @@ http_mhd_log(void *cls, const char *fmt, va_list ap)
 	log_debug("http: libmicrohttpd: %s", buf);
 }
 
+/* ---- request-head deadline (TCP) ---------------------------------------- */
+
+static uint64_t
+http_now_ms(void)
+{
+	return uv_hrtime() / 1000000ULL;
+}
+
+/* Start the head deadline of a TCP connection (http->mtx held). */
+static void
+http_head_arm(struct http *http, struct http_conn *hc)
+{
+	hc->head_since_ms = http_now_ms();
+	if (hc->waiting)
+		return;
+	hc->waiting = 1;
+	hc->prev = NULL;
+	hc->next = http->heads;
+	if (hc->next != NULL)
+		hc->next->prev = hc;
+	http->heads = hc;
+}
+
+/* The head is in, or the connection is gone (http->mtx held). */
+static void
+http_head_disarm(struct http *http, struct http_conn *hc)
+{
+	if (!hc->waiting)
+		return;
+	hc->waiting = 0;
+	if (hc->prev != NULL)
+		hc->prev->next = hc->next;
+	else
+		http->heads = hc->next;
+	if (hc->next != NULL)
+		hc->next->prev = hc->prev;
+	hc->next = hc->prev = NULL;
+}
+
+/*
+ * Once a second: a TCP connection that has not delivered a whole request
+ * head within HTTP_HEADER_DEADLINE_MS (however slowly it trickles bytes) is
+ * shut down, so slow clients cannot hold every connection slot.
+ */
+static void
+http_head_timer_cb(uv_timer_t *t)
+{
+	struct http		*http = t->data;
+	struct http_conn	*hc, *next;
+	uint64_t		 now = http_now_ms();
+
+	pthread_mutex_lock(&http->mtx);
+	for (hc = http->heads; hc != NULL; hc = next) {
+		next = hc->next;
+		if (now - hc->head_since_ms < HTTP_HEADER_DEADLINE_MS)
+			continue;
+		log_debug("http: closing a connection that sent no request "
+		    "head within %d ms", HTTP_HEADER_DEADLINE_MS);
+		/* MHD closes the descriptor only after NOTIFY_CLOSED. */
+		(void)shutdown(hc->fd, SHUT_RDWR);
+		http_head_disarm(http, hc);
+	}
+	pthread_mutex_unlock(&http->mtx);
+}
+
+/* No more deadlines: MHD closes every connection itself (mtx held). */
+static void
+http_head_stop(struct http *http)
+{
+	while (http->heads != NULL)
+		http_head_disarm(http, http->heads);
+	uv_timer_stop(&http->head_timer);
+}
+
+static struct http_conn *
+http_conn_ctx(struct MHD_Connection *conn)
+{
+	const union MHD_ConnectionInfo	*ci;
+
+	ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+	return ci != NULL ? ci->socket_context : NULL;
+}
+
 static void
 http_notify_connection(void *cls, struct MHD_Connection *conn,
     void **socket_context, enum MHD_ConnectionNotificationCode toe)
@@ -145,18 +228,30 @@ http_notify_connection(void *cls, struct MHD_Connection *conn,
 	int				 rc;
 
 	if (toe == MHD_CONNECTION_NOTIFY_CLOSED) {
+		if ((hc = *socket_context) != NULL) {
+			pthread_mutex_lock(&l->http->mtx);
+			http_head_disarm(l->http, hc);
+			pthread_mutex_unlock(&l->http->mtx);
+		}
 		free(*socket_context);
 		*socket_context = NULL;
 		return;
 	}
 	hc = xcalloc(1, sizeof(*hc));
+	hc->fd = -1;
+	ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
 	if (l->kind != ROUTER_LISTENER_UNIX) {
 		/* TCP listeners are loopback unless configured; tokens decide. */
 		hc->allowed = 1;
+		if (ci != NULL) {
+			hc->fd = ci->connect_fd;
+			pthread_mutex_lock(&l->http->mtx);
+			http_head_arm(l->http, hc);
+			pthread_mutex_unlock(&l->http->mtx);
+		}
 		*socket_context = hc;
 		return;
 	}
-	ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
 	if (ci != NULL && (rc = osdep_peer_uid(ci->connect_fd, &uid)) == 0)
 		hc->allowed = uid == geteuid();
 	else
@@ -168,10 +263,10 @@ static void
 http_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     enum MHD_RequestTerminationCode toe)
 {
-	struct http	*http = cls;
-	struct http_ctx	*ctx = *con_cls;
+	struct http		*http = cls;
+	struct http_ctx		*ctx = *con_cls;
+	struct http_conn	*hc;
 
-	(void)conn;
 	(void)toe;
 	if (ctx == NULL)
 		return;
@@ -179,6 +274,13 @@ http_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 		proxy_pass_close(ctx->pass, !ctx->replied ||
 		    toe != MHD_REQUEST_TERMINATED_COMPLETED_OK);
 		ctx->pass = NULL;
+	}
+	/* A kept-alive TCP connection gets the same deadline again. */
+	if ((hc = http_conn_ctx(conn)) != NULL && hc->fd >= 0) {
+		pthread_mutex_lock(&http->mtx);
+		if (!http->stopping)
+			http_head_arm(http, hc);
+		pthread_mutex_unlock(&http->mtx);
 	}
 	if (ctx->counted) {
 		pthread_mutex_lock(&http->mtx);
@@ -299,6 +401,102 @@ http_body_limit(struct http *http, enum router_listener kind,
 	return ROUTER_MAXBODY;
 }
 
+/*
+ * The browser-origin defence of TCP listeners: NULL if the request may go
+ * on, else why not. See http_guard.c.
+ */
+static const char *
+http_guard_refusal(struct http_listener *l, struct MHD_Connection *conn)
+{
+	const char	*host, *origin;
+
+	if (l->kind == ROUTER_LISTENER_UNIX)
+		return NULL;
+	host = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+	    MHD_HTTP_HEADER_HOST);
+	if (l->host != NULL && !http_guard_host_ok(host, l->host))
+		return "the Host header does not name this machine's loopback "
+		    "address";
+	origin = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+	    MHD_HTTP_HEADER_ORIGIN);
+	if (!http_guard_origin_ok(origin, l->http->origins,
+	    l->http->norigins))
+		return "origin not allowed; add it to proxy.origins or "
+		    "OLLAMA_ORIGINS";
+	return NULL;
+}
+
+/*
+ * Answer as soon as the head is in, before any body is read (so a client
+ * that sent "Expect: 100-continue" gets no "100 Continue"). The proxy
+ * listener speaks Ollama's error shape.
+ */
+static enum MHD_Result
+http_reply_now(struct http_listener *l, struct MHD_Connection *conn,
+    const char *method, const char *url, int status, const char *code,
+    const char *msg)
+{
+	struct router_req	req;
+	enum MHD_Result		ret;
+
+	memset(&req, 0, sizeof(req));
+	req.md = l->http->md;
+	req.listener = l->kind;
+	req.method = method;
+	req.path = url;
+	req.body = "";
+	req.conn = conn;
+	if (l->kind == ROUTER_LISTENER_PROXY)
+		router_reply_json(&req, status, json_pack("{s:s}", "error",
+		    msg));
+	else
+		router_reply_error(&req, status, code, "%s", msg);
+	log_debug("http: %s %s -> %d (%s)", method, url, status, msg);
+	ret = http_queue(conn, &req);
+	router_reply_clear(&req.reply);
+	return ret;
+}
+
+/* First call for a request: the head is complete. */
+static enum MHD_Result
+http_head_in(struct http_listener *l, struct MHD_Connection *conn,
+    const char *method, const char *url, struct http_ctx *ctx)
+{
+	struct http_conn	*hc;
+	const char		*why, *cl, *expect;
+	char			 msg[64];
+
+	if ((hc = http_conn_ctx(conn)) != NULL && hc->fd >= 0) {
+		pthread_mutex_lock(&l->http->mtx);
+		http_head_disarm(l->http, hc);
+		pthread_mutex_unlock(&l->http->mtx);
+	}
+	if ((why = http_guard_refusal(l, conn)) != NULL) {
+		ctx->early = 1;
+		return http_reply_now(l, conn, method, url, 403, "forbidden",
+		    why);
+	}
+	/*
+	 * A client that waits for "100 Continue" hears 413 instead; others
+	 * send the body anyway, so it is read (and dropped) before the 413.
+	 */
+	cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+	    MHD_HTTP_HEADER_CONTENT_LENGTH);
+	expect = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+	    MHD_HTTP_HEADER_EXPECT);
+	if (cl != NULL && expect != NULL && strcasecmp(expect,
+	    "100-continue") == 0 && strtoull(cl, NULL, 10) > ctx->limit &&
+	    !(l->kind == ROUTER_LISTENER_PROXY &&
+	    !proxy_metered(method, url))) {
+		snprintf(msg, sizeof(msg), "request body exceeds %zu bytes",
+		    ctx->limit);
+		ctx->early = 1;
+		return http_reply_now(l, conn, method, url, 413, "too_large",
+		    msg);
+	}
+	return MHD_YES;
+}
+
 static enum MHD_Result
 http_access(void *cls, struct MHD_Connection *conn, const char *url,
     const char *method, const char *version, const char *upload_data,
@@ -321,6 +519,10 @@ http_access(void *cls, struct MHD_Connection *conn, const char *url,
 		ctx->counted = 1;
 		pthread_mutex_unlock(&http->mtx);
 		ctx->limit = http_body_limit(http, l->kind, method, url);
+		/* Host/Origin, Expect: refused before any body or pass. */
+		ret = http_head_in(l, conn, method, url, ctx);
+		if (ctx->early)
+			return ret;
 		if (l->kind == ROUTER_LISTENER_PROXY &&
 		    !proxy_metered(method, url)) {
 			/* Streamed through to Ollama as it arrives. */
@@ -333,6 +535,11 @@ http_access(void *cls, struct MHD_Connection *conn, const char *url,
 			req.conn = conn;
 			ctx->pass = proxy_pass_open(&req, -1);
 		}
+		return ret;
+	}
+	if (ctx->early) {
+		/* Answered from the head: drop whatever body still comes. */
+		*upload_data_size = 0;
 		return MHD_YES;
 	}
 	if (ctx->pass != NULL) {
@@ -415,11 +622,16 @@ http_access(void *cls, struct MHD_Connection *conn, const char *url,
 
 static void	http_async_closed(uv_handle_t *);
 
-/* Make the socket's directory 0700 and ours, creating it if needed. */
+/*
+ * The socket's directory: created 0700 when missing (with its parents);
+ * an existing one must be ours and writable by nobody else, or start-up
+ * refuses with the fix. mlxd never changes the mode of what it did not
+ * create.
+ */
 static int
 http_prepare_dir(const char *path, char **causep)
 {
-	char		*dir, *slash;
+	char		*dir, *slash, *p;
 	struct stat	 sb;
 	int		 rc = 0;
 
@@ -429,9 +641,14 @@ http_prepare_dir(const char *path, char **causep)
 		return 0;
 	}
 	*slash = '\0';
-	if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
+	if (stat(dir, &sb) != 0) {
+		if (errno != ENOENT) {
+			rc = -errno;
+			*causep = xasprintf("cannot use %s: %s", dir,
+			    strerror(-rc));
+			goto out;
+		}
 		/* Parents may be missing (e.g. ~/Library/Application Support). */
-		char *p;
 		for (p = dir + 1; *p != '\0'; p++) {
 			if (*p != '/')
 				continue;
@@ -440,29 +657,72 @@ http_prepare_dir(const char *path, char **causep)
 			*p = '/';
 		}
 		if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
-			*causep = xasprintf("cannot create %s: %s", dir,
-			    strerror(errno));
 			rc = -errno;
+			*causep = xasprintf("cannot create %s: %s", dir,
+			    strerror(-rc));
+			goto out;
+		}
+		if (stat(dir, &sb) != 0) {
+			rc = -errno;
+			*causep = xasprintf("cannot use %s: %s", dir,
+			    strerror(-rc));
 			goto out;
 		}
 	}
-	if (lstat(dir, &sb) != 0 || !S_ISDIR(sb.st_mode)) {
-		*causep = xasprintf("%s is not a directory", dir);
+	if (!S_ISDIR(sb.st_mode)) {
+		*causep = xasprintf("%s is not a directory; choose another "
+		    "--socket", dir);
 		rc = -ENOTDIR;
-		goto out;
-	}
-	if (sb.st_uid != geteuid()) {
-		*causep = xasprintf("%s belongs to uid %ld, not to us (uid %ld)",
-		    dir, (long)sb.st_uid, (long)geteuid());
+	} else if (sb.st_uid != geteuid()) {
+		*causep = xasprintf("%s belongs to uid %ld, not to uid %ld; put "
+		    "the socket in a directory of your own (--socket)", dir,
+		    (long)sb.st_uid, (long)geteuid());
 		rc = -EACCES;
-		goto out;
-	}
-	if ((sb.st_mode & 077) != 0 && chmod(dir, 0700) != 0) {
-		*causep = xasprintf("cannot chmod 0700 %s: %s", dir,
-		    strerror(errno));
-		rc = -errno;
+	} else if ((sb.st_mode & (S_IWGRP | S_IWOTH)) != 0 &&
+	    (sb.st_mode & S_ISVTX) != 0) {
+		*causep = xasprintf("%s is a shared directory (mode %04o); put "
+		    "the socket in a private directory, e.g. --socket "
+		    "%s/mlxd-%ld/mlxd.sock", dir,
+		    (unsigned)(sb.st_mode & 07777), dir, (long)geteuid());
+		rc = -EACCES;
+	} else if ((sb.st_mode & (S_IWGRP | S_IWOTH)) != 0) {
+		*causep = xasprintf("%s is writable by other users (mode %04o); "
+		    "run 'chmod go-w %s' or put the socket in a private "
+		    "directory (--socket)", dir, (unsigned)(sb.st_mode & 07777),
+		    dir);
+		rc = -EACCES;
 	}
 out:
+	free(dir);
+	return rc;
+}
+
+/* Check the socket path as start-up would, creating nothing (mlxd -n). */
+int
+http_check_socket_path(const char *path, char **causep)
+{
+	struct sockaddr_un	 sun;
+	struct stat		 sb;
+	char			*dir, *slash;
+	int			 rc = 0;
+
+	if (strlen(path) >= sizeof(sun.sun_path)) {
+		*causep = xasprintf("socket path too long (%zu bytes, at most "
+		    "%zu): %s", strlen(path), sizeof(sun.sun_path) - 1, path);
+		return -ENAMETOOLONG;
+	}
+	if (lstat(path, &sb) == 0 && !S_ISSOCK(sb.st_mode)) {
+		*causep = xasprintf("%s exists and is not a socket; remove it "
+		    "or choose another --socket", path);
+		return -EEXIST;
+	}
+	dir = xstrdup(path);
+	if ((slash = strrchr(dir, '/')) != NULL && slash != dir) {
+		*slash = '\0';
+		/* A missing directory would be created; an existing one must do. */
+		if (stat(dir, &sb) == 0)
+			rc = http_prepare_dir(path, causep);
+	}
 	free(dir);
 	return rc;
 }
@@ -484,6 +744,24 @@ http_probe(const char *path)
 	up = connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == 0;
 	close(fd);
 	return up;
+}
+
+/* Remove a stale socket at path; anything that is not a socket stays. */
+static int
+http_remove_stale(const char *path, char **causep)
+{
+	struct stat	sb;
+
+	if (lstat(path, &sb) != 0)
+		return 0;
+	if (!S_ISSOCK(sb.st_mode)) {
+		*causep = xasprintf("%s exists and is not a socket; remove it "
+		    "or choose another --socket", path);
+		return -EEXIST;
+	}
+	if (unlink(path) == 0)
+		log_info("http: removed stale socket %s", path);
+	return 0;
 }
 
 /* Bind the Unix socket, leaving a live daemon's socket alone. */
@@ -520,8 +798,8 @@ http_bind(const char *path, int *fdp, char **causep)
 		return rc;
 	}
 	close(fd);
-	if (unlink(path) == 0)
-		log_info("http: removed stale socket %s", path);
+	if ((rc = http_remove_stale(path, causep)) != 0)
+		return rc;
 
 	if ((fd = socket(AF_UNIX, SOCK_STREAM, 0)) < 0) {
 		*causep = xasprintf("socket: %s", strerror(errno));
@@ -540,6 +818,31 @@ http_bind(const char *path, int *fdp, char **causep)
 	}
 	*fdp = fd;
 	return 0;
+}
+
+/* Keep a copy of the allowed extra origins (proxy.origins). */
+static void
+http_copy_origins(struct http *http, const struct config_strlist *l)
+{
+	int	i;
+
+	http->origins = l->n > 0 ? xcalloc((size_t)l->n,
+	    sizeof(*http->origins)) : NULL;
+	for (i = 0; i < l->n; i++)
+		http->origins[i] = xstrdup(l->v[i]);
+	http->norigins = l->n;
+}
+
+static void
+http_free_origins(struct http *http)
+{
+	int	i;
+
+	for (i = 0; i < http->norigins; i++)
+		free(http->origins[i]);
+	free(http->origins);
+	http->origins = NULL;
+	http->norigins = 0;
 }
 
 /* Start serving on the Unix socket at path. */
@@ -570,6 +873,9 @@ http_start(struct mlxd *md, const char *path, struct http **httpp,
 		goto fail;
 	}
 	http->async.data = http;
+	http->nhandles = 1;
+	if (md->cfg != NULL)
+		http_copy_origins(http, &md->cfg->proxy_origins);
 	http->unix_l.http = http;
 	http->unix_l.kind = ROUTER_LISTENER_UNIX;
 	http->unix_l.fd = http->fd;
@@ -585,6 +891,7 @@ http_start(struct mlxd *md, const char *path, struct http **httpp,
 	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)120,
 	    MHD_OPTION_CONNECTION_LIMIT, (unsigned int)512,
 	    MHD_OPTION_THREAD_STACK_SIZE, (size_t)(256 * 1024),
+	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)HTTP_CONN_MEMORY,
 	    MHD_OPTION_END);
 	if (http->mhd == NULL) {
 		*causep = xasprintf("cannot start the HTTP server on %s", path);
@@ -596,6 +903,10 @@ http_start(struct mlxd *md, const char *path, struct http **httpp,
 		return rc;
 	}
 	http->unix_l.mhd = http->mhd;
+	uv_timer_init(md->loop, &http->head_timer);
+	http->head_timer.data = http;
+	http->nhandles++;
+	uv_timer_start(&http->head_timer, http_head_timer_cb, 1000, 1000);
 	log_info("http: listening on %s", path);
 	*httpp = http;
 	return 0;
@@ -651,19 +962,18 @@ http_is_loopback(const struct sockaddr *sa)
 	return 0;
 }
 
-/* Add a TCP listener. */
-int
-http_listen_tcp(struct http *http, const char *hostport,
-    enum router_listener kind, int allow_remote, const char *token,
-    char **causep)
+/*
+ * Resolve a listen address the way start-up does and refuse a non-loopback
+ * one unless allowed; *aip is the address on success.
+ */
+static int
+http_resolve_listen(const char *hostport, enum router_listener kind,
+    int allow_remote, struct addrinfo **aip, char **causep)
 {
-	struct http_listener	*l;
 	struct addrinfo		 hints, *ai = NULL;
 	char			*host = NULL, *port = NULL;
-	int			 fd = -1, one = 1, rc;
+	int			 rc;
 
-	if (http->ntcp == HTTP_MAXTCP)
-		return -ENOSPC;
 	if (http_split_hostport(hostport, &host, &port) != 0) {
 		*causep = xasprintf("'%s' is not host:port", hostport);
 		return -EINVAL;
@@ -678,12 +988,73 @@ http_listen_tcp(struct http *http, const char *hostport,
 		goto out;
 	}
 	if (!allow_remote && !http_is_loopback(ai->ai_addr)) {
-		*causep = xasprintf("%s is not a loopback address; set "
-		    "http.allow_remote: true to listen on the network",
-		    hostport);
+		if (kind == ROUTER_LISTENER_PROXY)
+			*causep = xasprintf("%s is not a loopback address; "
+			    "the Ollama-compatible proxy listens on loopback "
+			    "only", hostport);
+		else
+			*causep = xasprintf("%s is not a loopback address; "
+			    "set http.allow_remote: true to listen on the "
+			    "network", hostport);
 		rc = -EPERM;
 		goto out;
 	}
+	*aip = ai;
+	ai = NULL;
+	rc = 0;
+out:
+	if (ai != NULL)
+		freeaddrinfo(ai);
+	free(host);
+	free(port);
+	return rc;
+}
+
+/* Check a listen address as start-up would, without binding. */
+int
+http_check_listen(const char *hostport, enum router_listener kind,
+    int allow_remote, char **causep)
+{
+	struct addrinfo	*ai = NULL;
+	int		 rc;
+
+	if ((rc = http_resolve_listen(hostport, kind, allow_remote, &ai,
+	    causep)) == 0)
+		freeaddrinfo(ai);
+	return rc;
+}
+
+/*
+ * The Host a browser would send for a loopback listener (checked against
+ * DNS rebinding), or NULL for a network one, where the token decides.
+ */
+static char *
+http_listener_host(const char *hostport, const struct sockaddr *sa)
+{
+	char	*host = NULL, *port = NULL;
+
+	if (!http_is_loopback(sa) ||
+	    http_split_hostport(hostport, &host, &port) != 0)
+		return NULL;
+	free(port);
+	return host;
+}
+
+/* Add a TCP listener. */
+int
+http_listen_tcp(struct http *http, const char *hostport,
+    enum router_listener kind, int allow_remote, const char *token,
+    char **causep)
+{
+	struct http_listener	*l;
+	struct addrinfo		*ai = NULL;
+	int			 fd = -1, one = 1, rc;
+
+	if (http->ntcp == HTTP_MAXTCP)
+		return -ENOSPC;
+	if ((rc = http_resolve_listen(hostport, kind, allow_remote, &ai,
+	    causep)) != 0)
+		return rc;
 	if ((fd = socket(ai->ai_family, SOCK_STREAM, 0)) < 0 ||
 	    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) != 0 ||
 	    bind(fd, ai->ai_addr, ai->ai_addrlen) != 0 ||
@@ -700,6 +1071,7 @@ http_listen_tcp(struct http *http, const char *hostport,
 	l->fd = fd;
 	l->token = token != NULL && *token != '\0' ? xstrdup(token) : NULL;
 	l->name = xstrdup(hostport);
+	l->host = http_listener_host(hostport, ai->ai_addr);
 	l->mhd = MHD_start_daemon(MHD_USE_THREAD_PER_CONNECTION |
 	    MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL | MHD_USE_ITC |
 	    MHD_USE_ERROR_LOG | (ai->ai_family == AF_INET6 ? MHD_USE_IPv6 : 0),
@@ -710,6 +1082,8 @@ http_listen_tcp(struct http *http, const char *hostport,
 	    MHD_OPTION_NOTIFY_COMPLETED, http_completed, http,
 	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)120,
 	    MHD_OPTION_CONNECTION_LIMIT, (unsigned int)256,
+	    MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+	    (unsigned int)HTTP_PER_PEER_LIMIT,
 	    MHD_OPTION_THREAD_STACK_SIZE, (size_t)(256 * 1024),
 	    /* Larger reads: request bodies stream through the proxy. */
 	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(kind ==
@@ -720,6 +1094,7 @@ http_listen_tcp(struct http *http, const char *hostport,
 		    hostport);
 		free(l->token);
 		free(l->name);
+		free(l->host);
 		memset(l, 0, sizeof(*l));
 		rc = -EIO;
 		goto out;
@@ -735,8 +1110,6 @@ out:
 		close(fd);
 	if (ai != NULL)
 		freeaddrinfo(ai);
-	free(host);
-	free(port);
 	return rc;
 }
 
@@ -745,10 +1118,56 @@ http_async_closed(uv_handle_t *h)
 {
 	struct http	*http = h->data;
 
+	if (--http->nhandles > 0)
+		return;
+	http_free_origins(http);
 	pthread_mutex_destroy(&http->mtx);
 	pthread_cond_destroy(&http->cond);
 	free(http->path);
 	free(http);
+}
+
+/* See http.h. */
+void
+http_shutdown_begin(struct http *http)
+{
+	if (http == NULL)
+		return;
+	pthread_mutex_lock(&http->mtx);
+	http->stopping = 1;
+	pthread_cond_broadcast(&http->cond);
+	pthread_mutex_unlock(&http->mtx);
+}
+
+/* See http.h. */
+int
+http_stopping(struct http *http)
+{
+	int	stopping;
+
+	if (http == NULL)
+		return 1;
+	pthread_mutex_lock(&http->mtx);
+	stopping = http->stopping;
+	pthread_mutex_unlock(&http->mtx);
+	return stopping;
+}
+
+/* See http.h. */
+int
+http_cond_wait(struct http *http, pthread_cond_t *cond,
+    pthread_mutex_t *mtx)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_nsec += HTTP_STREAM_POLL_MS * 1000000L;
+	if (ts.tv_nsec >= 1000000000L) {
+		ts.tv_sec++;
+		ts.tv_nsec -= 1000000000L;
+	}
+	(void)pthread_cond_timedwait(cond, mtx, &ts);
+	return http_stopping(http) ? -ECANCELED : 0;
 }
 
 /* Stop serving: finish briefly, close streams, remove the socket. */
@@ -774,8 +1193,10 @@ http_stop(struct http *http)
 		c->cancelled = 1;
 	http->calls = http->calls_tail = NULL;
 	pthread_cond_broadcast(&http->cond);
+	/* A stream its owner did not end is cut, not ended as complete. */
 	for (s = http->streams; s != NULL; s = s->next)
-		http_stream_close(s);
+		http_stream_fail(s, NULL, 0);
+	http_head_stop(http);
 	clock_gettime(CLOCK_REALTIME, &ts);
 	ts.tv_sec += 2;
 	while (http->nrequests > 0) {
@@ -795,10 +1216,12 @@ http_stop(struct http *http)
 			close(fd);
 		free(l->token);
 		free(l->name);
+		free(l->host);
 	}
 	/* Remove the socket only if it is still ours. */
 	if (stat(http->path, &sb) == 0 && sb.st_dev == http->sock_dev &&
 	    sb.st_ino == http->sock_ino)
 		unlink(http->path);
+	uv_close((uv_handle_t *)&http->head_timer, http_async_closed);
 	uv_close((uv_handle_t *)&http->async, http_async_closed);
 }

@@ -14,6 +14,7 @@
 #ifndef MLXD_HTTP_H
 #define MLXD_HTTP_H
 
+#include <pthread.h>
 #include <stddef.h>
 
 #include "router.h"
@@ -40,10 +41,44 @@ int	http_listen_tcp(struct http *http, const char *hostport,
 	    char **causep);
 
 /*
+ * Check a TCP listen address as http_listen_tcp() would (it resolves and
+ * is loopback unless allow_remote), without binding; for `mlxd -n`.
+ */
+int	http_check_listen(const char *hostport, enum router_listener kind,
+	    int allow_remote, char **causep);
+
+/*
+ * Check the socket path as http_start() would (length, an existing file
+ * that is not a socket, an existing directory that is not the user's or is
+ * writable by others), creating and changing nothing; for `mlxd -n`.
+ */
+int	http_check_socket_path(const char *path, char **causep);
+
+/*
  * Whether something already answers on the socket at path: 1 yes, 0 no
  * (nothing there, or a stale file). Lets main refuse early.
  */
 int	http_probe(const char *path);
+
+/*
+ * The start of shutdown (loop thread, first thing): from now on
+ * http_stopping() is 1 and http_cond_wait() returns -ECANCELED, so a
+ * handler thread waiting for another thread gives up instead of holding
+ * shutdown. NULL is ignored.
+ */
+void	http_shutdown_begin(struct http *http);
+int	http_stopping(struct http *http);
+
+/*
+ * Wait on cond (mtx held by the caller) for at most a quarter second. Returns
+ * 0, or -ECANCELED once the daemon is stopping. Every wait of a handler
+ * thread on another thread loops on this, so none outlives shutdown:
+ *	while (!done)
+ *		if (http_cond_wait(http, &cond, &mtx) != 0)
+ *			break;
+ */
+int	http_cond_wait(struct http *http, pthread_cond_t *cond,
+	    pthread_mutex_t *mtx);
 
 /* Close listeners and streams, wait for connections, remove the socket. */
 void	http_stop(struct http *http);
@@ -70,11 +105,11 @@ int	http_stream_write(struct http_stream *s, const void *buf, size_t len);
 void	http_stream_close(struct http_stream *s);
 
 /*
- * End the body after what is queued as a failed transfer: the chunked
- * encoding is not terminated and the connection is closed, so the client
- * sees a broken transfer rather than a complete one (any thread).
+ * End the body as broken (any thread): queue last (len bytes, may be NULL;
+ * sent even past the limit), then cut the transfer without its final
+ * chunk, so the client cannot take it for a complete reply.
  */
-void	http_stream_fail(struct http_stream *s);
+void	http_stream_fail(struct http_stream *s, const void *last, size_t len);
 
 /* Bytes queued and not yet taken by the connection. */
 size_t	http_stream_pending(struct http_stream *s);

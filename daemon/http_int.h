@@ -28,6 +28,26 @@ struct http_call {
 
 #define HTTP_MAXTCP	2
 
+/* TCP listeners: whole request head within this, connections per peer. */
+#define HTTP_HEADER_DEADLINE_MS	10000
+#define HTTP_PER_PEER_LIMIT	64
+
+/*
+ * Per-connection memory of MHD: the request head and its parsed query
+ * parameters must fit (beyond it MHD answers 414/431, or, when only the
+ * parsed arguments overflow, drops the connection without a reply).
+ */
+#define HTTP_CONN_MEMORY	(128 * 1024)
+
+/* One connection (MHD's socket context). */
+struct http_conn {
+	int			 allowed;	/* peer uid is ours */
+	int			 fd;
+	uint64_t		 head_since_ms;	/* waiting for a request head */
+	int			 waiting;	/* in http->heads */
+	struct http_conn	*next, *prev;
+};
+
 /* One MHD daemon: the Unix socket, or a TCP listener. */
 struct http_listener {
 	struct http		*http;
@@ -36,6 +56,9 @@ struct http_listener {
 	enum router_listener	 kind;
 	char			*token;		/* TCP: bearer token, or NULL */
 	char			*name;		/* for logs */
+	char			*host;		/* host part of the address, or
+					   NULL when not loopback (no Host
+					   check) */
 };
 
 struct http {
@@ -56,6 +79,11 @@ struct http {
 	uv_async_t		 async;
 	int			 nrequests;	/* in the handler or replying */
 	struct http_stream	*streams;	/* open streams, for shutdown */
+	struct http_conn	*heads;		/* TCP conns reading a head */
+	uv_timer_t		 head_timer;
+	int			 nhandles;	/* open uv handles */
+	char			**origins;	/* proxy.origins */
+	int			 norigins;
 };
 
 struct http_stream {

@@ -118,11 +118,19 @@ http_stream_close(struct http_stream *s)
 	pthread_mutex_unlock(&s->mtx);
 }
 
-/* End the body as a broken transfer once the queue is sent. */
+/* End the body as broken, after one last message. */
 void
-http_stream_fail(struct http_stream *s)
+http_stream_fail(struct http_stream *s, const void *last, size_t len)
 {
 	pthread_mutex_lock(&s->mtx);
+	if (!s->closed && !s->gone && len > 0) {
+		if (s->len + len > s->cap) {
+			s->cap = s->len + len;
+			s->buf = xrealloc(s->buf, s->cap);
+		}
+		memcpy(s->buf + s->len, last, len);
+		s->len += len;
+	}
 	if (!s->closed)
 		s->failed = 1;
 	s->closed = 1;
@@ -244,7 +252,8 @@ http_stream_reader(void *cls, uint64_t pos, char *out, size_t max)
 		}
 		if (s->closed) {
 			pthread_mutex_unlock(&s->mtx);
-			return MHD_CONTENT_READER_END_OF_STREAM;
+			return s->failed ? MHD_CONTENT_READER_END_WITH_ERROR :
+			    MHD_CONTENT_READER_END_OF_STREAM;
 		}
 		clock_gettime(CLOCK_REALTIME, &ts);
 		ts.tv_nsec += HTTP_STREAM_POLL_MS * 1000000L;
@@ -317,6 +326,8 @@ http_loop_call(struct http *http, void (*fn)(void *), void *arg)
 {
 	struct http_call	c = { fn, arg, 0, 0, NULL };
 
+	if (http == NULL)
+		return -ECANCELED;	/* not serving (yet, or any more) */
 	pthread_mutex_lock(&http->mtx);
 	if (http->stopping) {
 		pthread_mutex_unlock(&http->mtx);

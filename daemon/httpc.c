@@ -30,6 +30,7 @@ struct httpc {
 	uv_timer_t		 timer;
 	int			 active;
 	int			 closing;
+	long			 stall_s;	/* default low_speed_s of streams */
 	struct httpc_req	*reqs;		/* in-flight list */
 };
 
@@ -225,6 +226,38 @@ httpc_free(struct httpc *h)
 	uv_close((uv_handle_t *)&h->timer, httpc_timer_closed);
 }
 
+/* See httpc.h. */
+void
+httpc_set_stall_timeout(struct httpc *h, long seconds)
+{
+	if (h != NULL)
+		h->stall_s = seconds > 0 ? seconds : 0;
+}
+
+/* See httpc.h. */
+void
+httpc_fail_all(struct httpc *h, const char *why)
+{
+	struct httpc_result	 res;
+	struct httpc_req	*r;
+
+	if (h == NULL)
+		return;
+	h->closing = 1;		/* a done callback cannot start another */
+	while ((r = h->reqs) != NULL) {
+		memset(&res, 0, sizeof(res));
+		res.err = -ECANCELED;
+		res.errmsg = why;
+		res.body = "";
+		log_debug("httpc: %s cancelled: %s", r->url, why);
+		if (r->o.done_cb != NULL)
+			r->o.done_cb(r->o.arg, &res);
+		/* The callback may have cancelled it already. */
+		if (h->reqs == r)
+			httpc_req_free(r);
+	}
+}
+
 /* Put the kept headers (and an unfollowed redirect's target) into res. */
 static void
 httpc_fill_headers(struct httpc_req *r, struct httpc_result *res)
@@ -377,10 +410,10 @@ httpc_start(struct httpc *h, const struct httpc_opts *o)
 		curl_easy_setopt(r->easy, CURLOPT_TIMEOUT_MS, o->timeout_ms);
 	curl_easy_setopt(r->easy, CURLOPT_CONNECTTIMEOUT_MS,
 	    o->connect_timeout_ms > 0 ? o->connect_timeout_ms : 3000L);
-	if (o->low_speed_s > 0) {
+	if (o->low_speed_s > 0 || (o->data_cb != NULL && h->stall_s > 0)) {
 		curl_easy_setopt(r->easy, CURLOPT_LOW_SPEED_LIMIT, 1L);
 		curl_easy_setopt(r->easy, CURLOPT_LOW_SPEED_TIME,
-		    o->low_speed_s);
+		    o->low_speed_s > 0 ? o->low_speed_s : h->stall_s);
 	}
 	/* Also for a GET with a body, which must stay a GET. */
 	if (strcmp(method, "GET") != 0 || o->body != NULL ||

@@ -97,6 +97,20 @@ int	httpc_new(uv_loop_t *loop, struct httpc **hp);
 /* Abort every transfer (no done callbacks) and close the handles. */
 void	httpc_free(struct httpc *h);
 
+/*
+ * Shutdown: end every transfer in flight now, calling its done callback
+ * with err -ECANCELED and errmsg why, so whoever waits for one (possibly on
+ * another thread) is released; no transfer can start afterwards.
+ */
+void	httpc_fail_all(struct httpc *h, const char *why);
+
+/*
+ * Streamed transfers (with a data_cb) that set no low_speed_s are aborted
+ * with -ETIMEDOUT after this many seconds without a byte (0 = never; the
+ * default). ollama.stall_timeout_s.
+ */
+void	httpc_set_stall_timeout(struct httpc *h, long seconds);
+
 /* Start a request; NULL only if libcurl refuses the options. */
 struct httpc_req *httpc_start(struct httpc *h, const struct httpc_opts *o);
 

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * jobs.c: the job registry and its routes (/v1/jobs...). Loop thread only;
- * handlers reach it through http_loop_call().
+ * jobs.c: the job registry. Loop thread only; its routes (/v1/jobs...)
+ * live in api_jobs.c and reach it through http_loop_call().
  */
 #include "config.h"
 
@@ -13,16 +13,13 @@
 #include <time.h>
 
 #include "events.h"
-#include "http.h"
 #include "jobs.h"
 #include "mlxd.h"
-#include "router.h"
 #include "timeutil.h"
 #include "xmalloc.h"
 
 #define JOBS_KEEP_FINISHED	100
 #define JOBS_EMIT_EVERY_NS	250000000LL
-#define JOBS_WAIT_MAX_S		60
 
 /*
  * Long-poll waiters (GET /v1/jobs/{id}?wait=S) sleep on the connection's
@@ -279,43 +276,33 @@ jobs_stop(struct jobs *j)
 	free(j);
 }
 
-/* ---- routes ------------------------------------------------------------- */
-
-struct jobs_call {
-	struct mlxd	*md;
-	const char	*id;
-	const char	*kind;
-	json_t		*out;
-	int		 rc;
-	int		 ended;		/* the job is no longer running */
-	uint64_t	 changes;	/* its emits so far */
-	uint64_t	 gen;		/* jobs_wait_gen at the same moment */
-};
-
-static void
-jobs_get_run(void *arg)
+/*
+ * The job with id as JSON (new reference; NULL if unknown) with whether it
+ * has ended, its emits so far and the registry's change generation at the
+ * same moment, for a long poll (loop thread).
+ */
+json_t *
+jobs_get_state(struct jobs *j, const char *id, int *endedp,
+    uint64_t *changesp, uint64_t *genp)
 {
-	struct jobs_call	*c = arg;
-	struct job		*job;
+	struct job	*job;
 
-	c->out = NULL;
-	if (c->md->jobs == NULL || (job = jobs_find(c->md->jobs,
-	    c->id)) == NULL)
-		return;
-	c->out = job_json(job);
-	c->ended = job->finished_ns > 0;
-	c->changes = job->changes;
+	if (j == NULL || (job = jobs_find(j, id)) == NULL)
+		return NULL;
+	*endedp = job->finished_ns > 0;
+	*changesp = job->changes;
 	pthread_mutex_lock(&jobs_wait_mtx);
-	c->gen = jobs_wait_gen;
+	*genp = jobs_wait_gen;
 	pthread_mutex_unlock(&jobs_wait_mtx);
+	return job_json(job);
 }
 
 /*
  * Sleep until some job changed after generation gen, the registry stopped,
  * or the deadline (CLOCK_REALTIME) passed: 0 on a change, -ETIMEDOUT or
- * -ECANCELED.
+ * -ECANCELED (any thread).
  */
-static int
+int
 jobs_wait_change(uint64_t gen, const struct timespec *deadline)
 {
 	int	rc = 0;
@@ -333,113 +320,3 @@ jobs_wait_change(uint64_t gen, const struct timespec *deadline)
 	pthread_mutex_unlock(&jobs_wait_mtx);
 	return rc;
 }
-
-static void
-jobs_list_run(void *arg)
-{
-	struct jobs_call	*c = arg;
-
-	c->out = jobs_list_json(c->md->jobs, c->kind);
-}
-
-static void
-jobs_cancel_run(void *arg)
-{
-	struct jobs_call	*c = arg;
-
-	c->rc = jobs_cancel(c->md->jobs, c->id);
-	c->out = jobs_get_json(c->md->jobs, c->id);
-}
-
-static void
-api_jobs_list(struct router_req *req)
-{
-	struct jobs_call	c = { req->md, NULL, NULL, NULL, 0, 0, 0, 0 };
-	int			rc;
-
-	c.kind = router_query(req, "kind");
-	if ((rc = http_loop_call(req->md->http, jobs_list_run, &c)) != 0) {
-		router_reply_errno(req, rc, "jobs");
-		return;
-	}
-	router_reply_json(req, 200, json_pack("{s:o}", "jobs", c.out));
-}
-
-/*
- * GET /v1/jobs/{id}[?wait=S]: with wait, hold the reply until the job
- * changes (progress, a cancel request, its end) or S seconds pass; a job
- * that has already ended answers at once.
- */
-static void
-api_jobs_get(struct router_req *req)
-{
-	struct jobs_call	c = { req->md, req->params[0], NULL, NULL, 0,
-				    0, 0, 0 };
-	struct timespec		deadline;
-	uint64_t		changes0;
-	int			wait_s, rc;
-
-	if (router_query_int(req, "wait", 0, 0, JOBS_WAIT_MAX_S,
-	    &wait_s) != 0)
-		return;
-	if ((rc = http_loop_call(req->md->http, jobs_get_run, &c)) != 0) {
-		router_reply_errno(req, rc, "jobs");
-		return;
-	}
-	if (c.out == NULL) {
-		router_reply_error(req, 404, "not_found", "no job %s",
-		    req->params[0]);
-		return;
-	}
-	changes0 = c.changes;
-	clock_gettime(CLOCK_REALTIME, &deadline);
-	deadline.tv_sec += wait_s;
-	while (wait_s > 0 && !c.ended && c.changes == changes0) {
-		if (jobs_wait_change(c.gen, &deadline) != 0)
-			break;
-		json_decref(c.out);
-		if ((rc = http_loop_call(req->md->http, jobs_get_run,
-		    &c)) != 0) {
-			router_reply_errno(req, rc, "jobs");
-			return;
-		}
-		if (c.out == NULL) {
-			router_reply_error(req, 404, "not_found", "no job %s",
-			    req->params[0]);
-			return;
-		}
-	}
-	router_reply_json(req, 200, c.out);
-}
-
-static void
-api_jobs_cancel(struct router_req *req)
-{
-	struct jobs_call	c = { req->md, req->params[0], NULL, NULL, 0,
-				    0, 0, 0 };
-	int			rc;
-
-	if ((rc = http_loop_call(req->md->http, jobs_cancel_run, &c)) != 0) {
-		router_reply_errno(req, rc, "jobs");
-		return;
-	}
-	if (c.rc == -ENOENT) {
-		router_reply_error(req, 404, "not_found", "no job %s",
-		    req->params[0]);
-		return;
-	}
-	if (c.rc == -EALREADY) {
-		json_decref(c.out);
-		router_reply_error(req, 409, "finished", "job %s has already "
-		    "ended", req->params[0]);
-		return;
-	}
-	router_reply_json(req, 202, c.out);
-}
-
-const struct route api_jobs_routes[] = {
-	{ "GET", "/v1/jobs", api_jobs_list, 0 },
-	{ "GET", "/v1/jobs/{id}", api_jobs_get, 0 },
-	{ "DELETE", "/v1/jobs/{id}", api_jobs_cancel, 0 },
-	{ NULL, NULL, NULL, 0 }
-};

@@ -12,6 +12,9 @@
 #ifndef MLXD_JOBS_H
 #define MLXD_JOBS_H
 
+#include <stdint.h>
+#include <time.h>
+
 #include <jansson.h>
 
 struct mlxd;
@@ -53,6 +56,24 @@ json_t	*jobs_get_json(struct jobs *j, const char *id);
 
 /* Ask job id to cancel: 0, -ENOENT, or -EALREADY if it has ended. */
 int	jobs_cancel(struct jobs *j, const char *id);
+
+/* The longest ?wait=S of GET /v1/jobs/{id}, in seconds. */
+#define JOBS_WAIT_MAX_S	60
+
+/*
+ * The job with id as JSON (new reference; NULL if unknown), whether it has
+ * ended, its emits so far and the registry's change generation at the same
+ * moment (loop thread).
+ */
+json_t	*jobs_get_state(struct jobs *j, const char *id, int *endedp,
+	    uint64_t *changesp, uint64_t *genp);
+
+/*
+ * Sleep until some job changed after generation gen, the registry stopped,
+ * or deadline (CLOCK_REALTIME) passed: 0 on a change, -ETIMEDOUT or
+ * -ECANCELED (any thread).
+ */
+int	 jobs_wait_change(uint64_t gen, const struct timespec *deadline);
 
 /* All jobs, newest first, as a JSON array (new reference). */
 json_t	*jobs_list_json(struct jobs *j, const char *kind);

@@ -2,17 +2,24 @@
 /*
  * loop.c: signals and orderly shutdown on the libuv loop.
  *
- * SIGTERM and SIGINT stop the daemon: the HTTP server finishes in-flight
- * replies briefly and removes its socket, the Ollama watcher and the HTTP
- * client cancel their transfers, and every handle is closed so uv_run()
- * returns and uv_loop_close() succeeds. SIGHUP reloads the configuration;
- * a reload that fails logs every cause and keeps the old configuration.
+ * SIGTERM and SIGINT stop the daemon within about two seconds: handler
+ * threads are told first (http_shutdown_begin), modules stop, every
+ * upstream transfer still in flight is ended with an error (releasing
+ * whoever waits for it), the HTTP server finishes in-flight replies
+ * briefly and removes its socket, and every handle is closed so uv_run()
+ * returns and uv_loop_close() succeeds. main() blocks these signals before
+ * any thread starts and installs the handlers before the socket exists.
+ * SIGHUP reloads the configuration; a reload that fails logs every cause
+ * and keeps the old configuration.
  */
 #include "config.h"
 
+#include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "bench.h"
 #include "cache.h"
@@ -35,6 +42,46 @@ mlxd_uptime_s(const struct mlxd *md)
 	    1000ULL);
 }
 
+/*
+ * The last resort: every wait is bounded or cancellable, so stopping takes
+ * well under two seconds; should a bug ever hold it anyway, the process
+ * still ends (exit 1, so a supervisor restarts it; the next start removes
+ * the stale socket) instead of waiting for SIGKILL.
+ */
+#define LOOP_STOP_DEADLINE_S	10
+
+static void *
+loop_watchdog(void *arg)
+{
+	static const char	 msg[] = "mlxd: shutdown did not finish within "
+	    "10 s; exiting\n";
+	struct timespec		 ts = { LOOP_STOP_DEADLINE_S, 0 };
+
+	(void)arg;
+	while (nanosleep(&ts, &ts) != 0)
+		;
+	if (write(STDERR_FILENO, msg, sizeof(msg) - 1) < 0)
+		_exit(1);
+	_exit(1);
+}
+
+static void
+loop_watchdog_start(void)
+{
+	pthread_attr_t	attr;
+	pthread_t	tid;
+	sigset_t	all, old;
+
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
+	pthread_attr_init(&attr);
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	if (pthread_create(&tid, &attr, loop_watchdog, NULL) != 0)
+		log_warnx("mlxd: cannot start the shutdown watchdog");
+	pthread_attr_destroy(&attr);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+}
+
 /* Close every handle the daemon owns; uv_run() then returns. */
 void
 loop_shutdown(struct mlxd *md)
@@ -43,6 +90,9 @@ loop_shutdown(struct mlxd *md)
 		return;
 	md->stopping = 1;
 	log_info("mlxd: stopping");
+	loop_watchdog_start();
+	/* Handler threads waiting on others give up from here on. */
+	http_shutdown_begin(md->http);
 	bench_stop(md->bench);
 	md->bench = NULL;
 	cache_stop(md->cache);
@@ -55,16 +105,22 @@ loop_shutdown(struct mlxd *md)
 	md->events = NULL;
 	jobs_stop(md->jobs);
 	md->jobs = NULL;
-	http_stop(md->http);
-	md->http = NULL;
 	ollama_stop(md->ollama);
 	md->ollama = NULL;
+	/* Upstream transfers end before the server waits for its threads. */
+	httpc_fail_all(md->httpc, "mlxd is stopping");
+	http_stop(md->http);
+	md->http = NULL;
 	httpc_free(md->httpc);
 	md->httpc = NULL;
 	if (md->signals_started) {
 		uv_close((uv_handle_t *)&md->sig_term, NULL);
 		uv_close((uv_handle_t *)&md->sig_int, NULL);
 		uv_close((uv_handle_t *)&md->sig_hup, NULL);
+		/* A second signal while stopping must not kill us midway. */
+		signal(SIGTERM, SIG_IGN);
+		signal(SIGINT, SIG_IGN);
+		signal(SIGHUP, SIG_IGN);
 	}
 }
 
@@ -91,6 +147,7 @@ loop_reload(struct mlxd *md)
 	if (log_level_parse(cfg->log_level, &lvl) == 0)
 		log_set_level(lvl);
 	ollama_reconfigure(md->ollama, cfg);
+	httpc_set_stall_timeout(md->httpc, (long)cfg->ollama_stall_timeout_s);
 	config_free(md->cfg);
 	md->cfg = cfg;
 	log_info("mlxd: configuration reloaded");

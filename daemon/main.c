@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: ISC */
 /*
  * main.c: mlxd's entry point. Parses flags (flag > environment > config
- * file > default), then brings modules up in order — store, HTTP client,
- * HTTP server on the socket, Ollama watcher, signals — runs the loop, and
+ * file > default), blocks the signals it handles, then brings modules up in
+ * order — signals, store, HTTP client, modules, Ollama watcher, then the
+ * HTTP server on the socket — unblocks the signals, runs the loop, and
  * tears everything down in reverse. Startup failures are logged with their
  * cause and exit 1. mlxd never forks: launchd or systemd supervise it.
  */
@@ -13,6 +14,8 @@
 #if HAVE_MALLOC_TRIM
 #include <malloc.h>
 #endif
+#include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -92,6 +95,69 @@ print_config(const struct mlxd_config *cfg)
 	printf("configuration OK\n");
 }
 
+/* Record a flag; a repeated flag replaces the earlier value. */
+static void
+add_flag(struct config_flag *flags, int *nflags, const char *name,
+    const char *value)
+{
+	int	i;
+
+	for (i = 0; i < *nflags; i++)
+		if (strcmp(flags[i].name, name) == 0)
+			break;
+	flags[i].name = name;
+	flags[i].value = value;
+	if (i == *nflags)
+		(*nflags)++;
+}
+
+/*
+ * Block the signals mlxd handles before any thread exists: every thread
+ * inherits the mask, so they can only reach the loop thread, which unblocks
+ * them once its handlers are installed (pending ones are delivered then).
+ */
+static void
+block_signals(sigset_t *old)
+{
+	sigset_t	set;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
+	pthread_sigmask(SIG_BLOCK, &set, old);
+	signal(SIGPIPE, SIG_IGN);
+}
+
+/* The checks start-up makes before touching anything (also for -n). */
+static int
+check_startup(const struct mlxd_config *cfg)
+{
+	char	*cause = NULL;
+	int	 bad = 0;
+
+	if (http_check_socket_path(cfg->socket, &cause) != 0) {
+		fprintf(stderr, "mlxd: socket: %s\n", cause);
+		free(cause);
+		cause = NULL;
+		bad = 1;
+	}
+	if (*cfg->http_listen != '\0' && http_check_listen(cfg->http_listen,
+	    ROUTER_LISTENER_TCP, cfg->http_allow_remote, &cause) != 0) {
+		fprintf(stderr, "mlxd: http.listen: %s\n", cause);
+		free(cause);
+		cause = NULL;
+		bad = 1;
+	}
+	if (*cfg->proxy_listen != '\0' && http_check_listen(cfg->proxy_listen,
+	    ROUTER_LISTENER_PROXY, 0, &cause) != 0) {
+		fprintf(stderr, "mlxd: proxy.listen: %s\n", cause);
+		free(cause);
+		bad = 1;
+	}
+	return bad ? -EINVAL : 0;
+}
+
 /* One line per route, for the openapi.yaml test and docs. */
 static void
 print_route(const struct route *r, void *arg)
@@ -102,8 +168,18 @@ print_route(const struct route *r, void *arg)
 	    (r->flags & ROUTE_UNDOC) ? " undocumented" : "");
 }
 
-int
-main(int argc, char **argv)
+/* What the command line asks for. */
+struct args {
+	struct config_flag	 flags[3];	/* one per flag name */
+	int			 nflags;
+	const char		*config_path;
+	int			 check;
+	int			 verbose;
+};
+
+/* Step 1: the command line. -1 to go on, else the exit status. */
+static int
+parse_args(int argc, char **argv, struct args *a)
 {
 	static const struct option longopts[] = {
 		{ "socket", required_argument, NULL, 's' },
@@ -117,39 +193,28 @@ main(int argc, char **argv)
 		{ "routes", no_argument, NULL, 'R' },
 		{ NULL, 0, NULL, 0 }
 	};
-	struct config_flag	 flags[4];
-	struct mlxd		 md;
-	uv_loop_t		 loop;
-	enum log_level		 lvl;
-	char			*cause = NULL, *dbpath;
-	const char		*config_path = NULL;
-	int			 ch, nflags = 0, check = 0, verbose = 0, rc;
-	int			 status = 1;
-	int			 lockfd = -1;
-	long			 holder = 0;
+	int	ch;
 
+	memset(a, 0, sizeof(*a));
 	while ((ch = getopt_long(argc, argv, "nvVh", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 's':
-			flags[nflags].name = "socket";
-			flags[nflags++].value = optarg;
+			add_flag(a->flags, &a->nflags, "socket", optarg);
 			break;
 		case 'd':
-			flags[nflags].name = "data_dir";
-			flags[nflags++].value = optarg;
+			add_flag(a->flags, &a->nflags, "data_dir", optarg);
 			break;
 		case 'l':
-			flags[nflags].name = "log_level";
-			flags[nflags++].value = optarg;
+			add_flag(a->flags, &a->nflags, "log_level", optarg);
 			break;
 		case 'c':
-			config_path = optarg;
+			a->config_path = optarg;
 			break;
 		case 'n':
-			check = 1;
+			a->check = 1;
 			break;
 		case 'v':
-			verbose++;
+			a->verbose++;
 			break;
 		case 'V':
 			printf("mlxd %s (API v%d)\n", MLXD_VERSION,
@@ -177,32 +242,163 @@ main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
-	if (config_path == NULL && (config_path = getenv("MLXD_CONFIG")) !=
-	    NULL && *config_path == '\0')
-		config_path = NULL;
+	if (a->config_path == NULL && (a->config_path =
+	    getenv("MLXD_CONFIG")) != NULL && *a->config_path == '\0')
+		a->config_path = NULL;
+	return -1;
+}
 
-	memset(&md, 0, sizeof(md));
-	md.config_path = config_path;
-	md.config_explicit = config_path != NULL;
-	md.flags = flags;
-	md.nflags = nflags;
-	if (config_load(config_path, md.config_explicit, flags, nflags, &md.cfg,
-	    &cause) != 0) {
+/*
+ * Step 2: the configuration and every check start-up makes before touching
+ * anything; `mlxd -n` stops here. -1 to go on, else the exit status.
+ */
+static int
+load_config(struct args *a, struct mlxd *md)
+{
+	char	*cause = NULL;
+
+	md->config_path = a->config_path;
+	md->config_explicit = a->config_path != NULL;
+	md->flags = a->flags;
+	md->nflags = a->nflags;
+	if (config_load(a->config_path, md->config_explicit, a->flags,
+	    a->nflags, &md->cfg, &cause) != 0) {
 		print_cause(cause);
-		if (check)
+		if (a->check)
 			fprintf(stderr, "mlxd: configuration has errors\n");
 		free(cause);
 		return 1;
 	}
-	if (check) {
-		print_config(md.cfg);
-		config_free(md.cfg);
+	if (check_startup(md->cfg) != 0) {
+		if (a->check)
+			fprintf(stderr, "mlxd: configuration has errors\n");
+		config_free(md->cfg);
+		return 1;
+	}
+	if (a->check) {
+		print_config(md->cfg);
+		config_free(md->cfg);
 		return 0;
 	}
+	return -1;
+}
+
+/*
+ * Step 3: bring the modules up in order, signals first and the socket last.
+ * 0, or -1 when one failed (it said why; everything started is already
+ * told to stop).
+ */
+static int
+start_daemon(struct mlxd *md, int *lockfdp)
+{
+	char	*cause = NULL, *dbpath;
+	long	 holder = 0;
+	int	 rc;
+
+	if ((rc = loop_signals_start(md)) != 0) {
+		log_warnx("mlxd: cannot watch signals: %s", uv_strerror(rc));
+		loop_shutdown(md);
+		return -1;
+	}
+
+	if ((rc = paths_mkdir_p(md->data_dir, 0700)) != 0) {
+		log_warnx("mlxd: cannot create data directory %s: %s",
+		    md->data_dir, strerror(-rc));
+		loop_shutdown(md);
+		return -1;
+	}
+	/* One daemon per data dir: the lock is held until exit. */
+	if ((rc = paths_lock_data_dir(md->data_dir, lockfdp, &holder)) != 0) {
+		if (rc == -EWOULDBLOCK)
+			fprintf(stderr, "mlxd: another mlxd uses %s (pid %ld)\n",
+			    md->data_dir, holder);
+		else
+			log_warnx("mlxd: cannot lock %s: %s", md->data_dir,
+			    strerror(-rc));
+		loop_shutdown(md);
+		return -1;
+	}
+	dbpath = xasprintf("%s/mlxd.db", md->data_dir);
+	rc = store_open(dbpath, &md->store, &cause);
+	free(dbpath);
+	if (rc != 0) {
+		log_warnx("store: %s", cause);
+		free(cause);
+		loop_shutdown(md);
+		return -1;
+	}
+	if ((rc = httpc_new(md->loop, &md->httpc)) != 0) {
+		log_warnx("mlxd: cannot start the HTTP client: %s",
+		    strerror(-rc));
+		loop_shutdown(md);
+		return -1;
+	}
+	httpc_set_stall_timeout(md->httpc,
+	    (long)md->cfg->ollama_stall_timeout_s);
+	if ((rc = sampler_start(md, &md->sampler)) != 0) {
+		log_warnx("mlxd: cannot start the metrics sampler: %s",
+		    strerror(-rc));
+		loop_shutdown(md);
+		return -1;
+	}
+	if ((rc = events_start(md, &md->events)) != 0 ||
+	    (rc = jobs_start(md, &md->jobs)) != 0 ||
+	    (rc = bench_start(md, &md->bench)) != 0 ||
+	    (rc = cache_start(md, &md->cache)) != 0 ||
+	    (rc = proxy_start(md, &md->proxy)) != 0 ||
+	    (rc = ollama_start(md, &md->ollama)) != 0) {
+		log_warnx("mlxd: startup failed: %s", uv_strerror(rc));
+		loop_shutdown(md);
+		return -1;
+	}
+	/* Serve only once every module has published its state. */
+	if ((rc = http_start(md, md->socket_path, &md->http, &cause)) != 0) {
+		fprintf(stderr, "mlxd: %s\n", cause);
+		free(cause);
+		loop_shutdown(md);
+		return -1;
+	}
+	if (*md->cfg->http_listen != '\0' && (rc = http_listen_tcp(md->http,
+	    md->cfg->http_listen, ROUTER_LISTENER_TCP,
+	    md->cfg->http_allow_remote, md->cfg->http_token, &cause)) != 0) {
+		fprintf(stderr, "mlxd: http.listen: %s\n", cause);
+		free(cause);
+		loop_shutdown(md);
+		return -1;
+	}
+	if (*md->cfg->proxy_listen != '\0' && (rc = http_listen_tcp(md->http,
+	    md->cfg->proxy_listen, ROUTER_LISTENER_PROXY, 0, NULL,
+	    &cause)) != 0) {
+		fprintf(stderr, "mlxd: proxy.listen: %s\n", cause);
+		free(cause);
+		loop_shutdown(md);
+		return -1;
+	}
+	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct args		 a;
+	sigset_t		 oldmask;
+	struct mlxd		 md;
+	uv_loop_t		 loop;
+	enum log_level		 lvl;
+	int			 rc;
+	int			 status = 1;
+	int			 lockfd = -1;
+
+	block_signals(&oldmask);
+	if ((rc = parse_args(argc, argv, &a)) >= 0)
+		return rc;
+	memset(&md, 0, sizeof(md));
+	if ((rc = load_config(&a, &md)) >= 0)
+		return rc;
 
 	if (log_level_parse(md.cfg->log_level, &lvl) != 0)
 		lvl = LOG_LEVEL_INFO;
-	if (verbose > 0)
+	if (a.verbose > 0)
 		lvl = LOG_LEVEL_DEBUG;
 	log_init(lvl);
 	if (http_probe(md.cfg->socket)) {
@@ -249,75 +445,11 @@ main(int argc, char **argv)
 		goto out_state;
 	}
 	md.loop = &loop;
-
-	if ((rc = paths_mkdir_p(md.data_dir, 0700)) != 0) {
-		log_warnx("mlxd: cannot create data directory %s: %s",
-		    md.data_dir, strerror(-rc));
-		goto out_loop;
-	}
-	if ((rc = paths_lock_data_dir(md.data_dir, &lockfd, &holder)) != 0) {
-		if (rc == -EWOULDBLOCK)
-			fprintf(stderr, "mlxd: another mlxd uses %s (pid %ld)\n",
-			    md.data_dir, holder);
-		else
-			log_warnx("mlxd: cannot lock %s: %s", md.data_dir,
-			    strerror(-rc));
-		goto out_loop;
-	}
-	dbpath = xasprintf("%s/mlxd.db", md.data_dir);
-	rc = store_open(dbpath, &md.store, &cause);
-	free(dbpath);
-	if (rc != 0) {
-		log_warnx("store: %s", cause);
-		free(cause);
-		goto out_loop;
-	}
-	if ((rc = httpc_new(md.loop, &md.httpc)) != 0) {
-		log_warnx("mlxd: cannot start the HTTP client: %s",
-		    strerror(-rc));
-		goto out_store;
-	}
-	if ((rc = sampler_start(&md, &md.sampler)) != 0) {
-		log_warnx("mlxd: cannot start the metrics sampler: %s",
-		    strerror(-rc));
-		httpc_free(md.httpc);
+	if (start_daemon(&md, &lockfd) != 0)
 		goto out_run;
-	}
-	if ((rc = http_start(&md, md.socket_path, &md.http, &cause)) != 0) {
-		fprintf(stderr, "mlxd: %s\n", cause);
-		free(cause);
-		httpc_free(md.httpc);
-		sampler_stop(md.sampler);
-		goto out_run;
-	}
-	if (*md.cfg->http_listen != '\0' && (rc = http_listen_tcp(md.http,
-	    md.cfg->http_listen, ROUTER_LISTENER_TCP, md.cfg->http_allow_remote,
-	    md.cfg->http_token, &cause)) != 0) {
-		fprintf(stderr, "mlxd: http.listen: %s\n", cause);
-		free(cause);
-		loop_shutdown(&md);
-		goto out_run;
-	}
-	if (*md.cfg->proxy_listen != '\0' && (rc = http_listen_tcp(md.http,
-	    md.cfg->proxy_listen, ROUTER_LISTENER_PROXY, 0, NULL,
-	    &cause)) != 0) {
-		fprintf(stderr, "mlxd: proxy.listen: %s\n", cause);
-		free(cause);
-		loop_shutdown(&md);
-		goto out_run;
-	}
-	if ((rc = events_start(&md, &md.events)) != 0 ||
-	    (rc = jobs_start(&md, &md.jobs)) != 0 ||
-	    (rc = bench_start(&md, &md.bench)) != 0 ||
-	    (rc = cache_start(&md, &md.cache)) != 0 ||
-	    (rc = proxy_start(&md, &md.proxy)) != 0 ||
-	    (rc = ollama_start(&md, &md.ollama)) != 0 ||
-	    (rc = loop_signals_start(&md)) != 0) {
-		log_warnx("mlxd: startup failed: %s", uv_strerror(rc));
-		loop_shutdown(&md);
-		goto out_run;
-	}
 	status = 0;
+	/* A signal that came during start-up is delivered here. */
+	pthread_sigmask(SIG_SETMASK, &oldmask, NULL);
 	uv_run(md.loop, UV_RUN_DEFAULT);
 	log_info("mlxd: stopped");
 	goto out_close;
@@ -332,11 +464,7 @@ out_close:
 		status = 1;
 	}
 	md.loop = NULL;
-out_store:
 	store_close(md.store);
-out_loop:
-	if (md.loop != NULL)
-		uv_loop_close(md.loop);
 out_state:
 	state_deinit();
 	curl_global_cleanup();

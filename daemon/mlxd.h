@@ -8,8 +8,8 @@
  * state_publish() (state.h) and must hand anything else to the loop with
  * http_loop_call() (http.h).
  */
-#ifndef MLXD_MLXD_H
-#define MLXD_MLXD_H
+#ifndef MLXD_DAEMON_MLXD_H
+#define MLXD_DAEMON_MLXD_H
 
 #include <stdint.h>
 #include <time.h>

@@ -46,6 +46,8 @@ struct mlxd_config {
 	int64_t			 metrics_interval_ms;
 	int64_t			 retention_days;
 	int			 sessions_store_text;
+	int64_t			 ollama_stall_timeout_s;
+	struct config_strlist	 proxy_origins;
 	char			*proxy_listen;
 	int64_t			 generation_max_body_bytes;
 	char			*http_listen;

@@ -49,8 +49,14 @@ ollama_gen_int(json_t *obj, const char *key)
 	/* Go omits zero counters: a missing one is 0 once done is seen. */
 	if (json_is_integer(v))
 		return json_integer_value(v);
-	if (json_is_real(v))
-		return (int64_t)json_real_value(v);
+	if (json_is_real(v)) {
+		double	d = json_real_value(v);
+
+		/* Out of int64_t's range (or NaN) is no counter at all. */
+		if (!(d >= -9.2e18 && d <= 9.2e18))
+			return 0;
+		return (int64_t)d;
+	}
 	return 0;
 }
 

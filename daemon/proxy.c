@@ -255,7 +255,7 @@ proxy_finish(struct proxy_gen *g, const char *error, int broken)
 			(void)http_stream_write(g->stream, "\n", 1);
 		}
 		free(line);
-		http_stream_fail(g->stream);
+		http_stream_fail(g->stream, NULL, 0);
 	} else
 		http_stream_close(g->stream);
 	http_stream_unref(g->stream);

@@ -263,7 +263,7 @@ pass_end(struct proxy_pass *pp, int err, const char *msg)
 			}
 			free(line);
 		}
-		http_stream_fail(s);
+		http_stream_fail(s, NULL, 0);
 	}
 	http_stream_unref(s);
 }

@@ -14,6 +14,7 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -160,7 +161,8 @@ router_dispatch(struct router_req *req)
 			    "a JSON object body is required");
 			goto out;
 		}
-		req->json = json_loadb(req->body, req->body_len, 0, &jerr);
+		req->json = json_loadb(req->body, req->body_len,
+		    JSON_REJECT_DUPLICATES, &jerr);
 		if (req->json == NULL) {
 			router_reply_error(req, 400, "bad_json",
 			    "malformed JSON at line %d column %d: %s",
@@ -183,6 +185,67 @@ out:
 	/* Captures point into scratch; clear them before freeing it. */
 	memset(req->params, 0, sizeof(req->params));
 	free(scratch);
+}
+
+/*
+ * The one strict reading of a JSON request body: an object (an empty body
+ * is {} when allow_empty), no duplicate keys, no key outside keys (a
+ * NULL-ended list). Replies 400 and returns NULL otherwise; the caller
+ * owns the result.
+ */
+json_t *
+router_body_object(struct router_req *req, const char *const *keys,
+    int allow_empty)
+{
+	json_error_t	 jerr;
+	json_t		*o;
+
+	if (req->body_len == 0) {
+		if (allow_empty)
+			return json_object();
+		router_reply_error(req, 400, "bad_request",
+		    "a JSON object body is required");
+		return NULL;
+	}
+	if ((o = json_loadb(req->body, req->body_len, JSON_REJECT_DUPLICATES,
+	    &jerr)) == NULL) {
+		router_reply_error(req, 400, "bad_json", "malformed JSON at "
+		    "line %d column %d: %s", jerr.line, jerr.column, jerr.text);
+		return NULL;
+	}
+	if (!json_is_object(o)) {
+		json_decref(o);
+		router_reply_error(req, 400, "bad_request", "the body must be "
+		    "a JSON object");
+		return NULL;
+	}
+	if (router_check_keys(req, o, keys) != 0) {
+		json_decref(o);
+		return NULL;
+	}
+	return o;
+}
+
+/* Reply 400 and return -EINVAL if obj has a key outside keys. */
+int
+router_check_keys(struct router_req *req, const json_t *obj,
+    const char *const *keys)
+{
+	const char	*k;
+	json_t		*v;
+	size_t		 i;
+
+	json_object_foreach((json_t *)(uintptr_t)obj, k, v) {
+		for (i = 0; keys[i] != NULL; i++)
+			if (strcmp(keys[i], k) == 0)
+				break;
+		if (keys[i] == NULL) {
+			router_reply_error(req, 400, "bad_request", "unknown "
+			    "field '%s'", k);
+			return -EINVAL;
+		}
+	}
+	return 0;
 }
 
 /* Query-string value. */
@@ -270,6 +333,18 @@ router_reply_error(struct router_req *req, int status, const char *code,
 	else
 		obj = json_pack("{s:{s:s, s:s}}", "error", "code", code,
 		    "message", msg);
+	if (obj == NULL) {
+		/* Not UTF-8 (e.g. a path with %ff): show such bytes as '?'. */
+		unsigned char *p;
+		for (p = (unsigned char *)msg; *p != '\0'; p++)
+			if (*p >= 0x80)
+				*p = '?';
+		if (req->listener == ROUTER_LISTENER_PROXY)
+			obj = json_pack("{s:s}", "error", msg);
+		else
+			obj = json_pack("{s:{s:s, s:s}}", "error", "code",
+			    code, "message", msg);
+	}
 	free(msg);
 	router_reply_json(req, status, obj);
 }
@@ -298,28 +373,80 @@ router_reply_stream(struct router_req *req, int status,
 	req->reply.stream = stream;
 }
 
+/* The one map from -errno to an HTTP status and error code. */
+int
+router_errno_status(int err, const char **codep)
+{
+	static const struct {
+		int		 err;
+		int		 status;
+		const char	*code;
+	} map[] = {
+		{ -EINVAL, 400, "bad_request" },
+		{ -ENOTDIR, 400, "bad_request" },
+		{ -ENAMETOOLONG, 400, "bad_request" },
+		{ -EACCES, 403, "forbidden" },
+		{ -EPERM, 403, "forbidden" },
+		{ -ENOENT, 404, "not_found" },
+		{ -EBUSY, 409, "busy" },
+		{ -EEXIST, 409, "conflict" },
+		{ -EALREADY, 409, "finished" },
+		{ -EMSGSIZE, 413, "too_large" },
+		{ -E2BIG, 413, "too_large" },
+		{ -ENOSYS, 501, "not_implemented" },
+		{ -ENOTSUP, 501, "not_implemented" },
+		{ -ECONNREFUSED, 503, "ollama_unavailable" },
+		{ -EHOSTUNREACH, 503, "ollama_unavailable" },
+		{ -ECANCELED, 503, "stopping" },
+		{ -ETIMEDOUT, 504, "timeout" },
+	};
+	size_t	i;
+
+	for (i = 0; i < sizeof(map) / sizeof(map[0]); i++)
+		if (map[i].err == err) {
+			*codep = map[i].code;
+			return map[i].status;
+		}
+	*codep = "internal";
+	return 500;
+}
+
+/* Reply for -errno with a message of the caller's. */
+void
+router_reply_errno_msg(struct router_req *req, int err, const char *msg)
+{
+	const char	*code;
+	int		 status = router_errno_status(err, &code);
+
+	if (err == -ECANCELED)
+		msg = "mlxd is stopping";
+	router_reply_error(req, status, code, "%s", msg);
+}
+
 /* Map -errno from a module to an error reply. */
 void
 router_reply_errno(struct router_req *req, int err, const char *what)
 {
+	const char	*code;
+	int		 status = router_errno_status(err, &code);
+
 	switch (err) {
 	case -ENOENT:
-		router_reply_error(req, 404, "not_found", "%s: not found",
-		    what);
+		router_reply_error(req, status, code, "%s: not found", what);
 		break;
 	case -EINVAL:
-		router_reply_error(req, 400, "bad_request", "%s: invalid "
-		    "request", what);
+		router_reply_error(req, status, code, "%s: invalid request",
+		    what);
 		break;
 	case -EBUSY:
-		router_reply_error(req, 409, "busy", "%s: busy", what);
+		router_reply_error(req, status, code, "%s: busy", what);
 		break;
 	case -ECANCELED:
-		router_reply_error(req, 503, "stopping", "%s: mlxd is "
-		    "stopping", what);
+		router_reply_error(req, status, code, "%s: mlxd is stopping",
+		    what);
 		break;
 	default:
-		router_reply_error(req, 500, "internal", "%s: %s", what,
+		router_reply_error(req, status, code, "%s: %s", what,
 		    strerror(-err));
 		break;
 	}

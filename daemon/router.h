@@ -99,6 +99,18 @@ void	router_foreach(void (*fn)(const struct route *, void *), void *arg);
 const char *router_query(struct router_req *req, const char *key);
 
 /*
+ * The one strict body reader: a JSON object without duplicate or unknown
+ * keys (keys is NULL-ended); an empty body is {} when allow_empty. On
+ * failure replies 400 and returns NULL.
+ */
+json_t	*router_body_object(struct router_req *req, const char *const *keys,
+	    int allow_empty);
+
+/* Reply 400 and return -EINVAL when obj has a key outside keys. */
+int	router_check_keys(struct router_req *req, const json_t *obj,
+	    const char *const *keys);
+
+/*
  * The integer query parameter key in [min, max], or def when absent. On a
  * bad value it replies 400 itself and returns -EINVAL.
  */
@@ -128,6 +140,16 @@ void	router_reply_stream(struct router_req *req, int status,
 
 /* Map a negative errno from a module to an HTTP error reply. */
 void	router_reply_errno(struct router_req *req, int err, const char *what);
+
+/*
+ * The one -errno → HTTP map: the status for err, its error code in *codep
+ * (500 "internal" for anything not listed).
+ */
+int	router_errno_status(int err, const char **codep);
+
+/* Reply for -errno with the caller's message (the map's status and code). */
+void	router_reply_errno_msg(struct router_req *req, int err,
+	    const char *msg);
 
 /* Release what a reply holds (after http.c has queued it). */
 void	router_reply_clear(struct router_reply *reply);

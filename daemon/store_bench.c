@@ -409,6 +409,30 @@ store_bench_run_update(struct store *st, const char *id,
 	return rc;
 }
 
+/* See store_bench.h. */
+int
+store_bench_reconcile(struct store *st, int *nrunsp)
+{
+	sqlite3_stmt	*stmt = NULL;
+	struct binder	 b;
+	int		 rc;
+
+	if (nrunsp != NULL)
+		*nrunsp = 0;
+	if ((rc = prepare(st, "UPDATE bench_runs SET state = 'failed', "
+	    "error = ?1, finished_ns = COALESCE(finished_ns, ?2) "
+	    "WHERE state IN ('queued', 'running')", &stmt)) != 0)
+		return rc;
+	b_init(&b, stmt);
+	b_text(&b, STORE_BENCH_INTERRUPTED);
+	b_i64(&b, timeutil_now_ns());
+	if ((rc = bind_done(st, &b)) == 0 &&
+	    (rc = step_done(st, stmt)) == 0 && nrunsp != NULL)
+		*nrunsp = sqlite3_changes(st->db);
+	sqlite3_finalize(stmt);
+	return rc;
+}
+
 /* Insert one sample. */
 int
 store_bench_sample_insert(struct store *st, const char *run_id,

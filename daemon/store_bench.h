@@ -145,6 +145,16 @@ int	store_bench_run_get(struct store *st, const char *id, int with_samples,
 int	store_bench_run_list(struct store *st, const char *model, int limit,
 	    json_t **runsp);
 
+/*
+ * Start-up reconciliation: a run still queued or running in the database
+ * was interrupted (mlxd crashed or was killed); it becomes failed with the
+ * error STORE_BENCH_INTERRUPTED, so retention and deletion treat it as
+ * finished. The number changed goes to *nrunsp (may be NULL).
+ */
+#define STORE_BENCH_INTERRUPTED	"interrupted: mlxd stopped before the run " \
+	    "finished"
+int	store_bench_reconcile(struct store *st, int *nrunsp);
+
 /* Delete one run with its tests and samples. -ENOENT if unknown. */
 int	store_bench_run_delete(struct store *st, const char *id);
 

@@ -57,9 +57,11 @@ main(int argc, char **argv)
 		fprintf(stderr, "mlxd_client_new: %s\n", mlxd_strerror(rc));
 		return 1;
 	}
-	/* Returns when the daemon stops (0) or on an error. */
+	/* Returns when the stream ends: MLXD_EAPI says why the daemon ended it. */
 	rc = mlxd_events(c, on_event, &ex);
-	if (rc != 0)
+	if (rc == MLXD_EAPI && mlxd_client_last_error(c) != NULL)
+		fprintf(stderr, "mlxd_events: %s\n", mlxd_client_last_error(c));
+	else if (rc != 0)
 		fprintf(stderr, "mlxd_events: %s\n", mlxd_strerror(rc));
 	mlxd_client_free(c);
 	return rc == 0 ? 0 : 1;

@@ -174,6 +174,11 @@ cmd_top_reader(void *arg)
 		if (rc == 0)
 			snprintf(t->message, sizeof t->message,
 			    "mlxd closed the event stream; reconnecting...");
+		else if (rc == MLXD_EAPI &&
+		    mlxd_client_last_error(t->m->client) != NULL)
+			snprintf(t->message, sizeof t->message,
+			    "mlxd ended the event stream: %s; reconnecting...",
+			    mlxd_client_last_error(t->m->client));
 		else
 			snprintf(t->message, sizeof t->message,
 			    "no connection to mlxd (%s); reconnecting...",

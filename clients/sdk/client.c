@@ -144,6 +144,14 @@ client_api_error(struct mlxd_client *c, long status, const char *body,
 	json_decref(root);
 }
 
+/* See sdk.h. */
+void
+client_set_api_error(struct mlxd_client *c, long status, const char *body,
+    size_t len)
+{
+	client_api_error(c, status, body, len);
+}
+
 static int
 client_curl_error(struct mlxd_client *c, CURLcode cc)
 {

@@ -9,6 +9,9 @@
  * (the daemon's heartbeats) and an event cut short by the end of the stream
  * is dropped. `id:` and `retry:` are read and ignored: the daemon sends a
  * full status snapshot on every connection, so there is nothing to resume.
+ * An `error` event is the daemon's last word on a stream it cannot go on
+ * with (it is stopping): it is passed on, and mlxd_events() then reports
+ * it as the cause (MLXD_EAPI) however the transfer itself ended.
  */
 #include "config.h"
 
@@ -26,6 +29,8 @@
 struct events_parser {
 	mlxd_event_cb	 cb;
 	void		*arg;
+	char		*error;		/* data of an `error` event, if any */
+	size_t		 error_len;
 	char		*name;		/* the event type, NULL = "message" */
 	char		*data;		/* data lines, each followed by "\n" */
 	size_t		 len;
@@ -79,6 +84,14 @@ events_dispatch(struct events_parser *p)
 	}
 	/* Drop the "\n" after the last data line. */
 	p->data[--p->len] = '\0';
+	/* The daemon's last word when a stream cannot go on: keep it. */
+	if (p->name != NULL && strcmp(p->name, "error") == 0) {
+		free(p->error);
+		if ((p->error = malloc(p->len + 1)) != NULL) {
+			memcpy(p->error, p->data, p->len + 1);
+			p->error_len = p->len;
+		}
+	}
 	rc = p->cb(p->arg, p->name != NULL ? p->name : "message", p->data,
 	    p->len);
 	events_reset(p);
@@ -132,6 +145,12 @@ mlxd_events(struct mlxd_client *c, mlxd_event_cb cb, void *arg)
 	p.cb = cb;
 	p.arg = arg;
 	rc = mlxd_stream(c, "GET", "/v1/events", NULL, 0, events_line, &p);
+	/* A stream the daemon ended with an error event: report its cause. */
+	if (p.error != NULL && rc != -EINTR) {
+		client_set_api_error(c, 503, p.error, p.error_len);
+		rc = MLXD_EAPI;
+	}
+	free(p.error);
 	free(p.name);
 	free(p.data);
 	return rc;

@@ -28,6 +28,9 @@ int	 client_get(struct mlxd_client *c, const char *path, json_t **rootp,
 int	 client_check_version(struct mlxd_client *c, const json_t *health);
 void	 client_set_error(struct mlxd_client *c, const char *msg);
 long	 client_timeout_ms(const struct mlxd_client *c);
+/* Keep message and code of an error body {"error":{"code","message"}}. */
+void	 client_set_api_error(struct mlxd_client *c, long status,
+	     const char *body, size_t len);
 
 /* reply.c */
 /* A parsed reply and its text; each typed reply struct keeps one. */

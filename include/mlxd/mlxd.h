@@ -622,10 +622,12 @@ typedef int (*mlxd_event_cb)(void *arg, const char *name, const char *data,
  * and `retry:` fields and events without data are skipped. The first
  * events are a `status` snapshot, then `metrics` each sample and `status`
  * on each change; mlxd_status_parse() and mlxd_metrics_parse() read their
- * data. Returns 0 when the daemon ended the stream (e.g. it is stopping) or
- * cb returned a positive value, cb's value when negative, -EINTR when
- * interrupted, or the errors of mlxd_stream() (-ECONNRESET when the daemon
- * went away mid-stream).
+ * data. Returns 0 when the daemon ended the stream or cb returned a
+ * positive value, cb's value when negative, -EINTR when interrupted,
+ * MLXD_EAPI when the daemon ended it with an `error` event (e.g. it is
+ * stopping; mlxd_client_last_error() and mlxd_client_last_code() give its
+ * message and code; cb saw the event too), or the errors of mlxd_stream()
+ * (-ECONNRESET when the daemon went away mid-stream).
  */
 MLXD_EXPORT int mlxd_events(struct mlxd_client *c, mlxd_event_cb cb,
 		    void *arg);

@@ -51,7 +51,7 @@ test_stream_fail(void **state)
 	s = http_stream_new("application/x-ndjson", 1024);
 	assert_int_equal(http_stream_write(s, "{\"error\":\"x\"}\n", 14), 0);
 	assert_int_equal((int)http_stream_pending(s), 14);
-	http_stream_fail(s);
+	http_stream_fail(s, NULL, 0);
 	/* Nothing more is accepted, but what is queued is still sent. */
 	assert_int_equal(http_stream_write(s, "{}\n", 3), -EPIPE);
 	assert_int_equal((int)http_stream_pending(s), 14);
