@@ -11,8 +11,9 @@ method, clean and remove, every file outside the stores has its original
 bytes, mode, owner, inode and link count, and every store file still
 there reads back with its original sha256. Also: file:// adds refuse /,
 $HOME, system folders and dot segments; a local remove only forgets the
-folder unless delete_files (refused over TCP); two daemons on one data
-dir (the second refuses, the first's dedup completes); app names. And:
+folder unless delete_files (refused over TCP, as link_user_files is);
+two daemons on one data dir (the second refuses, the first's dedup
+completes); app names. And:
 store files the user hard-linked into a folder of theirs, stores whose
 roots, blobs/ or repo folders are symlinks, a cache.dir pointed at the
 user's own files, an app folder that is not mounted, FIFOs in place of
@@ -66,6 +67,19 @@ def tcp_port():
     port = s.getsockname()[1]
     s.close()
     return port
+
+
+def tcp_post(port, path, body, token="t0ken"):
+    """POST over the TCP listener: (status, decoded body)."""
+    import http.client
+    c = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    c.request("POST", path, body=json.dumps(body),
+              headers={"Authorization": "Bearer " + token,
+                       "Content-Type": "application/json"})
+    r = c.getresponse()
+    raw = r.read()
+    c.close()
+    return r.status, json.loads(raw or b"{}")
 
 
 class Hostile(tc.World):
@@ -382,6 +396,60 @@ def test_local_remove_delete_files(env):
     eq(rc, 0, "mlxctl remove --delete-files: %s %s" % (out, err))
     check(not os.path.exists(w.paper), "deleted when asked: %r" % out)
     w.check_outside("mlxctl remove --delete-files")
+
+
+def test_link_user_files_over_tcp(env):
+    """Never do 7 from afar. link_user_files lets dedup turn LM Studio and
+    local files into links that dangle once a store deletes the kept copy;
+    like delete_files it is refused over the TCP listener (403), dry run
+    or not, and the files stay what they were."""
+    w = Hostile(env)
+    w.build()
+    port = tcp_port()
+    start(env, w, config=CONFIG + "http:\n  listen: 127.0.0.1:%d\n"
+          "  token: t0ken\n" % port)
+    tc.synced(env)
+    tc.run_job(env, "/v1/cache/add", {"uri": "file://" + w.local})
+    mine = os.path.join(w.local, "mymodel", "w.gguf")
+    users = (mine, w.lms_partial, w.lms_swap)
+    before = {p: os.lstat(p) for p in users}
+    res = tc.run_job(env, "/v1/cache/dedup", {"dry_run": True,
+                                              "method": "symlink",
+                                              "link_user_files": True})
+    check(any(m["path"] == os.path.realpath(mine) for g in res["groups"]
+              for m in g["members"]), "the local copy is a duplicate: %r"
+          % res["groups"])
+    for method in ("symlink", "hardlink"):
+        for dry in (False, True):
+            st, b = tcp_post(port, "/v1/cache/dedup", {
+                "dry_run": dry, "method": method, "link_user_files": True})
+            if st == 202:
+                tc.wait_job(env, b["job"])
+            eq(st, 403, "%s link_user_files over TCP: %r" % (method, b))
+            eq(b["error"]["code"], "forbidden", "error shape: %r" % b)
+            check("link_user_files" in b["error"]["message"],
+                  "says why: %r" % b)
+            for p in users:
+                now = os.lstat(p)
+                check(stat.S_ISREG(now.st_mode), "%s is still a file" % p)
+                eq((now.st_ino, now.st_nlink),
+                   (before[p].st_ino, before[p].st_nlink), "same file " + p)
+    # Without it, dedup over TCP runs and leaves the user's files alone.
+    st, b = tcp_post(port, "/v1/cache/dedup", {"dry_run": False,
+                                              "method": "symlink"})
+    eq(st, 202, "dedup over TCP: %r" % b)
+    tc.wait_job(env, b["job"])
+    for p in users:
+        eq(os.lstat(p).st_ino, before[p].st_ino, "kept " + p)
+    w.check_outside("dedup over TCP")
+    w.check_stores("dedup over TCP")
+    # On the local socket it is honoured: the test sees a replacement.
+    tc.run_job(env, "/v1/cache/dedup", {"dry_run": False,
+                                        "method": "symlink",
+                                        "link_user_files": True})
+    check(os.path.islink(mine), "link_user_files works on the socket")
+    w.check_outside("link_user_files on the socket")
+    w.check_stores("link_user_files on the socket")
 
 
 def test_hostile_every_operation(env):
@@ -833,4 +901,5 @@ if __name__ == "__main__":
          test_cache_dir_user_files, test_store_root_is_a_link,
          test_blobs_dir_is_a_link, test_cache_headers,
          test_unused_with_app_unmounted, test_fifo_in_place_of_a_file,
-         test_hf_add_through_links, test_file_add_data_dir])
+         test_hf_add_through_links, test_file_add_data_dir,
+         test_link_user_files_over_tcp])
