@@ -17,8 +17,9 @@ completes); app names. And:
 store files the user hard-linked into a folder of theirs, stores whose
 roots, blobs/ or repo folders are symlinks, a cache.dir pointed at the
 user's own files, an app folder that is not mounted, FIFOs in place of
-files the scan reads, hf:// downloads into linked folders, and file://
-adds of mlxd's own data dir.
+files the scan reads, hf:// downloads into linked folders, ollama:// adds
+into a cache.dir folder that is a link or a file, and file:// adds of
+mlxd's own data dir.
 
 These mirror the list "What mlxd will never do" in docs/cache.md, whose
 numbers each test names; number 7 (kill -9) is test_cache.py's
@@ -450,6 +451,50 @@ def test_link_user_files_over_tcp(env):
     check(os.path.islink(mine), "link_user_files works on the socket")
     w.check_outside("link_user_files on the socket")
     w.check_stores("link_user_files on the socket")
+
+
+def test_ollama_add_into_links(env):
+    """Never do 1. An ollama:// add makes its links in cache.dir/<name>;
+    when that name is a symlink to a folder of the user's, or a file, the
+    add fails and nothing is written through it or over it. A real folder
+    there (mlxd's own) still gets the links."""
+    w = Hostile(env)
+    w.build()
+    cdir = os.path.join(w.root, "mlxd-models")
+    os.makedirs(cdir)
+    user = os.path.join(w.outside, "adddir")
+    tc.write(os.path.join(user, "mine.txt"), b"mine")
+    name = os.path.join(cdir, "tiny-latest")
+    os.symlink(user, name)
+    w.before = snapshot_tree(w.outside)
+    start(env, w, config=CONFIG + "  dir: %s\n" % cdir)
+    tc.synced(env)
+    b = tc.post_job(env, "/v1/cache/add", {"uri": "ollama://tiny"})
+    j = tc.wait_job(env, b["job"])
+    w.check_outside("ollama:// add into a linked folder")
+    eq(j["state"], "failed", "the add fails: %r" % j.get("result"))
+    check("tiny-latest" in j["error"], "says where: %r" % j["error"])
+    eq(os.readlink(name), user, "the user's link is left alone")
+    # A file of the user's in its place: kept as it is.
+    os.unlink(name)
+    tc.write(name, b"a file of mine")
+    ino = os.stat(name).st_ino
+    b = tc.post_job(env, "/v1/cache/add", {"uri": "ollama://tiny"})
+    j = tc.wait_job(env, b["job"])
+    eq(j["state"], "failed", "the add fails: %r" % j.get("result"))
+    check(not os.path.islink(name) and os.stat(name).st_ino == ino,
+          "the file is kept")
+    with open(name, "rb") as f:
+        eq(f.read(), b"a file of mine", "its bytes")
+    # mlxd's own folder: the links are made there.
+    os.unlink(name)
+    res = tc.run_job(env, "/v1/cache/add", {"uri": "ollama://tiny"})
+    link = os.path.join(name, "tiny-latest.gguf")
+    eq([l["path"] for l in res["links"]], [link], "links: %r" % res)
+    check(os.path.islink(link) and not os.path.islink(name), "made")
+    eq(tc.sha256_file(link), w.sha_a, "the model reads through the link")
+    w.check_outside("ollama:// add")
+    w.check_stores("ollama:// add")
 
 
 def test_hostile_every_operation(env):
@@ -902,4 +947,4 @@ if __name__ == "__main__":
          test_blobs_dir_is_a_link, test_cache_headers,
          test_unused_with_app_unmounted, test_fifo_in_place_of_a_file,
          test_hf_add_through_links, test_file_add_data_dir,
-         test_link_user_files_over_tcp])
+         test_link_user_files_over_tcp, test_ollama_add_into_links])
