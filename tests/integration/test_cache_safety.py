@@ -939,6 +939,50 @@ def test_file_add_data_dir(env):
                   env.get("/v1/cache")["models"]), "the database is no model")
 
 
+def test_roots_hold_data_dir(env):
+    """Never do 4. A folder in cache.roots, or one an older version
+    registered, that is mlxd's data dir, lies inside it or holds it is not
+    indexed and the log says why: the database would be listed as a
+    model, and remove --delete-files could then delete it. It can still be
+    forgotten."""
+    w = Hostile(env)
+    w.build()
+    holder = os.path.join(w.root, "state")
+    data = os.path.join(holder, "mlxd")
+    inside = os.path.join(data, "inside")
+    args = ("--data-dir", data)
+    d = start(env, w, args=args)
+    tc.synced(env)
+    d.stop()
+    env.procs.remove(d)
+    db_path = os.path.join(data, "mlxd.db")
+    check(os.path.exists(db_path), "%s is the data dir in use" % data)
+    tc.write(os.path.join(inside, "m", "w.gguf"), tc.gguf(w.rng, 90 * KIB))
+    db = sqlite3.connect(db_path)
+    for p in (data, inside):
+        db.execute("INSERT INTO cache_roots (path, added_at) VALUES (?, ?)",
+                   (p, "2026-01-01T00:00:00Z"))
+    db.commit()
+    db.close()
+    d = start(env, w, args=args, config=CONFIG + "  roots:\n" + "".join(
+        "    - %s\n" % p for p in (holder, data, inside, w.local)))
+    tc.synced(env)
+    refs = refs_of(env)
+    check("local:mymodel" in refs, "a good root is indexed: %r" % sorted(refs))
+    real = os.path.realpath(holder)
+    bad = [r for r, m in refs.items() if r.startswith("local:") and
+           (m["path"] + "/").startswith(real + "/")]
+    eq(bad, [], "nothing in or above the data dir is indexed")
+    log = d.read_log()
+    for p in (holder, data, inside):
+        check("%s is not indexed" % p in log and "mlxd's own data" in log,
+              "the log says why %s is not indexed" % p)
+    for p in (data, inside):
+        tc.run_job(env, "/v1/cache/remove", {"model": "file://" + p})
+    eq(env.get("/v1/cache/config")["added_roots"], [], "forgotten")
+    check(os.path.exists(db_path), "the database is kept")
+
+
 if __name__ == "__main__":
     run([test_partial_names, test_symlinked_snapshot, test_file_add_refused,
          test_local_remove_delete_files, test_hostile_every_operation,
@@ -947,4 +991,5 @@ if __name__ == "__main__":
          test_blobs_dir_is_a_link, test_cache_headers,
          test_unused_with_app_unmounted, test_fifo_in_place_of_a_file,
          test_hf_add_through_links, test_file_add_data_dir,
-         test_link_user_files_over_tcp, test_ollama_add_into_links])
+         test_link_user_files_over_tcp, test_ollama_add_into_links,
+         test_roots_hold_data_dir])
