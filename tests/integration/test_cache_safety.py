@@ -18,11 +18,12 @@ store files the user hard-linked into a folder of theirs, stores whose
 roots, blobs/ or repo folders are symlinks, a cache.dir pointed at the
 user's own files, an app folder that is not mounted, FIFOs in place of
 files the scan reads, hf:// downloads into linked folders, ollama:// adds
-into a cache.dir folder that is a link or a file, and file:// adds of
-mlxd's own data dir.
+into a cache.dir folder that is a link or a file, file:// adds and
+cache.roots entries of mlxd's own data dir, clean of every kind beside a
+local folder, and LM Studio folders that are links.
 
 These mirror the list "What mlxd will never do" in docs/cache.md, whose
-numbers each test names; number 7 (kill -9) is test_cache.py's
+numbers each test names; number 8 (kill -9) is test_cache.py's
 test_crash_during_dedup."""
 import fcntl
 import hashlib
@@ -941,8 +942,8 @@ def test_file_add_data_dir(env):
 
 def test_roots_hold_data_dir(env):
     """Never do 4. A folder in cache.roots, or one an older version
-    registered, that is mlxd's data dir, lies inside it or holds it is not
-    indexed and the log says why: the database would be listed as a
+    registered, that is mlxd's data dir, lies inside it or holds it (or is
+    $HOME) is not indexed and the log says why: the database would be listed as a
     model, and remove --delete-files could then delete it. It can still be
     forgotten."""
     w = Hostile(env)
@@ -965,15 +966,17 @@ def test_roots_hold_data_dir(env):
     db.commit()
     db.close()
     d = start(env, w, args=args, config=CONFIG + "  roots:\n" + "".join(
-        "    - %s\n" % p for p in (holder, data, inside, w.local)))
+        "    - %s\n" % p for p in (holder, data, inside, w.home, w.local)))
     tc.synced(env)
     refs = refs_of(env)
     check("local:mymodel" in refs, "a good root is indexed: %r" % sorted(refs))
-    real = os.path.realpath(holder)
-    bad = [r for r, m in refs.items() if r.startswith("local:") and
-           (m["path"] + "/").startswith(real + "/")]
-    eq(bad, [], "nothing in or above the data dir is indexed")
+    for top in (holder, w.home):
+        real = os.path.realpath(top)
+        bad = [r for r, m in refs.items() if r.startswith("local:") and
+               (m["path"] + "/").startswith(real + "/")]
+        eq(bad, [], "nothing in %s is indexed as local" % top)
     log = d.read_log()
+    check("%s is not indexed" % w.home in log, "$HOME in cache.roots")
     for p in (holder, data, inside):
         check("%s is not indexed" % p in log and "mlxd's own data" in log,
               "the log says why %s is not indexed" % p)
@@ -981,6 +984,109 @@ def test_roots_hold_data_dir(env):
         tc.run_job(env, "/v1/cache/remove", {"model": "file://" + p})
     eq(env.get("/v1/cache/config")["added_roots"], [], "forgotten")
     check(os.path.exists(db_path), "the database is kept")
+
+
+def test_clean_leaves_local_folders(env):
+    """Never do 3. clean with every kind, a linked app using one model only
+    (so every other model is unused): nothing in a local folder changes,
+    while the stores' unused models and partials do go."""
+    w = Hostile(env)
+    w.build()
+    start(env, w)
+    tc.synced(env)
+    tc.run_job(env, "/v1/cache/add", {"uri": "file://" + w.local})
+    app = os.path.join(w.root, "comfy")
+    os.makedirs(app)
+    os.symlink(w.blob_a, os.path.join(app, "model.gguf"))
+    st, _, b = env.request("POST", "/v1/cache/apps",
+                           body={"path": app, "name": "comfy"})
+    eq(st, 201, "linked: %r" % b)
+    tc.wait_job(env, b["job"])
+    check(any(r.startswith("local:") for r in refs_of(env)), "local models")
+    mine = snapshot_tree(w.local)
+    res = tc.run_job(env, "/v1/cache/clean", {
+        "dry_run": False, "kinds": ["orphan_blob", "detached_revision",
+                                    "stale_partial", "stale_temp",
+                                    "unused_model"]})
+    done = [i for i in res["items"] if i["action"] == "deleted"]
+    check(any(i["kind"] == "unused_model" for i in done),
+          "unused store models go: %r" % res["items"])
+    check(not os.path.exists(w.o_part), "a stale Ollama partial goes")
+    local = os.path.realpath(w.local)
+    eq([i for i in res["items"] if i["path"].startswith(local)], [],
+       "no item in the local folder")
+    eq(snapshot_tree(w.local), mine, "the local folder is as it was")
+    check(os.path.exists(w.blob_a), "the app's model is kept")
+    w.check_outside("clean of every kind")
+
+
+def test_user_files_stay_files(env):
+    """Never do 7. Without link_user_files, dedup by hard link and by
+    symlink leaves every LM Studio and local file the file it was (same
+    inode, link count and mode), while store blobs are still shared."""
+    w = Hostile(env)
+    w.build()
+    start(env, w)
+    tc.synced(env)
+    tc.run_job(env, "/v1/cache/add", {"uri": "file://" + w.local})
+    users = (os.path.join(w.local, "mymodel", "w.gguf"), w.lms_partial,
+             w.lms_swap)
+
+    def ident(p):
+        st = os.lstat(p)
+        return (stat.S_IFMT(st.st_mode), stat.S_IMODE(st.st_mode),
+                st.st_ino, st.st_nlink)
+    before = {p: ident(p) for p in users}
+    hf_a = os.path.join(w.alpha, "blobs", w.sha_a)
+    for method in ("hardlink", "symlink"):
+        res = tc.run_job(env, "/v1/cache/dedup", {"dry_run": False,
+                                                  "method": method})
+        for p in users:
+            eq(ident(p), before[p], "%s: %s stays a file of its own"
+               % (method, p))
+            check(any(a["target"] == os.path.realpath(p) and
+                      a["outcome"] == "skipped" for a in res["actions"]),
+                  "%s: %s is reported skipped: %r" % (method, p,
+                                                      res["actions"]))
+        w.check_stores("dedup " + method)
+        w.check_outside("dedup " + method)
+    eq(os.stat(hf_a).st_ino, os.stat(w.blob_a).st_ino,
+       "store blobs are shared")
+
+
+def test_lmstudio_folder_is_a_link(env):
+    """Never do 1. An LM Studio model folder that is a symlink to a folder
+    of the user's: its files are external; dedup by every method (with
+    link_user_files), clean and remove change nothing there."""
+    w = Hostile(env)
+    w.build()
+    mine = os.path.join(w.outside, "lmsdir")
+    tc.write(os.path.join(mine, "linked-q4.gguf"), w.A)
+    os.chmod(os.path.join(mine, "linked-q4.gguf"), 0o640)
+    os.symlink(mine, os.path.join(w.lms, "pub", "linked-GGUF"))
+    w.before = snapshot_tree(w.outside)
+    start(env, w)
+    tc.synced(env)
+    ref = "lmstudio:pub/linked-GGUF"
+    check(ref in refs_of(env), "indexed: %r" % sorted(refs_of(env)))
+    res = tc.run_job(env, "/v1/cache/dedup", {"dry_run": True,
+                                              "method": "hardlink"})
+    real = os.path.realpath(mine)
+    seen = [m for g in res["groups"] for m in g["members"]
+            if m["path"].startswith(real + "/")]
+    check(seen, "the linked copy is found: %r" % res["groups"])
+    for m in seen:
+        eq(m["role"], "external", "role of %s" % m["path"])
+    for method in ("hardlink", "symlink", "clone"):
+        tc.run_job(env, "/v1/cache/dedup", {"dry_run": False,
+                                            "method": method,
+                                            "link_user_files": True})
+        w.check_outside("dedup " + method)
+    tc.run_job(env, "/v1/cache/clean", {"dry_run": False})
+    w.check_outside("clean")
+    tc.run_job(env, "/v1/cache/remove", {"model": ref, "force": True})
+    w.check_outside("remove " + ref)
+    w.check_stores("all of it", gone=(w.o_part, w.o_part2, w.hf_inc))
 
 
 if __name__ == "__main__":
@@ -992,4 +1098,5 @@ if __name__ == "__main__":
          test_unused_with_app_unmounted, test_fifo_in_place_of_a_file,
          test_hf_add_through_links, test_file_add_data_dir,
          test_link_user_files_over_tcp, test_ollama_add_into_links,
-         test_roots_hold_data_dir])
+         test_roots_hold_data_dir, test_clean_leaves_local_folders,
+         test_user_files_stay_files, test_lmstudio_folder_is_a_link])
