@@ -250,6 +250,12 @@ api_cache_dedup(struct router_req *req)
 	    &c.req.link_user_files) != 0 ||
 	    api_cache_string(req, body, "method", &m) != 0)
 		goto out;
+	/* A link in place of a user's file dangles once its store drops it. */
+	if (c.req.link_user_files && req->listener != ROUTER_LISTENER_UNIX) {
+		router_reply_error(req, 403, "forbidden", "link_user_files is "
+		    "refused over TCP; use the local socket");
+		goto out;
+	}
 	if (m != NULL && dedup_method_parse(m,
 	    &c.req.methods[c.req.nmethods++]) != 0) {
 		router_reply_error(req, 400, "bad_request", "method: '%s' is "

@@ -101,6 +101,7 @@ cache_task_free(struct cache_task *t)
 		free(t->roots[i]);
 	free(t->roots);
 	free(t->cache_dir);
+	free(t->data_dir);
 	json_decref(t->result);
 	free(t->error);
 	free(t->used);
@@ -526,6 +527,7 @@ cache_task_new(struct cache *c, struct cache_request *req)
 	for (i = 0; i < cfg->cache_roots.n; i++)
 		t->roots[t->nroots++] = xstrdup(cfg->cache_roots.v[i]);
 	t->cache_dir = cache_dir_of(c->md);
+	t->data_dir = xstrdup(c->md->data_dir);
 	return t;
 }
 
@@ -597,24 +599,6 @@ cache_check_remove(struct cache *c, struct cache_request *req, char **causep,
 	free(list);
 	store_cache_models_free(v, n);
 	return rc;
-}
-
-/*
- * 1 if the canonical folder path is mlxd's data dir, lies inside it or
- * holds it: indexing it would list the database as a "model".
- */
-static int
-cache_holds_data_dir(const struct cache *c, const char *path)
-{
-	char	*data;
-	int	 holds;
-
-	if ((data = realpath(c->md->data_dir, NULL)) == NULL)
-		return 0;
-	holds = strcmp(path, data) == 0 || where_under(path, data) ||
-	    where_under(data, path);
-	free(data);
-	return holds;
 }
 
 /*
@@ -698,7 +682,8 @@ cache_submit(struct cache *c, struct cache_request *req, char **jobp,
 			free(path);
 			return rc;
 		}
-		if (path != NULL && cache_holds_data_dir(c, path)) {
+		/* The database would be listed as a model. */
+		if (path != NULL && where_overlaps(path, c->md->data_dir)) {
 			*causep = xasprintf("%s holds mlxd's own data (%s); add "
 			    "the folder that holds the weights", path,
 			    c->md->data_dir);

@@ -23,6 +23,7 @@
 #include <dirent.h>
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -294,21 +295,24 @@ ca_is_gguf(const char *path)
 	return ok;
 }
 
-/* Make link point at target, atomically (temp name + rename). */
+/*
+ * Make name in folder dfd a symlink to target, atomically (temp name +
+ * rename), acting only relative to dfd.
+ */
 static int
-ca_link(const char *link, const char *target, const char **whatp)
+ca_link(int dfd, const char *name, const char *target, const char **whatp)
 {
 	struct stat	 sb;
-	char		 cur[PATH_MAX], *tmp, *slash;
+	char		 cur[PATH_MAX], *tmp;
 	ssize_t		 n;
 	static unsigned	 seq;
 
-	if (lstat(link, &sb) == 0) {
+	if (fstatat(dfd, name, &sb, AT_SYMLINK_NOFOLLOW) == 0) {
 		if (!S_ISLNK(sb.st_mode)) {
 			*whatp = "exists and is not a link; left alone";
 			return -EEXIST;
 		}
-		if ((n = readlink(link, cur, sizeof(cur) - 1)) > 0) {
+		if ((n = readlinkat(dfd, name, cur, sizeof(cur) - 1)) > 0) {
 			cur[n] = '\0';
 			if (strcmp(cur, target) == 0) {
 				*whatp = "exists";
@@ -316,22 +320,70 @@ ca_link(const char *link, const char *target, const char **whatp)
 			}
 		}
 	}
-	slash = strrchr(link, '/');
-	tmp = xasprintf("%.*s/.%s.mlxd-tmp-%ld-%u", (int)(slash - link), link,
-	    slash + 1, (long)getpid(), ++seq);
-	if (symlink(target, tmp) != 0) {
+	tmp = xasprintf(".%s.mlxd-tmp-%ld-%u", name, (long)getpid(), ++seq);
+	if (symlinkat(target, dfd, tmp) != 0) {
 		free(tmp);
 		return -errno;
 	}
-	if (rename(tmp, link) != 0) {
+	if (renameat(dfd, tmp, dfd, name) != 0) {
 		int rc = -errno;
-		(void)unlink(tmp);
+		(void)unlinkat(dfd, tmp, 0);
 		free(tmp);
 		return rc;
 	}
 	free(tmp);
 	*whatp = "created";
 	return 0;
+}
+
+/*
+ * Open cache.dir/<flat>, the folder of mlxd's own that holds an ollama://
+ * add's links, creating it if missing. The walk to it follows no link, so
+ * a <flat> that is a symlink (to a folder of the user's) or a file is
+ * refused and nothing is written through it or over it. Returns the fd, or
+ * -errno with t->error set.
+ */
+static int
+ca_open_links_dir(struct cache_task *t, const char *flat, const char *dir)
+{
+	const char	*base;
+	char		*root, *path;
+	int		 fd, sub, rc;
+
+	if ((rc = paths_mkdir_p(t->cache_dir, 0755)) != 0) {
+		t->error = xasprintf("cannot create %s: %s", t->cache_dir,
+		    strerror(-rc));
+		return rc;
+	}
+	if ((root = realpath(t->cache_dir, NULL)) == NULL) {
+		rc = -errno;
+		t->error = xasprintf("%s: %s", t->cache_dir, strerror(-rc));
+		return rc;
+	}
+	path = xasprintf("%s/%s", root, flat);
+	free(root);
+	if ((fd = where_open_parent(path, &base)) < 0) {
+		t->error = xasprintf("cannot open %s: %s", t->cache_dir,
+		    strerror(-fd));
+		free(path);
+		return fd;
+	}
+	if (mkdirat(fd, base, 0755) != 0 && errno != EEXIST) {
+		rc = -errno;
+		t->error = xasprintf("cannot create %s: %s", dir,
+		    strerror(-rc));
+	} else if ((sub = openat(fd, base, O_RDONLY | O_DIRECTORY |
+	    O_NOFOLLOW | O_CLOEXEC)) == -1) {
+		rc = errno == ENOTDIR || errno == ELOOP ? -ENOTDIR : -errno;
+		t->error = rc == -ENOTDIR ? xasprintf("%s is a symlink or a "
+		    "file, not a folder of mlxd's: left alone (move it away "
+		    "to add this model)", dir) : xasprintf("cannot open %s: "
+		    "%s", dir, strerror(-rc));
+	} else
+		rc = sub;
+	close(fd);
+	free(path);
+	return rc;
 }
 
 /* ollama://name:tag → links under cache.dir. */
@@ -348,8 +400,9 @@ ca_ollama(struct cache_task *t, const char *name)
 	struct stat		 sb;
 	char			*mpath = NULL, *display = NULL, *flat = NULL;
 	char			*dir = NULL, *blob, *link, *root = NULL, *p;
+	char			*lname;
 	size_t			 i, nmodel = 0, nproj = 0, nadapt = 0, nlinks = 0;
-	int			 rc = 0, n;
+	int			 rc = 0, n, dfd = -1;
 
 	if (cache_ollama_parse(name, host, ns, model, tag) != 0) {
 		t->error = xasprintf("%s: not a valid Ollama model name",
@@ -420,9 +473,8 @@ ca_ollama(struct cache_task *t, const char *name)
 			free(blob);
 			continue;
 		}
-		if (nlinks == 0 && (rc = paths_mkdir_p(dir, 0755)) != 0) {
-			t->error = xasprintf("cannot create %s: %s", dir,
-			    strerror(-rc));
+		if (dfd < 0 && (dfd = ca_open_links_dir(t, flat, dir)) < 0) {
+			rc = dfd;
 			free(blob);
 			json_decref(links);
 			goto out;
@@ -430,11 +482,14 @@ ca_ollama(struct cache_task *t, const char *name)
 		suffix[0] = '\0';
 		if (n > 1)
 			snprintf(suffix, sizeof(suffix), "-%d", n);
-		link = xasprintf("%s/%s%s%s.gguf", dir,
+		lname = xasprintf("%s%s%s.gguf",
 		    strcmp(type, CA_MEDIA_PROJECTOR) == 0 ? "mmproj-" :
 		    strcmp(type, CA_MEDIA_ADAPTER) == 0 ? "adapter-" : "",
 		    flat, suffix);
-		if ((rc = ca_link(link, blob, &what)) != 0 && rc != -EEXIST) {
+		link = xasprintf("%s/%s", dir, lname);
+		rc = ca_link(dfd, lname, blob, &what);
+		free(lname);
+		if (rc != 0 && rc != -EEXIST) {
 			t->error = xasprintf("cannot link %s: %s", link,
 			    strerror(-rc));
 			free(link);
@@ -461,6 +516,8 @@ ca_ollama(struct cache_task *t, const char *name)
 	t->result = json_pack("{s:s, s:s, s:s, s:s, s:o}", "kind", "ollama",
 	    "model", display, "manifest", mpath, "dir", dir, "links", links);
 out:
+	if (dfd >= 0)
+		close(dfd);
 	json_decref(j);
 	free(mpath);
 	free(display);

@@ -45,6 +45,7 @@ struct cache_task {
 	char			**roots;	/* cache.roots */
 	size_t			 nroots;
 	char			*cache_dir;	/* resolved cache.dir */
+	char			*data_dir;	/* mlxd's, never indexed */
 
 	/* hf:// adds download on the loop first (hf.c), then scan. */
 	struct hf_download	*hf;		/* while downloading */

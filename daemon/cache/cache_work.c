@@ -90,16 +90,22 @@ cw_fail(struct cache_task *t, int rc, const char *fmt, const char *what)
 /*
  * A local folder is scanned only if it passes the file:// checks (where.c):
  * one registered by an older version, or listed in cache.roots, that is /,
- * $HOME or above it, or a system folder is skipped, not indexed.
+ * $HOME or above it, a system folder, or mlxd's data dir, inside it or
+ * above it, is skipped, not indexed.
  */
 static void
-cw_local_root(struct modelstore_roots *roots, const char *path,
-    const char *what)
+cw_local_root(struct cache_task *t, struct modelstore_roots *roots,
+    const char *path, const char *what)
 {
 	char	*canon = NULL, *cause = NULL;
 	int	 rc;
 
 	rc = where_user_folder(path, &canon, &cause);
+	if (rc == 0 && where_overlaps(canon, t->data_dir)) {
+		cause = xasprintf("%s holds mlxd's own data (%s); list the "
+		    "folder that holds the weights", canon, t->data_dir);
+		rc = -EPERM;
+	}
 	if (rc == -EPERM || rc == -EINVAL)
 		log_warnx("cache: %s %s is not indexed: %s", what, path,
 		    cause);
@@ -121,11 +127,11 @@ cw_roots(struct cache_task *t, struct modelstore_roots *roots)
 	modelstore_roots_init(roots);
 	(void)modelstore_roots_detect(roots);
 	for (i = 0; i < t->nroots; i++)
-		cw_local_root(roots, t->roots[i], "cache.roots");
+		cw_local_root(t, roots, t->roots[i], "cache.roots");
 	if ((rc = store_cache_roots_list(t->st, &added, &nadded)) != 0)
 		return rc;
 	for (i = 0; i < nadded; i++)
-		cw_local_root(roots, added[i], "an added folder");
+		cw_local_root(t, roots, added[i], "an added folder");
 	store_cache_strings_free(added, nadded);
 	if (stat(t->cache_dir, &sb) == 0 && S_ISDIR(sb.st_mode))
 		modelstore_roots_add(roots, MODELSTORE_LOCAL, t->cache_dir);

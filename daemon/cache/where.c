@@ -74,6 +74,21 @@ where_under(const char *path, const char *dir)
 	    path[n + 1] != '\0';
 }
 
+/* 1 if canonical path is dir (canonicalized), lies inside it or holds it. */
+int
+where_overlaps(const char *path, const char *dir)
+{
+	char	*real;
+	int	 hit;
+
+	if ((real = realpath(dir, NULL)) == NULL)
+		return 0;
+	hit = strcmp(path, real) == 0 || where_under(path, real) ||
+	    where_under(real, path);
+	free(real);
+	return hit;
+}
+
 /* 1 if the canonical path's directory still resolves to itself. */
 int
 where_unchanged(const char *path)

@@ -24,6 +24,13 @@ char	*where_resolve(const char *path);
 int	where_under(const char *path, const char *dir);
 
 /*
+ * 1 if canonical path is the folder dir (taken in its canonical form),
+ * lies inside it or holds it; 0 also when dir cannot be resolved. Keeps
+ * mlxd's data dir out of the folders the cache indexes.
+ */
+int	where_overlaps(const char *path, const char *dir);
+
+/*
  * 1 if canonical path still names itself: no component of its directory
  * was swapped for a symlink since it was recorded.
  */

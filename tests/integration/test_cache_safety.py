@@ -11,16 +11,19 @@ method, clean and remove, every file outside the stores has its original
 bytes, mode, owner, inode and link count, and every store file still
 there reads back with its original sha256. Also: file:// adds refuse /,
 $HOME, system folders and dot segments; a local remove only forgets the
-folder unless delete_files (refused over TCP); two daemons on one data
-dir (the second refuses, the first's dedup completes); app names. And:
+folder unless delete_files (refused over TCP, as link_user_files is);
+two daemons on one data dir (the second refuses, the first's dedup
+completes); app names. And:
 store files the user hard-linked into a folder of theirs, stores whose
 roots, blobs/ or repo folders are symlinks, a cache.dir pointed at the
 user's own files, an app folder that is not mounted, FIFOs in place of
-files the scan reads, hf:// downloads into linked folders, and file://
-adds of mlxd's own data dir.
+files the scan reads, hf:// downloads into linked folders, ollama:// adds
+into a cache.dir folder that is a link or a file, file:// adds and
+cache.roots entries of mlxd's own data dir, clean of every kind beside a
+local folder, and LM Studio folders that are links.
 
 These mirror the list "What mlxd will never do" in docs/cache.md, whose
-numbers each test names; number 7 (kill -9) is test_cache.py's
+numbers each test names; number 8 (kill -9) is test_cache.py's
 test_crash_during_dedup."""
 import fcntl
 import hashlib
@@ -66,6 +69,19 @@ def tcp_port():
     port = s.getsockname()[1]
     s.close()
     return port
+
+
+def tcp_post(port, path, body, token="t0ken"):
+    """POST over the TCP listener: (status, decoded body)."""
+    import http.client
+    c = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    c.request("POST", path, body=json.dumps(body),
+              headers={"Authorization": "Bearer " + token,
+                       "Content-Type": "application/json"})
+    r = c.getresponse()
+    raw = r.read()
+    c.close()
+    return r.status, json.loads(raw or b"{}")
 
 
 class Hostile(tc.World):
@@ -382,6 +398,104 @@ def test_local_remove_delete_files(env):
     eq(rc, 0, "mlxctl remove --delete-files: %s %s" % (out, err))
     check(not os.path.exists(w.paper), "deleted when asked: %r" % out)
     w.check_outside("mlxctl remove --delete-files")
+
+
+def test_link_user_files_over_tcp(env):
+    """Never do 7 from afar. link_user_files lets dedup turn LM Studio and
+    local files into links that dangle once a store deletes the kept copy;
+    like delete_files it is refused over the TCP listener (403), dry run
+    or not, and the files stay what they were."""
+    w = Hostile(env)
+    w.build()
+    port = tcp_port()
+    start(env, w, config=CONFIG + "http:\n  listen: 127.0.0.1:%d\n"
+          "  token: t0ken\n" % port)
+    tc.synced(env)
+    tc.run_job(env, "/v1/cache/add", {"uri": "file://" + w.local})
+    mine = os.path.join(w.local, "mymodel", "w.gguf")
+    users = (mine, w.lms_partial, w.lms_swap)
+    before = {p: os.lstat(p) for p in users}
+    res = tc.run_job(env, "/v1/cache/dedup", {"dry_run": True,
+                                              "method": "symlink",
+                                              "link_user_files": True})
+    check(any(m["path"] == os.path.realpath(mine) for g in res["groups"]
+              for m in g["members"]), "the local copy is a duplicate: %r"
+          % res["groups"])
+    for method in ("symlink", "hardlink"):
+        for dry in (False, True):
+            st, b = tcp_post(port, "/v1/cache/dedup", {
+                "dry_run": dry, "method": method, "link_user_files": True})
+            if st == 202:
+                tc.wait_job(env, b["job"])
+            eq(st, 403, "%s link_user_files over TCP: %r" % (method, b))
+            eq(b["error"]["code"], "forbidden", "error shape: %r" % b)
+            check("link_user_files" in b["error"]["message"],
+                  "says why: %r" % b)
+            for p in users:
+                now = os.lstat(p)
+                check(stat.S_ISREG(now.st_mode), "%s is still a file" % p)
+                eq((now.st_ino, now.st_nlink),
+                   (before[p].st_ino, before[p].st_nlink), "same file " + p)
+    # Without it, dedup over TCP runs and leaves the user's files alone.
+    st, b = tcp_post(port, "/v1/cache/dedup", {"dry_run": False,
+                                              "method": "symlink"})
+    eq(st, 202, "dedup over TCP: %r" % b)
+    tc.wait_job(env, b["job"])
+    for p in users:
+        eq(os.lstat(p).st_ino, before[p].st_ino, "kept " + p)
+    w.check_outside("dedup over TCP")
+    w.check_stores("dedup over TCP")
+    # On the local socket it is honoured: the test sees a replacement.
+    tc.run_job(env, "/v1/cache/dedup", {"dry_run": False,
+                                        "method": "symlink",
+                                        "link_user_files": True})
+    check(os.path.islink(mine), "link_user_files works on the socket")
+    w.check_outside("link_user_files on the socket")
+    w.check_stores("link_user_files on the socket")
+
+
+def test_ollama_add_into_links(env):
+    """Never do 1. An ollama:// add makes its links in cache.dir/<name>;
+    when that name is a symlink to a folder of the user's, or a file, the
+    add fails and nothing is written through it or over it. A real folder
+    there (mlxd's own) still gets the links."""
+    w = Hostile(env)
+    w.build()
+    cdir = os.path.join(w.root, "mlxd-models")
+    os.makedirs(cdir)
+    user = os.path.join(w.outside, "adddir")
+    tc.write(os.path.join(user, "mine.txt"), b"mine")
+    name = os.path.join(cdir, "tiny-latest")
+    os.symlink(user, name)
+    w.before = snapshot_tree(w.outside)
+    start(env, w, config=CONFIG + "  dir: %s\n" % cdir)
+    tc.synced(env)
+    b = tc.post_job(env, "/v1/cache/add", {"uri": "ollama://tiny"})
+    j = tc.wait_job(env, b["job"])
+    w.check_outside("ollama:// add into a linked folder")
+    eq(j["state"], "failed", "the add fails: %r" % j.get("result"))
+    check("tiny-latest" in j["error"], "says where: %r" % j["error"])
+    eq(os.readlink(name), user, "the user's link is left alone")
+    # A file of the user's in its place: kept as it is.
+    os.unlink(name)
+    tc.write(name, b"a file of mine")
+    ino = os.stat(name).st_ino
+    b = tc.post_job(env, "/v1/cache/add", {"uri": "ollama://tiny"})
+    j = tc.wait_job(env, b["job"])
+    eq(j["state"], "failed", "the add fails: %r" % j.get("result"))
+    check(not os.path.islink(name) and os.stat(name).st_ino == ino,
+          "the file is kept")
+    with open(name, "rb") as f:
+        eq(f.read(), b"a file of mine", "its bytes")
+    # mlxd's own folder: the links are made there.
+    os.unlink(name)
+    res = tc.run_job(env, "/v1/cache/add", {"uri": "ollama://tiny"})
+    link = os.path.join(name, "tiny-latest.gguf")
+    eq([l["path"] for l in res["links"]], [link], "links: %r" % res)
+    check(os.path.islink(link) and not os.path.islink(name), "made")
+    eq(tc.sha256_file(link), w.sha_a, "the model reads through the link")
+    w.check_outside("ollama:// add")
+    w.check_stores("ollama:// add")
 
 
 def test_hostile_every_operation(env):
@@ -826,6 +940,155 @@ def test_file_add_data_dir(env):
                   env.get("/v1/cache")["models"]), "the database is no model")
 
 
+def test_roots_hold_data_dir(env):
+    """Never do 4. A folder in cache.roots, or one an older version
+    registered, that is mlxd's data dir, lies inside it or holds it (or is
+    $HOME) is not indexed and the log says why: the database would be listed as a
+    model, and remove --delete-files could then delete it. It can still be
+    forgotten."""
+    w = Hostile(env)
+    w.build()
+    holder = os.path.join(w.root, "state")
+    data = os.path.join(holder, "mlxd")
+    inside = os.path.join(data, "inside")
+    args = ("--data-dir", data)
+    d = start(env, w, args=args)
+    tc.synced(env)
+    d.stop()
+    env.procs.remove(d)
+    db_path = os.path.join(data, "mlxd.db")
+    check(os.path.exists(db_path), "%s is the data dir in use" % data)
+    tc.write(os.path.join(inside, "m", "w.gguf"), tc.gguf(w.rng, 90 * KIB))
+    db = sqlite3.connect(db_path)
+    for p in (data, inside):
+        db.execute("INSERT INTO cache_roots (path, added_at) VALUES (?, ?)",
+                   (p, "2026-01-01T00:00:00Z"))
+    db.commit()
+    db.close()
+    d = start(env, w, args=args, config=CONFIG + "  roots:\n" + "".join(
+        "    - %s\n" % p for p in (holder, data, inside, w.home, w.local)))
+    tc.synced(env)
+    refs = refs_of(env)
+    check("local:mymodel" in refs, "a good root is indexed: %r" % sorted(refs))
+    for top in (holder, w.home):
+        real = os.path.realpath(top)
+        bad = [r for r, m in refs.items() if r.startswith("local:") and
+               (m["path"] + "/").startswith(real + "/")]
+        eq(bad, [], "nothing in %s is indexed as local" % top)
+    log = d.read_log()
+    check("%s is not indexed" % w.home in log, "$HOME in cache.roots")
+    for p in (holder, data, inside):
+        check("%s is not indexed" % p in log and "mlxd's own data" in log,
+              "the log says why %s is not indexed" % p)
+    for p in (data, inside):
+        tc.run_job(env, "/v1/cache/remove", {"model": "file://" + p})
+    eq(env.get("/v1/cache/config")["added_roots"], [], "forgotten")
+    check(os.path.exists(db_path), "the database is kept")
+
+
+def test_clean_leaves_local_folders(env):
+    """Never do 3. clean with every kind, a linked app using one model only
+    (so every other model is unused): nothing in a local folder changes,
+    while the stores' unused models and partials do go."""
+    w = Hostile(env)
+    w.build()
+    start(env, w)
+    tc.synced(env)
+    tc.run_job(env, "/v1/cache/add", {"uri": "file://" + w.local})
+    app = os.path.join(w.root, "comfy")
+    os.makedirs(app)
+    os.symlink(w.blob_a, os.path.join(app, "model.gguf"))
+    st, _, b = env.request("POST", "/v1/cache/apps",
+                           body={"path": app, "name": "comfy"})
+    eq(st, 201, "linked: %r" % b)
+    tc.wait_job(env, b["job"])
+    check(any(r.startswith("local:") for r in refs_of(env)), "local models")
+    mine = snapshot_tree(w.local)
+    res = tc.run_job(env, "/v1/cache/clean", {
+        "dry_run": False, "kinds": ["orphan_blob", "detached_revision",
+                                    "stale_partial", "stale_temp",
+                                    "unused_model"]})
+    done = [i for i in res["items"] if i["action"] == "deleted"]
+    check(any(i["kind"] == "unused_model" for i in done),
+          "unused store models go: %r" % res["items"])
+    check(not os.path.exists(w.o_part), "a stale Ollama partial goes")
+    local = os.path.realpath(w.local)
+    eq([i for i in res["items"] if i["path"].startswith(local)], [],
+       "no item in the local folder")
+    eq(snapshot_tree(w.local), mine, "the local folder is as it was")
+    check(os.path.exists(w.blob_a), "the app's model is kept")
+    w.check_outside("clean of every kind")
+
+
+def test_user_files_stay_files(env):
+    """Never do 7. Without link_user_files, dedup by hard link and by
+    symlink leaves every LM Studio and local file the file it was (same
+    inode, link count and mode), while store blobs are still shared."""
+    w = Hostile(env)
+    w.build()
+    start(env, w)
+    tc.synced(env)
+    tc.run_job(env, "/v1/cache/add", {"uri": "file://" + w.local})
+    users = (os.path.join(w.local, "mymodel", "w.gguf"), w.lms_partial,
+             w.lms_swap)
+
+    def ident(p):
+        st = os.lstat(p)
+        return (stat.S_IFMT(st.st_mode), stat.S_IMODE(st.st_mode),
+                st.st_ino, st.st_nlink)
+    before = {p: ident(p) for p in users}
+    hf_a = os.path.join(w.alpha, "blobs", w.sha_a)
+    for method in ("hardlink", "symlink"):
+        res = tc.run_job(env, "/v1/cache/dedup", {"dry_run": False,
+                                                  "method": method})
+        for p in users:
+            eq(ident(p), before[p], "%s: %s stays a file of its own"
+               % (method, p))
+            check(any(a["target"] == os.path.realpath(p) and
+                      a["outcome"] == "skipped" for a in res["actions"]),
+                  "%s: %s is reported skipped: %r" % (method, p,
+                                                      res["actions"]))
+        w.check_stores("dedup " + method)
+        w.check_outside("dedup " + method)
+    eq(os.stat(hf_a).st_ino, os.stat(w.blob_a).st_ino,
+       "store blobs are shared")
+
+
+def test_lmstudio_folder_is_a_link(env):
+    """Never do 1. An LM Studio model folder that is a symlink to a folder
+    of the user's: its files are external; dedup by every method (with
+    link_user_files), clean and remove change nothing there."""
+    w = Hostile(env)
+    w.build()
+    mine = os.path.join(w.outside, "lmsdir")
+    tc.write(os.path.join(mine, "linked-q4.gguf"), w.A)
+    os.chmod(os.path.join(mine, "linked-q4.gguf"), 0o640)
+    os.symlink(mine, os.path.join(w.lms, "pub", "linked-GGUF"))
+    w.before = snapshot_tree(w.outside)
+    start(env, w)
+    tc.synced(env)
+    ref = "lmstudio:pub/linked-GGUF"
+    check(ref in refs_of(env), "indexed: %r" % sorted(refs_of(env)))
+    res = tc.run_job(env, "/v1/cache/dedup", {"dry_run": True,
+                                              "method": "hardlink"})
+    real = os.path.realpath(mine)
+    seen = [m for g in res["groups"] for m in g["members"]
+            if m["path"].startswith(real + "/")]
+    check(seen, "the linked copy is found: %r" % res["groups"])
+    for m in seen:
+        eq(m["role"], "external", "role of %s" % m["path"])
+    for method in ("hardlink", "symlink", "clone"):
+        tc.run_job(env, "/v1/cache/dedup", {"dry_run": False,
+                                            "method": method,
+                                            "link_user_files": True})
+        w.check_outside("dedup " + method)
+    tc.run_job(env, "/v1/cache/clean", {"dry_run": False})
+    w.check_outside("clean")
+    tc.run_job(env, "/v1/cache/remove", {"model": ref, "force": True})
+    w.check_outside("remove " + ref)
+    w.check_stores("all of it", gone=(w.o_part, w.o_part2, w.hf_inc))
+
+
 if __name__ == "__main__":
     run([test_partial_names, test_symlinked_snapshot, test_file_add_refused,
          test_local_remove_delete_files, test_hostile_every_operation,
@@ -833,4 +1096,7 @@ if __name__ == "__main__":
          test_cache_dir_user_files, test_store_root_is_a_link,
          test_blobs_dir_is_a_link, test_cache_headers,
          test_unused_with_app_unmounted, test_fifo_in_place_of_a_file,
-         test_hf_add_through_links, test_file_add_data_dir])
+         test_hf_add_through_links, test_file_add_data_dir,
+         test_link_user_files_over_tcp, test_ollama_add_into_links,
+         test_roots_hold_data_dir, test_clean_leaves_local_folders,
+         test_user_files_stay_files, test_lmstudio_folder_is_a_link])

@@ -283,6 +283,14 @@ test_where_paths(void **state)
 	r = where_resolve(l);
 	assert_string_equal(r, l);
 	free(r);
+	/* A folder against mlxd's data dir, named through a link. */
+	assert_true(where_overlaps(d, l));
+	assert_true(where_overlaps(dir, l));
+	assert_true(where_overlaps(want, l));
+	assert_false(where_overlaps("/elsewhere", l));
+	snprintf(f, sizeof(f), "%sx", d);
+	assert_false(where_overlaps(f, l));
+	assert_false(where_overlaps(d, "/no/such/folder"));
 	assert_true(where_under("/a/b/c", "/a/b"));
 	assert_false(where_under("/a/bc", "/a/b"));
 	assert_false(where_under("/a/b", "/a/b"));
