@@ -23,7 +23,7 @@ final class Child: @unchecked Sendable {
 	/// Starts `path` with `args`; `stdout`/`stderr` are descriptors to
 	/// give the child (nil: /dev/null).
 	static func spawn(_ path: String, _ args: [String], env: [String: String]? = nil,
-	    stdout: Int32? = nil, stderr: Int32? = nil) throws -> Child {
+	    stdin: Int32? = nil, stdout: Int32? = nil, stderr: Int32? = nil) throws -> Child {
 #if canImport(Darwin)
 		var attr: posix_spawnattr_t? = nil
 		var fa: posix_spawn_file_actions_t? = nil
@@ -47,7 +47,11 @@ final class Child: @unchecked Sendable {
 		}
 		posix_spawnattr_setsigdefault(&attr, &defaults)
 		posix_spawnattr_setflags(&attr, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
-		posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0)
+		if let i = stdin {
+			posix_spawn_file_actions_adddup2(&fa, i, 0)
+		} else {
+			posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0)
+		}
 		if let o = stdout {
 			posix_spawn_file_actions_adddup2(&fa, o, 1)
 		} else {
