@@ -241,6 +241,18 @@ final class ClientTests: XCTestCase {
 		let idx = try await mlxd.cacheStatus()
 		XCTAssertFalse(idx.models.isEmpty)
 		XCTAssertFalse(idx.scanning)
+		let addJobs = try await mlxd.jobs(kind: "cache.add")
+		XCTAssertEqual(addJobs.map(\.id), [add.job])
+		XCTAssertNotNil(addJobs.first?.result?["root"]?.stringValue)
+		do {
+			try await mlxd.cancelJob(add.job)
+			XCTFail("cancelled a finished job")
+		} catch let e as MLXDError {
+			XCTAssertEqual(e.code, "finished")
+		}
+		let opts = try await mlxd.cacheDedup(DedupOptions(dryRun: true, rescan: false))
+		let optsJob = try await mlxd.waitForJob(opts.job)
+		XCTAssertEqual(optsJob.state, "done")
 		let sync = try await mlxd.cacheSync()
 		let got5 = try await mlxd.waitForJob(sync.job).state
 		XCTAssertEqual(got5, "done")

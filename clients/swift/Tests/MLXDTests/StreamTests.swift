@@ -37,6 +37,7 @@ final class StreamTests: XCTestCase {
 		let file = w.dir.appendingPathComponent("photo.jpg")
 		let jpeg = Data([0xFF, 0xD8, 0xFF, 0xE0, 9, 8, 7])
 		try jpeg.write(to: file)
+		XCTAssertEqual(try ImageAttachment.file(file).bytes(), jpeg)
 		var answer = ""
 		var rate: Double?
 		for try await c in mlxd.chat(ChatRequest(model: "llama3.2", messages: [
