@@ -114,14 +114,23 @@ bench_call(struct mlxd_client *c, const char *method, const char *path,
 
 /* Leave every field of a request to the daemon. */
 void
-mlxd_bench_request_init(struct mlxd_bench_request *req)
+mlxd_bench_request_init_size(struct mlxd_bench_request *req, size_t size)
 {
-	memset(req, 0, sizeof *req);
-	req->repetitions = MLXD_NULL_INT64;
-	req->warmup = MLXD_NULL_INT64;
-	req->num_predict = MLXD_NULL_INT64;
-	req->num_ctx = MLXD_NULL_INT64;
-	req->seed = MLXD_NULL_INT64;
+	struct mlxd_bench_request	full;
+
+	memset(&full, 0, sizeof full);
+	full.repetitions = MLXD_NULL_INT64;
+	full.warmup = MLXD_NULL_INT64;
+	full.num_predict = MLXD_NULL_INT64;
+	full.num_ctx = MLXD_NULL_INT64;
+	full.seed = MLXD_NULL_INT64;
+	full.size = size;
+	/* A newer program's larger struct: its extra members are zero. */
+	if (size > sizeof full) {
+		memset(req, 0, size);
+		size = sizeof full;
+	}
+	memcpy(req, &full, size);
 }
 
 static int
@@ -221,11 +230,19 @@ int
 mlxd_bench_start(struct mlxd_client *c, const struct mlxd_bench_request *req,
     char **idp)
 {
-	char	*body = NULL;
-	int	 rc;
+	struct mlxd_bench_request	 full;
+	char				*body = NULL;
+	int				 rc;
 
-	if (c == NULL || req == NULL || req->model == NULL || idp == NULL ||
-	    (req->nprompts > 0 && req->prompts == NULL))
+	if (c == NULL || req == NULL || idp == NULL ||
+	    !MLXD_HAS_MEMBER(req, struct mlxd_bench_request, model))
+		return -EINVAL;
+	/* Read no byte past the caller's size; later members keep defaults. */
+	mlxd_bench_request_init_size(&full, sizeof full);
+	memcpy(&full, req, req->size < sizeof full ? req->size : sizeof full);
+	full.size = sizeof full;
+	req = &full;
+	if (req->model == NULL || (req->nprompts > 0 && req->prompts == NULL))
 		return -EINVAL;
 	if ((rc = bench_request_body(req, &body)) != 0)
 		return rc;

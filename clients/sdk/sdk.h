@@ -28,6 +28,19 @@ int	 client_get(struct mlxd_client *c, const char *path, json_t **rootp,
 int	 client_check_version(struct mlxd_client *c, const json_t *health);
 void	 client_set_error(struct mlxd_client *c, const char *msg);
 
+/* call.c */
+/* Fill a typed reply r from root (and raw, the text it was parsed from). */
+typedef int	(*call_parse_fn)(void *r, const json_t *root, const char *raw);
+/* Free a typed reply and all it holds (its struct reply included). */
+typedef void	(*call_release_fn)(void *r);
+int	 call_get(struct mlxd_client *c, const char *path, size_t size,
+	     size_t roff, call_parse_fn parse, call_release_fn release,
+	     void **outp);
+/* call_get() for a private reply type with its struct reply in member r. */
+#define CALL_GET(c, path, type, parse, release, outp)			\
+	call_get((c), (path), sizeof(type), offsetof(type, r), (parse),	\
+	    (release), (outp))
+
 /* reply.c */
 /* A parsed reply and its text; each typed reply struct keeps one. */
 struct reply {
