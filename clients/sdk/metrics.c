@@ -223,26 +223,19 @@ metrics_system_clusters(const json_t *arr, struct mlxd_system *sys)
 	return 0;
 }
 
-/* Describe the machine. */
-int
-mlxd_system(struct mlxd_client *c, struct mlxd_system **sysp)
+static void
+metrics_system_release(void *p)
 {
-	struct metrics_system_reply	*r;
-	struct reply			 rep = { NULL, NULL };
-	const json_t			*root, *cpu, *gpu, *os;
-	int				 rc;
+	mlxd_system_free(&((struct metrics_system_reply *)p)->pub);
+}
 
-	if (c == NULL || sysp == NULL)
-		return -EINVAL;
-	if ((rc = reply_fetch(c, "/v1/system", &rep)) != 0)
-		return rc;
-	if ((r = calloc(1, sizeof *r)) == NULL) {
-		reply_clear(&rep);
-		return -ENOMEM;
-	}
-	r->r = rep;
-	root = rep.root;
-	r->pub.raw_json = rep.raw;
+static int
+metrics_system_fill(void *p, const json_t *root, const char *raw)
+{
+	struct metrics_system_reply	*r = p;
+	const json_t			*cpu, *gpu, *os;
+
+	r->pub.raw_json = raw;
 	r->pub.chip = reply_string(root, "chip");
 	r->pub.model = reply_string(root, "model");
 	cpu = json_object_get(root, "cpu");
@@ -258,12 +251,23 @@ mlxd_system(struct mlxd_client *c, struct mlxd_system **sysp)
 	r->pub.kernel = reply_string(os, "kernel");
 	r->pub.hostname = reply_string(root, "hostname");
 	r->pub.arch = reply_string(root, "arch");
-	if ((rc = metrics_system_clusters(json_object_get(cpu, "clusters"),
-	    &r->pub)) != 0) {
-		mlxd_system_free(&r->pub);
+	return metrics_system_clusters(json_object_get(cpu, "clusters"),
+	    &r->pub);
+}
+
+/* Describe the machine. */
+int
+mlxd_system(struct mlxd_client *c, struct mlxd_system **sysp)
+{
+	void	*r;
+	int	 rc;
+
+	if (sysp == NULL)
+		return -EINVAL;
+	if ((rc = CALL_GET(c, "/v1/system", struct metrics_system_reply,
+	    metrics_system_fill, metrics_system_release, &r)) != 0)
 		return rc;
-	}
-	*sysp = &r->pub;
+	*sysp = &((struct metrics_system_reply *)r)->pub;
 	return 0;
 }
 
