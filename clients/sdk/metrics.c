@@ -111,19 +111,16 @@ metrics_fill(const json_t *obj, const char *raw, struct mlxd_metrics *m)
 	m->thermal.gpu_celsius = reply_double(th, "gpu_celsius");
 }
 
-/* Build a sample from a parsed reply; takes rep always. */
-static int
-metrics_reply_new(struct reply *rep, struct mlxd_metrics **mp)
+static void
+metrics_release(void *p)
 {
-	struct metrics_reply	*r;
+	mlxd_metrics_free(&((struct metrics_reply *)p)->pub);
+}
 
-	if ((r = calloc(1, sizeof *r)) == NULL) {
-		reply_clear(rep);
-		return -ENOMEM;
-	}
-	r->r = *rep;
-	metrics_fill(rep->root, rep->raw, &r->pub);
-	*mp = &r->pub;
+static int
+metrics_reply_fill(void *p, const json_t *root, const char *raw)
+{
+	metrics_fill(root, raw, &((struct metrics_reply *)p)->pub);
 	return 0;
 }
 
@@ -131,28 +128,32 @@ metrics_reply_new(struct reply *rep, struct mlxd_metrics **mp)
 int
 mlxd_metrics(struct mlxd_client *c, struct mlxd_metrics **mp)
 {
-	struct reply	rep = { NULL, NULL };
-	int		rc;
+	void	*r;
+	int	 rc;
 
-	if (c == NULL || mp == NULL)
+	if (mp == NULL)
 		return -EINVAL;
-	if ((rc = reply_fetch(c, "/v1/metrics", &rep)) != 0)
+	if ((rc = CALL_GET(c, "/v1/metrics", struct metrics_reply,
+	    metrics_reply_fill, metrics_release, &r)) != 0)
 		return rc;
-	return metrics_reply_new(&rep, mp);
+	*mp = &((struct metrics_reply *)r)->pub;
+	return 0;
 }
 
 /* Parse a sample from JSON text. */
 int
 mlxd_metrics_parse(const char *json, size_t len, struct mlxd_metrics **mp)
 {
-	struct reply	rep = { NULL, NULL };
-	int		rc;
+	void	*r;
+	int	 rc;
 
 	if (mp == NULL)
 		return -EINVAL;
-	if ((rc = reply_load(json, len, &rep.root, &rep.raw)) != 0)
+	if ((rc = CALL_PARSE(json, len, struct metrics_reply,
+	    metrics_reply_fill, metrics_release, &r)) != 0)
 		return rc;
-	return metrics_reply_new(&rep, mp);
+	*mp = &((struct metrics_reply *)r)->pub;
+	return 0;
 }
 
 /* Free a sample. */
