@@ -276,7 +276,9 @@ final class ClientTests: XCTestCase {
 		_ = try await mlxd.waitForJob(try XCTUnwrap(linked.job))
 		let got7 = try await mlxd.cacheApps().map(\.name)
 		XCTAssertEqual(got7, ["myapp"])
-		try await mlxd.cacheUnlinkApp("myapp")
+		let unlinked = try await mlxd.cacheUnlinkApp("myapp")
+		// With no scan running or queued, an unknown model is refused at once.
+		_ = try await mlxd.waitForJob(try XCTUnwrap(unlinked.job))
 		let got8 = try await mlxd.cacheApps().count
 		XCTAssertEqual(got8, 0)
 
