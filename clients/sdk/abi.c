@@ -125,3 +125,61 @@ mlxd_cache_apps_get(const struct mlxd_cache_apps *a, size_t i)
 {
 	return a != NULL ? ABI_GET(a->apps, a->napps, i) : NULL;
 }
+
+/* Number of loaded models in a status reply. */
+size_t
+mlxd_status_running_count(const struct mlxd_status *st)
+{
+	return st != NULL ? st->ollama.nrunning : 0;
+}
+
+/* Loaded model i of a status reply, or NULL. */
+const struct mlxd_running_model *
+mlxd_status_running_get(const struct mlxd_status *st, size_t i)
+{
+	return st != NULL ? ABI_GET(st->ollama.running, st->ollama.nrunning,
+	    i) : NULL;
+}
+
+/* Number of running generations in a status reply. */
+size_t
+mlxd_status_active_count(const struct mlxd_status *st)
+{
+	return st != NULL ? st->generation.nactive : 0;
+}
+
+/* Running generation i of a status reply, or NULL. */
+const struct mlxd_generation *
+mlxd_status_active_get(const struct mlxd_status *st, size_t i)
+{
+	return st != NULL ? ABI_GET(st->generation.active,
+	    st->generation.nactive, i) : NULL;
+}
+
+/* Number of tests of a run. */
+size_t
+mlxd_bench_run_tests_count(const struct mlxd_bench_run *run)
+{
+	return run != NULL ? run->ntests : 0;
+}
+
+/* Test i of a run, or NULL. */
+const struct mlxd_bench_test *
+mlxd_bench_run_test(const struct mlxd_bench_run *run, size_t i)
+{
+	return run != NULL ? ABI_GET(run->tests, run->ntests, i) : NULL;
+}
+
+/* Number of compared tests. */
+size_t
+mlxd_bench_compare_count(const struct mlxd_bench_compare *cmp)
+{
+	return cmp != NULL ? cmp->ntests : 0;
+}
+
+/* Compared test i, or NULL. */
+const struct mlxd_bench_compare_test *
+mlxd_bench_compare_get(const struct mlxd_bench_compare *cmp, size_t i)
+{
+	return cmp != NULL ? ABI_GET(cmp->tests, cmp->ntests, i) : NULL;
+}

@@ -391,6 +391,18 @@ MLXD_EXPORT int mlxd_status(struct mlxd_client *c, struct mlxd_status **stp);
 MLXD_EXPORT void mlxd_status_free(struct mlxd_status *st);
 
 /*
+ * The models Ollama has loaded (st->ollama.running) and the generations
+ * running now (st->generation.active): counts, and element i or NULL. The
+ * elements belong to st; see mlxd_models_get() for why to use these.
+ */
+MLXD_EXPORT size_t mlxd_status_running_count(const struct mlxd_status *st);
+MLXD_EXPORT const struct mlxd_running_model *mlxd_status_running_get(
+		    const struct mlxd_status *st, size_t i);
+MLXD_EXPORT size_t mlxd_status_active_count(const struct mlxd_status *st);
+MLXD_EXPORT const struct mlxd_generation *mlxd_status_active_get(
+		    const struct mlxd_status *st, size_t i);
+
+/*
  * Parse len bytes of JSON text shaped like a GET /v1/status reply (e.g. the
  * data of a `status` event) into *stp, freed with mlxd_status_free(); the
  * text is copied into raw_json. Returns 0, -EINVAL, -ENOMEM, or MLXD_EPROTO
@@ -1007,6 +1019,11 @@ MLXD_EXPORT int mlxd_bench_get(struct mlxd_client *c, const char *id,
 /* Free a reply of mlxd_bench_get(). Accepts NULL. */
 MLXD_EXPORT void mlxd_bench_run_free(struct mlxd_bench_run *run);
 
+/* The tests of run, in run order: count, and test i or NULL (owned by run). */
+MLXD_EXPORT size_t mlxd_bench_run_tests_count(const struct mlxd_bench_run *run);
+MLXD_EXPORT const struct mlxd_bench_test *mlxd_bench_run_test(
+		    const struct mlxd_bench_run *run, size_t i);
+
 /*
  * True when run has ended ("done", "failed" or "cancelled"); false while it
  * is queued or running.
@@ -1113,6 +1130,11 @@ MLXD_EXPORT int mlxd_bench_compare(struct mlxd_client *c, const char *base,
 
 /* Free a reply of mlxd_bench_compare(). Accepts NULL. */
 MLXD_EXPORT void mlxd_bench_compare_free(struct mlxd_bench_compare *cmp);
+
+/* The compared tests: count, and test i or NULL (owned by cmp). */
+MLXD_EXPORT size_t mlxd_bench_compare_count(const struct mlxd_bench_compare *cmp);
+MLXD_EXPORT const struct mlxd_bench_compare_test *mlxd_bench_compare_get(
+		    const struct mlxd_bench_compare *cmp, size_t i);
 
 /* ---- end of generation and benchmarks ---- */
 

@@ -5,7 +5,7 @@ which neither writes nor reads past the sizes that program passes."""
 import os
 import subprocess
 
-from harness import check, eq, run, wait_for
+from harness import MLXCTL, check, eq, run, wait_for
 
 ABI_OLD = os.environ.get("ABI_OLD_BIN", "abi_old")
 
@@ -45,5 +45,23 @@ def test_unprepared_struct_is_refused(env):
     eq(len(log["requests"]), 1, "mlxctl's generation reached Ollama")
 
 
+def test_status_example_uses_accessors(env):
+    """mlxd_status_example lists the loaded models through
+    mlxd_status_running_count()/mlxd_status_running_get()."""
+    sim = env.sim()
+    sim.load("qwen3:8b")
+    env.daemon(sim)
+    wait_for(lambda: env.get("/v1/status")["ollama"]["running"], 10,
+             "the loaded model in the status")
+    exe = os.path.join(os.path.dirname(MLXCTL), "mlxd_status_example")
+    p = subprocess.run([exe, env.sock], capture_output=True,
+                       env=dict(env.base_env), timeout=30)
+    eq(p.returncode, 0, "example exit status (stderr: %r)" % p.stderr)
+    out = p.stdout.decode()
+    check("connected" in out, "status printed: %r" % out)
+    check("loaded: qwen3:8b (" in out, "loaded model listed: %r" % out)
+
+
 if __name__ == "__main__":
-    run([test_old_program_new_library, test_unprepared_struct_is_refused])
+    run([test_old_program_new_library, test_unprepared_struct_is_refused,
+         test_status_example_uses_accessors])
