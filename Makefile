@@ -2,7 +2,8 @@
 #   make deps    install missing system packages (apt-get or Homebrew)
 #   make build   configure (once) and build with meson into build/
 #   make run     build, then run mlxd in the foreground with default paths
-#   make test    build twice (plain and ASan+UBSan) and run every test in both
+#   make test    build twice (plain and ASan+UBSan) and run every test in both,
+#                then the Swift package's tests when a Swift toolchain is found
 #   make bench   build, then run the benchmarks in tests/bench/
 #   make soak    mixed load on the ASan build for SOAK_MINUTES (default 10)
 #   make fuzz    build the fuzz targets with clang + libFuzzer (build-fuzz/)
@@ -13,6 +14,10 @@ BUILD      ?= build
 ASAN_BUILD ?= build-asan
 MESON      ?= meson
 UNAME      := $(shell uname -s)
+# The Swift toolchain, if any: on PATH, or where the Linux tarball goes.
+SWIFT      ?= $(shell command -v swift 2>/dev/null || \
+                { [ -x /opt/swift/usr/bin/swift ] && echo /opt/swift/usr/bin/swift; })
+SWIFT_LOG   = $(BUILD)/swift-test.log
 
 APT_PKGS  = gcc make pkg-config meson ninja-build python3 curl \
             libmicrohttpd-dev libcurl4-openssl-dev libsqlite3-dev \
@@ -40,7 +45,7 @@ else
 ASAN_LEAKS := detect_leaks=1:
 endif
 
-.PHONY: all deps bench-deps test-deps build run test test-plain test-asan bench clean config-doc \
+.PHONY: all deps bench-deps test-deps build run test test-plain test-asan test-swift bench clean config-doc \
         fuzz fuzz-deps soak
 
 all: build
@@ -102,8 +107,19 @@ test-asan: deps test-deps $(ASAN_BUILD)/build.ninja
 	  $(MESON) test -C $(ASAN_BUILD) --print-errorlogs --num-processes 2 \
 	  --timeout-multiplier 3
 
-test: test-plain test-asan
-	@python3 tests/summary.py $(BUILD) $(ASAN_BUILD)
+# swift build + swift test against the plain build's mlxd and simulator;
+# tests/summary.py counts the results from $(SWIFT_LOG).
+test-swift: build
+	@rm -f $(SWIFT_LOG)
+	@if [ -z "$(SWIFT)" ]; then echo "swift: no toolchain found, Swift tests not run"; exit 0; fi; \
+	$(SWIFT) build --build-tests >$(SWIFT_LOG).build 2>&1 || \
+	  { cat $(SWIFT_LOG).build; echo "SWIFT BUILD FAILED" >$(SWIFT_LOG); exit 0; }; \
+	MLXD_BIN=$(CURDIR)/$(BUILD)/daemon/mlxd SIM_BIN=$(CURDIR)/$(BUILD)/tests/sim/ollama-sim \
+	MLXD_SOURCE_ROOT=$(CURDIR) $(SWIFT) test --skip-build >$(SWIFT_LOG) 2>&1; \
+	grep -E "error:|failed|Executed .* tests" $(SWIFT_LOG) | tail -20; true
+
+test: test-plain test-asan test-swift
+	@python3 tests/summary.py --swift $(SWIFT_LOG) $(BUILD) $(ASAN_BUILD)
 
 bench-deps:
 	@missing=0; for c in $(BENCH_PKGS); do \
@@ -169,7 +185,7 @@ fuzz: deps fuzz-deps $(FUZZ_BUILD)/build.ninja
 	exit $$status
 
 clean:
-	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD)
+	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD) .build
 
 # Regenerate the option table in docs/configuration.md from daemon/config.c.
 config-doc: build

@@ -46,6 +46,7 @@ main(int argc, char **argv)
 	mlxd_client_set_timeout_ms(c, 0);
 	snprintf(body, sizeof body, "{\"model\":\"%s\",\"prompt\":\"%s\"}",
 	    argv[1], argv[2]);
+	mlxd_gen_stats_init(&st);
 	if ((rc = mlxd_generate(c, body, on_chunk, NULL, &st)) != 0) {
 		fprintf(stderr, "\ngenerate: %s%s%s\n", mlxd_strerror(rc),
 		    mlxd_client_last_error(c) != NULL ? ": " : "",

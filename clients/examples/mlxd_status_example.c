@@ -13,10 +13,11 @@
 int
 main(int argc, char **argv)
 {
-	struct mlxd_client	*c = NULL;
-	struct mlxd_status	*st = NULL;
-	size_t			 i;
-	int			 rc;
+	struct mlxd_client			*c = NULL;
+	struct mlxd_status			*st = NULL;
+	const struct mlxd_running_model		*m;
+	size_t					 i;
+	int					 rc;
 
 	if ((rc = mlxd_client_new(argc > 1 ? argv[1] : NULL, &c)) != 0) {
 		fprintf(stderr, "client: %s\n", mlxd_strerror(rc));
@@ -34,10 +35,12 @@ main(int argc, char **argv)
 	    st->ollama.connected ? "connected" : "not reachable");
 	if (st->ollama.version != NULL)
 		printf("version %s\n", st->ollama.version);
-	for (i = 0; i < st->ollama.nrunning; i++)
-		printf("loaded: %s (%lld bytes)\n",
-		    st->ollama.running[i].name ? st->ollama.running[i].name : "?",
-		    (long long)st->ollama.running[i].size_bytes);
+	/* Accessors, not st->ollama.running[i]: see docs/libmlxd.md. */
+	for (i = 0; i < mlxd_status_running_count(st); i++) {
+		m = mlxd_status_running_get(st, i);
+		printf("loaded: %s (%lld bytes)\n", m->name ? m->name : "?",
+		    (long long)m->size_bytes);
+	}
 	mlxd_status_free(st);
 	mlxd_client_free(c);
 	return 0;

@@ -432,6 +432,7 @@ cmd_run_exec(struct mlxctl *m, int argc, char **argv)
 	out.at_bol = true;
 	/* A large model can take minutes to load before the first byte. */
 	mlxd_client_set_timeout_ms(m->client, 0);
+	mlxd_gen_stats_init(&st);
 	rc = mlxd_generate(m->client, body.data, cmd_run_chunk, &out, &st);
 	cmd_run_finish(&out);
 	if (rc != 0) {
@@ -579,6 +580,7 @@ cmd_run_chat_exec(struct mlxctl *m, int argc, char **argv)
 		answer.len = 0;
 		cmd_run_buf_add(&answer, "", 0);
 		out.answer = &answer;
+		mlxd_gen_stats_init(&st);
 		rc = mlxd_chat(m->client, body.data, cmd_run_chunk, &out, &st);
 		cmd_run_finish(&out);
 		if (rc != 0) {

@@ -114,14 +114,23 @@ bench_call(struct mlxd_client *c, const char *method, const char *path,
 
 /* Leave every field of a request to the daemon. */
 void
-mlxd_bench_request_init(struct mlxd_bench_request *req)
+mlxd_bench_request_init_size(struct mlxd_bench_request *req, size_t size)
 {
-	memset(req, 0, sizeof *req);
-	req->repetitions = MLXD_NULL_INT64;
-	req->warmup = MLXD_NULL_INT64;
-	req->num_predict = MLXD_NULL_INT64;
-	req->num_ctx = MLXD_NULL_INT64;
-	req->seed = MLXD_NULL_INT64;
+	struct mlxd_bench_request	full;
+
+	memset(&full, 0, sizeof full);
+	full.repetitions = MLXD_NULL_INT64;
+	full.warmup = MLXD_NULL_INT64;
+	full.num_predict = MLXD_NULL_INT64;
+	full.num_ctx = MLXD_NULL_INT64;
+	full.seed = MLXD_NULL_INT64;
+	full.size = size;
+	/* A newer program's larger struct: its extra members are zero. */
+	if (size > sizeof full) {
+		memset(req, 0, size);
+		size = sizeof full;
+	}
+	memcpy(req, &full, size);
 }
 
 static int
@@ -221,11 +230,19 @@ int
 mlxd_bench_start(struct mlxd_client *c, const struct mlxd_bench_request *req,
     char **idp)
 {
-	char	*body = NULL;
-	int	 rc;
+	struct mlxd_bench_request	 full;
+	char				*body = NULL;
+	int				 rc;
 
-	if (c == NULL || req == NULL || req->model == NULL || idp == NULL ||
-	    (req->nprompts > 0 && req->prompts == NULL))
+	if (c == NULL || req == NULL || idp == NULL ||
+	    !MLXD_HAS_MEMBER(req, struct mlxd_bench_request, model))
+		return -EINVAL;
+	/* Read no byte past the caller's size; later members keep defaults. */
+	mlxd_bench_request_init_size(&full, sizeof full);
+	memcpy(&full, req, req->size < sizeof full ? req->size : sizeof full);
+	full.size = sizeof full;
+	req = &full;
+	if (req->model == NULL || (req->nprompts > 0 && req->prompts == NULL))
 		return -EINVAL;
 	if ((rc = bench_request_body(req, &body)) != 0)
 		return rc;
@@ -342,33 +359,38 @@ bench_run_parse(const json_t *o, struct mlxd_bench_run *run,
 	return 0;
 }
 
+static void
+bench_run_release(void *p)
+{
+	mlxd_bench_run_free(&((struct bench_run_reply *)p)->pub);
+}
+
+static int
+bench_run_fill(void *p, const json_t *root, const char *raw)
+{
+	struct bench_run_reply	*r = p;
+
+	r->pub.raw_json = raw;
+	return bench_run_parse(root, &r->pub, &r->progress);
+}
+
 /* Fetch one run. */
 int
 mlxd_bench_get(struct mlxd_client *c, const char *id,
     struct mlxd_bench_run **runp)
 {
-	struct bench_run_reply	*r;
-	struct reply		 rep = { NULL, NULL };
-	char			 path[BENCH_PATH_MAX];
-	int			 rc;
+	char	 path[BENCH_PATH_MAX];
+	void	*r;
+	int	 rc;
 
 	if (c == NULL || runp == NULL)
 		return -EINVAL;
 	if ((rc = bench_path(path, sizeof path, id, "")) != 0)
 		return rc;
-	if ((rc = reply_fetch(c, path, &rep)) != 0)
+	if ((rc = CALL_GET(c, path, struct bench_run_reply, bench_run_fill,
+	    bench_run_release, &r)) != 0)
 		return rc;
-	if ((r = calloc(1, sizeof *r)) == NULL) {
-		reply_clear(&rep);
-		return -ENOMEM;
-	}
-	r->r = rep;
-	if ((rc = bench_run_parse(rep.root, &r->pub, &r->progress)) != 0) {
-		mlxd_bench_run_free(&r->pub);
-		return rc;
-	}
-	r->pub.raw_json = rep.raw;
-	*runp = &r->pub;
+	*runp = &((struct bench_run_reply *)r)->pub;
 	return 0;
 }
 
@@ -455,17 +477,50 @@ bench_list_clear(struct mlxd_bench_run *runs, size_t n)
 	free(runs);
 }
 
+static void
+bench_list_release(void *p)
+{
+	mlxd_bench_list_free(&((struct bench_list_reply *)p)->pub);
+}
+
+static int
+bench_list_fill(void *p, const json_t *root, const char *raw)
+{
+	struct bench_list_reply	*r = p;
+	const json_t		*arr, *o;
+	size_t			 i, n = 0;
+	int			 rc;
+
+	r->pub.raw_json = raw;
+	arr = json_object_get(root, "benchmarks");
+	if (json_array_size(arr) == 0)
+		return 0;
+	if ((r->pub.runs = calloc(json_array_size(arr),
+	    sizeof *r->pub.runs)) == NULL ||
+	    (r->progress = calloc(json_array_size(arr),
+	    sizeof *r->progress)) == NULL)
+		return -ENOMEM;
+	json_array_foreach(arr, i, o) {
+		if (!json_is_object(o))
+			continue;
+		rc = bench_run_parse(o, &r->pub.runs[n], &r->progress[n]);
+		n++;
+		r->pub.nruns = n;
+		if (rc != 0)
+			return rc;
+	}
+	return 0;
+}
+
 /* List stored runs. */
 int
 mlxd_bench_list(struct mlxd_client *c, const char *model, int limit,
     struct mlxd_bench_list **lp)
 {
-	struct bench_list_reply	*r;
-	struct reply		 rep = { NULL, NULL };
-	const json_t		*arr, *o;
-	char			 path[BENCH_PATH_MAX], num[32];
-	size_t			 off = 0, i, n = 0;
-	int			 rc;
+	char	 path[BENCH_PATH_MAX], num[32];
+	size_t	 off = 0;
+	void	*r;
+	int	 rc;
 
 	if (c == NULL || lp == NULL || limit < 0 || limit > 10000)
 		return -EINVAL;
@@ -482,39 +537,11 @@ mlxd_bench_list(struct mlxd_client *c, const char *model, int limit,
 		if ((rc = bench_append(path, sizeof path, &off, num)) != 0)
 			return rc;
 	}
-	if ((rc = reply_fetch(c, path, &rep)) != 0)
+	if ((rc = CALL_GET(c, path, struct bench_list_reply, bench_list_fill,
+	    bench_list_release, &r)) != 0)
 		return rc;
-	if ((r = calloc(1, sizeof *r)) == NULL) {
-		reply_clear(&rep);
-		return -ENOMEM;
-	}
-	r->r = rep;
-	arr = json_object_get(rep.root, "benchmarks");
-	if (json_array_size(arr) > 0) {
-		if ((r->pub.runs = calloc(json_array_size(arr),
-		    sizeof *r->pub.runs)) == NULL ||
-		    (r->progress = calloc(json_array_size(arr),
-		    sizeof *r->progress)) == NULL) {
-			rc = -ENOMEM;
-			goto fail;
-		}
-		json_array_foreach(arr, i, o) {
-			if (!json_is_object(o))
-				continue;
-			rc = bench_run_parse(o, &r->pub.runs[n],
-			    &r->progress[n]);
-			n++;
-			r->pub.nruns = n;
-			if (rc != 0)
-				goto fail;
-		}
-	}
-	r->pub.raw_json = rep.raw;
-	*lp = &r->pub;
+	*lp = &((struct bench_list_reply *)r)->pub;
 	return 0;
-fail:
-	mlxd_bench_list_free(&r->pub);
-	return rc;
 }
 
 /* Free a reply of mlxd_bench_list(). */

@@ -418,11 +418,19 @@ mlxd_cache_sync(struct mlxd_client *c, char **jobp)
 
 /* Defaults: a dry run after a rescan, the configured methods. */
 void
-mlxd_cache_dedup_opts_init(struct mlxd_cache_dedup_opts *o)
+mlxd_cache_dedup_opts_init_size(struct mlxd_cache_dedup_opts *o, size_t size)
 {
-	memset(o, 0, sizeof(*o));
-	o->dry_run = true;
-	o->rescan = true;
+	struct mlxd_cache_dedup_opts	full;
+
+	memset(&full, 0, sizeof(full));
+	full.size = size;
+	full.dry_run = true;
+	full.rescan = true;
+	if (size > sizeof(full)) {
+		memset(o, 0, size);
+		size = sizeof(full);
+	}
+	memcpy(o, &full, size);
 }
 
 /* POST /v1/cache/dedup. */
@@ -432,10 +440,15 @@ mlxd_cache_dedup(struct mlxd_client *c, const struct mlxd_cache_dedup_opts *o,
 {
 	struct mlxd_cache_dedup_opts	def;
 
-	if (o == NULL) {
-		mlxd_cache_dedup_opts_init(&def);
-		o = &def;
+	mlxd_cache_dedup_opts_init(&def);
+	if (o != NULL) {
+		/* Read no byte past the caller's size. */
+		if (!MLXD_HAS_MEMBER(o, struct mlxd_cache_dedup_opts, size))
+			return -EINVAL;
+		memcpy(&def, o, o->size < sizeof(def) ? o->size : sizeof(def));
+		def.size = sizeof(def);
 	}
+	o = &def;
 	return cache_post(c, "/v1/cache/dedup", json_pack("{s:b, s:b, s:b, "
 	    "s:s*}", "dry_run", o->dry_run, "rescan", o->rescan,
 	    "link_user_files", o->link_user_files, "method", o->method), jobp);

@@ -23,9 +23,10 @@ struct config_reply {
 };
 
 static void
-config_reply_free(struct config_reply *r)
+config_reply_free(void *p)
 {
-	size_t	 i;
+	struct config_reply	*r = p;
+	size_t			 i;
 
 	if (r == NULL)
 		return;
@@ -71,31 +72,29 @@ config_parse(const json_t *arr, struct config_reply *r)
 	return 0;
 }
 
+static int
+config_fill(void *p, const json_t *root, const char *raw)
+{
+	struct config_reply	*r = p;
+
+	r->pub.raw_json = raw;
+	r->pub.file = reply_string(root, "file");
+	return config_parse(json_object_get(root, "options"), r);
+}
+
 /* Fetch the daemon's effective configuration. */
 int
 mlxd_config_get(struct mlxd_client *c, struct mlxd_config **cfgp)
 {
-	struct config_reply	*r;
-	struct reply		 rep = { NULL, NULL };
-	int			 rc;
+	void	*r;
+	int	 rc;
 
-	if (c == NULL || cfgp == NULL)
+	if (cfgp == NULL)
 		return -EINVAL;
-	if ((rc = reply_fetch(c, "/v1/config", &rep)) != 0)
+	if ((rc = CALL_GET(c, "/v1/config", struct config_reply, config_fill,
+	    config_reply_free, &r)) != 0)
 		return rc;
-	if ((r = calloc(1, sizeof *r)) == NULL) {
-		reply_clear(&rep);
-		return -ENOMEM;
-	}
-	r->r = rep;
-	r->pub.raw_json = rep.raw;
-	r->pub.file = reply_string(rep.root, "file");
-	if ((rc = config_parse(json_object_get(rep.root, "options"),
-	    r)) != 0) {
-		config_reply_free(r);
-		return rc;
-	}
-	*cfgp = &r->pub;
+	*cfgp = &((struct config_reply *)r)->pub;
 	return 0;
 }
 

@@ -210,7 +210,9 @@ generate_run(struct mlxd_client *c, enum generate_kind kind, const char *path,
 	struct generate_call	 g;
 	int			 rc;
 
-	if (c == NULL || json_body == NULL || *json_body == '\0')
+	if (c == NULL || json_body == NULL || *json_body == '\0' ||
+	    (statsp != NULL && !MLXD_HAS_MEMBER(statsp, struct mlxd_gen_stats,
+	    size)))
 		return -EINVAL;
 	/* The version handshake must not count in the time to first token. */
 	if ((rc = client_begin(c, true)) != 0)
@@ -238,8 +240,12 @@ generate_run(struct mlxd_client *c, enum generate_kind kind, const char *path,
 	}
 	if (rc == 0) {
 		g.stats.ttft_ms = generate_ms(g.stats.ttft_ns);
-		if (statsp != NULL)
-			*statsp = g.stats;
+		if (statsp != NULL) {
+			/* No byte past the caller's size; its size stays. */
+			g.stats.size = statsp->size;
+			memcpy(statsp, &g.stats, statsp->size < sizeof g.stats ?
+			    statsp->size : sizeof g.stats);
+		}
 	}
 	free(g.error);
 	return rc;

@@ -111,19 +111,16 @@ metrics_fill(const json_t *obj, const char *raw, struct mlxd_metrics *m)
 	m->thermal.gpu_celsius = reply_double(th, "gpu_celsius");
 }
 
-/* Build a sample from a parsed reply; takes rep always. */
-static int
-metrics_reply_new(struct reply *rep, struct mlxd_metrics **mp)
+static void
+metrics_release(void *p)
 {
-	struct metrics_reply	*r;
+	mlxd_metrics_free(&((struct metrics_reply *)p)->pub);
+}
 
-	if ((r = calloc(1, sizeof *r)) == NULL) {
-		reply_clear(rep);
-		return -ENOMEM;
-	}
-	r->r = *rep;
-	metrics_fill(rep->root, rep->raw, &r->pub);
-	*mp = &r->pub;
+static int
+metrics_reply_fill(void *p, const json_t *root, const char *raw)
+{
+	metrics_fill(root, raw, &((struct metrics_reply *)p)->pub);
 	return 0;
 }
 
@@ -131,28 +128,32 @@ metrics_reply_new(struct reply *rep, struct mlxd_metrics **mp)
 int
 mlxd_metrics(struct mlxd_client *c, struct mlxd_metrics **mp)
 {
-	struct reply	rep = { NULL, NULL };
-	int		rc;
+	void	*r;
+	int	 rc;
 
-	if (c == NULL || mp == NULL)
+	if (mp == NULL)
 		return -EINVAL;
-	if ((rc = reply_fetch(c, "/v1/metrics", &rep)) != 0)
+	if ((rc = CALL_GET(c, "/v1/metrics", struct metrics_reply,
+	    metrics_reply_fill, metrics_release, &r)) != 0)
 		return rc;
-	return metrics_reply_new(&rep, mp);
+	*mp = &((struct metrics_reply *)r)->pub;
+	return 0;
 }
 
 /* Parse a sample from JSON text. */
 int
 mlxd_metrics_parse(const char *json, size_t len, struct mlxd_metrics **mp)
 {
-	struct reply	rep = { NULL, NULL };
-	int		rc;
+	void	*r;
+	int	 rc;
 
 	if (mp == NULL)
 		return -EINVAL;
-	if ((rc = reply_load(json, len, &rep.root, &rep.raw)) != 0)
+	if ((rc = CALL_PARSE(json, len, struct metrics_reply,
+	    metrics_reply_fill, metrics_release, &r)) != 0)
 		return rc;
-	return metrics_reply_new(&rep, mp);
+	*mp = &((struct metrics_reply *)r)->pub;
+	return 0;
 }
 
 /* Free a sample. */
@@ -223,26 +224,19 @@ metrics_system_clusters(const json_t *arr, struct mlxd_system *sys)
 	return 0;
 }
 
-/* Describe the machine. */
-int
-mlxd_system(struct mlxd_client *c, struct mlxd_system **sysp)
+static void
+metrics_system_release(void *p)
 {
-	struct metrics_system_reply	*r;
-	struct reply			 rep = { NULL, NULL };
-	const json_t			*root, *cpu, *gpu, *os;
-	int				 rc;
+	mlxd_system_free(&((struct metrics_system_reply *)p)->pub);
+}
 
-	if (c == NULL || sysp == NULL)
-		return -EINVAL;
-	if ((rc = reply_fetch(c, "/v1/system", &rep)) != 0)
-		return rc;
-	if ((r = calloc(1, sizeof *r)) == NULL) {
-		reply_clear(&rep);
-		return -ENOMEM;
-	}
-	r->r = rep;
-	root = rep.root;
-	r->pub.raw_json = rep.raw;
+static int
+metrics_system_fill(void *p, const json_t *root, const char *raw)
+{
+	struct metrics_system_reply	*r = p;
+	const json_t			*cpu, *gpu, *os;
+
+	r->pub.raw_json = raw;
 	r->pub.chip = reply_string(root, "chip");
 	r->pub.model = reply_string(root, "model");
 	cpu = json_object_get(root, "cpu");
@@ -258,12 +252,23 @@ mlxd_system(struct mlxd_client *c, struct mlxd_system **sysp)
 	r->pub.kernel = reply_string(os, "kernel");
 	r->pub.hostname = reply_string(root, "hostname");
 	r->pub.arch = reply_string(root, "arch");
-	if ((rc = metrics_system_clusters(json_object_get(cpu, "clusters"),
-	    &r->pub)) != 0) {
-		mlxd_system_free(&r->pub);
+	return metrics_system_clusters(json_object_get(cpu, "clusters"),
+	    &r->pub);
+}
+
+/* Describe the machine. */
+int
+mlxd_system(struct mlxd_client *c, struct mlxd_system **sysp)
+{
+	void	*r;
+	int	 rc;
+
+	if (sysp == NULL)
+		return -EINVAL;
+	if ((rc = CALL_GET(c, "/v1/system", struct metrics_system_reply,
+	    metrics_system_fill, metrics_system_release, &r)) != 0)
 		return rc;
-	}
-	*sysp = &r->pub;
+	*sysp = &((struct metrics_system_reply *)r)->pub;
 	return 0;
 }
 

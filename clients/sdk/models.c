@@ -142,32 +142,37 @@ models_parse(const json_t *arr, struct mlxd_model **modelsp, size_t *np)
 	return 0;
 }
 
+static void
+models_release(void *p)
+{
+	mlxd_models_free(&((struct models_reply *)p)->pub);
+}
+
+static int
+models_fill(void *p, const json_t *root, const char *raw)
+{
+	struct models_reply	*r = p;
+
+	r->pub.fetched_at = reply_string(root, "fetched_at");
+	r->pub.fetched_at_ms = reply_time(root, "fetched_at");
+	r->pub.raw_json = raw;
+	return models_parse(json_object_get(root, "models"), &r->pub.models,
+	    &r->pub.nmodels);
+}
+
 /* List the models installed in Ollama. */
 int
 mlxd_models(struct mlxd_client *c, struct mlxd_models **mp)
 {
-	struct models_reply	*r;
-	struct reply		 rep = { NULL, NULL };
-	int			 rc;
+	void	*r;
+	int	 rc;
 
-	if (c == NULL || mp == NULL)
+	if (mp == NULL)
 		return -EINVAL;
-	if ((rc = reply_fetch(c, "/v1/models", &rep)) != 0)
+	if ((rc = CALL_GET(c, "/v1/models", struct models_reply, models_fill,
+	    models_release, &r)) != 0)
 		return rc;
-	if ((r = calloc(1, sizeof *r)) == NULL) {
-		reply_clear(&rep);
-		return -ENOMEM;
-	}
-	r->r = rep;
-	if ((rc = models_parse(json_object_get(rep.root, "models"),
-	    &r->pub.models, &r->pub.nmodels)) != 0) {
-		mlxd_models_free(&r->pub);
-		return rc;
-	}
-	r->pub.fetched_at = reply_string(rep.root, "fetched_at");
-	r->pub.fetched_at_ms = reply_time(rep.root, "fetched_at");
-	r->pub.raw_json = rep.raw;
-	*mp = &r->pub;
+	*mp = &((struct models_reply *)r)->pub;
 	return 0;
 }
 
@@ -184,32 +189,37 @@ mlxd_models_free(struct mlxd_models *m)
 	free(r);
 }
 
+static void
+models_running_release(void *p)
+{
+	mlxd_running_free(&((struct models_running_reply *)p)->pub);
+}
+
+static int
+models_running_fill(void *p, const json_t *root, const char *raw)
+{
+	struct models_running_reply	*r = p;
+
+	r->pub.fetched_at = reply_string(root, "fetched_at");
+	r->pub.fetched_at_ms = reply_time(root, "fetched_at");
+	r->pub.raw_json = raw;
+	return models_running_parse(json_object_get(root, "models"),
+	    &r->pub.models, &r->pub.nmodels);
+}
+
 /* List the models Ollama has loaded. */
 int
 mlxd_running(struct mlxd_client *c, struct mlxd_running **rp)
 {
-	struct models_running_reply	*r;
-	struct reply			 rep = { NULL, NULL };
-	int				 rc;
+	void	*r;
+	int	 rc;
 
-	if (c == NULL || rp == NULL)
+	if (rp == NULL)
 		return -EINVAL;
-	if ((rc = reply_fetch(c, "/v1/models/running", &rep)) != 0)
+	if ((rc = CALL_GET(c, "/v1/models/running", struct models_running_reply,
+	    models_running_fill, models_running_release, &r)) != 0)
 		return rc;
-	if ((r = calloc(1, sizeof *r)) == NULL) {
-		reply_clear(&rep);
-		return -ENOMEM;
-	}
-	r->r = rep;
-	if ((rc = models_running_parse(json_object_get(rep.root, "models"),
-	    &r->pub.models, &r->pub.nmodels)) != 0) {
-		mlxd_running_free(&r->pub);
-		return rc;
-	}
-	r->pub.fetched_at = reply_string(rep.root, "fetched_at");
-	r->pub.fetched_at_ms = reply_time(rep.root, "fetched_at");
-	r->pub.raw_json = rep.raw;
-	*rp = &r->pub;
+	*rp = &((struct models_running_reply *)r)->pub;
 	return 0;
 }
 

@@ -32,6 +32,28 @@ long	 client_timeout_ms(const struct mlxd_client *c);
 void	 client_set_api_error(struct mlxd_client *c, long status,
 	     const char *body, size_t len);
 
+/* call.c */
+/* Fill a typed reply r from root (and raw, the text it was parsed from). */
+typedef int	(*call_parse_fn)(void *r, const json_t *root, const char *raw);
+/* Free a typed reply and all it holds (its struct reply included). */
+typedef void	(*call_release_fn)(void *r);
+struct reply;
+int	 call_build(struct reply *rep, size_t size, size_t roff,
+	     call_parse_fn parse, call_release_fn release, void **outp);
+int	 call_get(struct mlxd_client *c, const char *path, size_t size,
+	     size_t roff, call_parse_fn parse, call_release_fn release,
+	     void **outp);
+int	 call_parse(const char *json, size_t len, size_t size, size_t roff,
+	     call_parse_fn parse, call_release_fn release, void **outp);
+/* call_get() for a private reply type with its struct reply in member r. */
+#define CALL_GET(c, path, type, parse, release, outp)			\
+	call_get((c), (path), sizeof(type), offsetof(type, r), (parse),	\
+	    (release), (outp))
+/* call_parse() likewise. */
+#define CALL_PARSE(json, len, type, parse, release, outp)		\
+	call_parse((json), (len), sizeof(type), offsetof(type, r),	\
+	    (parse), (release), (outp))
+
 /* reply.c */
 /* A parsed reply and its text; each typed reply struct keeps one. */
 struct reply {

@@ -157,27 +157,26 @@ mlxd_status_free(struct mlxd_status *st)
 	free(r);
 }
 
-/* Build a status struct from a parsed reply; takes rep always. */
-static int
-status_build(struct reply *rep, struct mlxd_status **stp)
+static void
+status_release(void *p)
 {
-	struct status_reply	*r;
-	const json_t		*root = rep->root, *sys;
+	mlxd_status_free(&((struct status_reply *)p)->pub);
+}
+
+/* Fill a status reply from the parsed snapshot. */
+static int
+status_fill(void *p, const json_t *root, const char *raw)
+{
+	struct status_reply	*r = p;
+	const json_t		*sys;
 	int			 rc;
 
-	if ((r = calloc(1, sizeof *r)) == NULL) {
-		reply_clear(rep);
-		return -ENOMEM;
-	}
-	r->r = *rep;
-	r->pub.raw_json = rep->raw;
+	r->pub.raw_json = raw;
 	if ((rc = status_ollama(json_object_get(root, "ollama"),
 	    &r->pub.ollama)) != 0 ||
 	    (rc = status_generation(json_object_get(root, "generation"),
-	    r)) != 0) {
-		mlxd_status_free(&r->pub);
+	    r)) != 0)
 		return rc;
-	}
 	status_daemon(json_object_get(root, "daemon"), &r->pub.daemon);
 	r->pub.api_version = status_small_int(root, "api_version");
 	if (json_is_object(sys = json_object_get(root, "system"))) {
@@ -185,7 +184,6 @@ status_build(struct reply *rep, struct mlxd_status **stp)
 		r->pub.system = &r->system;
 	}
 	status_benchmark(json_object_get(root, "benchmark"), r);
-	*stp = &r->pub;
 	return 0;
 }
 
@@ -193,26 +191,30 @@ status_build(struct reply *rep, struct mlxd_status **stp)
 int
 mlxd_status(struct mlxd_client *c, struct mlxd_status **stp)
 {
-	struct reply	rep = { NULL, NULL };
-	int		rc;
+	void	*r;
+	int	 rc;
 
-	if (c == NULL || stp == NULL)
+	if (stp == NULL)
 		return -EINVAL;
-	if ((rc = reply_fetch(c, "/v1/status", &rep)) != 0)
+	if ((rc = CALL_GET(c, "/v1/status", struct status_reply, status_fill,
+	    status_release, &r)) != 0)
 		return rc;
-	return status_build(&rep, stp);
+	*stp = &((struct status_reply *)r)->pub;
+	return 0;
 }
 
 /* Parse a status snapshot from JSON text. */
 int
 mlxd_status_parse(const char *json, size_t len, struct mlxd_status **stp)
 {
-	struct reply	rep = { NULL, NULL };
-	int		rc;
+	void	*r;
+	int	 rc;
 
 	if (stp == NULL)
 		return -EINVAL;
-	if ((rc = reply_load(json, len, &rep.root, &rep.raw)) != 0)
+	if ((rc = CALL_PARSE(json, len, struct status_reply, status_fill,
+	    status_release, &r)) != 0)
 		return rc;
-	return status_build(&rep, stp);
+	*stp = &((struct status_reply *)r)->pub;
+	return 0;
 }

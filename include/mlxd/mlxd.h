@@ -26,6 +26,20 @@
  *   not thread-safe, so a program that creates its first clients from
  *   several threads at once should call curl_global_init() beforehand.
  * - The library installs no signal handlers (libcurl runs with NOSIGNAL).
+ * - ABI (docs/libmlxd.md): the shared library has a soversion of its own,
+ *   MLXD_SOVERSION. Structs the library allocates only grow at their end,
+ *   so a program built against an older header reads a valid prefix;
+ *   elements of the lists in them are reached with the _count() and _get()
+ *   accessors (an element may grow, so never index the arrays from another
+ *   build). Structs the caller provides (mlxd_gen_stats,
+ *   mlxd_bench_request, mlxd_cache_dedup_opts) start with a size member
+ *   the caller sets, through the header's *_init(), to the size it was
+ *   compiled with; the library reads and writes no byte past it.
+ * - Ownership: a reply is owned by the caller and freed with its
+ *   mlxd_*_free(); everything inside it (strings, lists, list elements)
+ *   belongs to the reply. A char ** output is the caller's, freed with
+ *   free(). A const char * returned by a function on a client lives until
+ *   the next call on that client unless its comment says otherwise.
  *
  * Example:
  *	struct mlxd_client	*c;
@@ -63,6 +77,28 @@ extern "C" {
  */
 #define MLXD_API_VERSION	1
 
+/*
+ * The version of the library this header comes with, as numbers, as a
+ * string and as MLXD_VERSION_NUM = major << 16 | minor << 8 | patch, which
+ * compares with mlxd_version() (the version of the library actually
+ * loaded), as libcurl, libuv and SQLite do.
+ */
+#define MLXD_VERSION_MAJOR	0
+#define MLXD_VERSION_MINOR	1
+#define MLXD_VERSION_PATCH	0
+#define MLXD_VERSION_NUM	((MLXD_VERSION_MAJOR << 16) | \
+				 (MLXD_VERSION_MINOR << 8) | MLXD_VERSION_PATCH)
+#ifndef MLXD_VERSION
+#define MLXD_VERSION		"0.1.0"
+#endif
+
+/*
+ * The soversion of libmlxd (libmlxd.so.MLXD_SOVERSION,
+ * libmlxd.MLXD_SOVERSION.dylib). It changes only when the ABI breaks; see
+ * docs/libmlxd.md for the policy.
+ */
+#define MLXD_SOVERSION		1
+
 /* Nothing listens at the socket path (no such file, or connection refused). */
 #define MLXD_ENODAEMON		(-1001)
 /*
@@ -84,6 +120,23 @@ extern "C" {
 
 /* A connection to one mlxd daemon; opaque. */
 struct mlxd_client;
+
+/*
+ * The version of the loaded library as MLXD_VERSION_NUM would spell it; a
+ * program may compare it with the MLXD_VERSION_NUM it was built with.
+ */
+MLXD_EXPORT unsigned int mlxd_version(void);
+
+/* The version of the loaded library as a string ("0.1.0"); static. */
+MLXD_EXPORT const char *mlxd_version_string(void);
+
+/*
+ * True when the struct at p, whose first member is its size as the caller
+ * set it, is large enough to hold member m: how the library tells which
+ * members an older program's struct has.
+ */
+#define MLXD_HAS_MEMBER(p, type, m)	((p)->size >= offsetof(type, m) + \
+					 sizeof(((type *)0)->m))
 
 /*
  * Describe err, a value returned by any function in this library (0, a
@@ -338,6 +391,18 @@ MLXD_EXPORT int mlxd_status(struct mlxd_client *c, struct mlxd_status **stp);
 MLXD_EXPORT void mlxd_status_free(struct mlxd_status *st);
 
 /*
+ * The models Ollama has loaded (st->ollama.running) and the generations
+ * running now (st->generation.active): counts, and element i or NULL. The
+ * elements belong to st; see mlxd_models_get() for why to use these.
+ */
+MLXD_EXPORT size_t mlxd_status_running_count(const struct mlxd_status *st);
+MLXD_EXPORT const struct mlxd_running_model *mlxd_status_running_get(
+		    const struct mlxd_status *st, size_t i);
+MLXD_EXPORT size_t mlxd_status_active_count(const struct mlxd_status *st);
+MLXD_EXPORT const struct mlxd_generation *mlxd_status_active_get(
+		    const struct mlxd_status *st, size_t i);
+
+/*
  * Parse len bytes of JSON text shaped like a GET /v1/status reply (e.g. the
  * data of a `status` event) into *stp, freed with mlxd_status_free(); the
  * text is copied into raw_json. Returns 0, -EINVAL, -ENOMEM, or MLXD_EPROTO
@@ -385,6 +450,15 @@ MLXD_EXPORT int mlxd_models(struct mlxd_client *c, struct mlxd_models **mp);
 /* Free a reply of mlxd_models(). Accepts NULL. */
 MLXD_EXPORT void mlxd_models_free(struct mlxd_models *m);
 
+/*
+ * The number of models in m, and the i-th one (NULL when i is out of
+ * range); it belongs to m. Use these rather than m->models[i], whose
+ * element size may grow in a newer library.
+ */
+MLXD_EXPORT size_t mlxd_models_count(const struct mlxd_models *m);
+MLXD_EXPORT const struct mlxd_model *mlxd_models_get(
+		    const struct mlxd_models *m, size_t i);
+
 /* GET /v1/models/running. */
 struct mlxd_running {
 	const char			*fetched_at;	/* or NULL */
@@ -402,6 +476,11 @@ MLXD_EXPORT int mlxd_running(struct mlxd_client *c, struct mlxd_running **rp);
 
 /* Free a reply of mlxd_running(). Accepts NULL. */
 MLXD_EXPORT void mlxd_running_free(struct mlxd_running *r);
+
+/* The number of loaded models in r, and the i-th one (or NULL); see mlxd_models_get(). */
+MLXD_EXPORT size_t mlxd_running_count(const struct mlxd_running *r);
+MLXD_EXPORT const struct mlxd_running_model *mlxd_running_get(
+		    const struct mlxd_running *r, size_t i);
 
 /* One option of the daemon's effective configuration. */
 struct mlxd_config_option {
@@ -431,6 +510,11 @@ MLXD_EXPORT int mlxd_config_get(struct mlxd_client *c,
 
 /* Free a reply of mlxd_config_get(). Accepts NULL. */
 MLXD_EXPORT void mlxd_config_free(struct mlxd_config *cfg);
+
+/* The number of options in cfg, and the i-th one (or NULL); see mlxd_models_get(). */
+MLXD_EXPORT size_t mlxd_config_count(const struct mlxd_config *cfg);
+MLXD_EXPORT const struct mlxd_config_option *mlxd_config_get_option(
+		    const struct mlxd_config *cfg, size_t i);
 
 /*
  * Live monitoring: GET /v1/metrics, /v1/system, /v1/metrics/history and the
@@ -678,6 +762,7 @@ typedef int (*mlxd_chunk_cb)(void *arg, const struct mlxd_chunk *chunk);
  * on a monotonic clock from the moment the request is sent.
  */
 struct mlxd_gen_stats {
+	size_t		 size;		/* sizeof(struct mlxd_gen_stats), set by mlxd_gen_stats_init() */
 	int64_t		 total_duration_ns;	/* Ollama's total_duration */
 	int64_t		 load_duration_ns;
 	int64_t		 prompt_eval_count;	/* prompt tokens */
@@ -696,14 +781,30 @@ struct mlxd_gen_stats {
 	int64_t		 elapsed_ns;	/* to the final line */
 	int64_t		 nchunks;	/* lines received: not a token count */
 	char		 done_reason[32]; /* "stop", "length", "load", ... or "" */
+	/* New members go here, at the end. */
 };
+
+/*
+ * Prepare *st for mlxd_generate() / mlxd_chat(): zero it and set its size
+ * to the size this program was built with, so that a newer library writes
+ * no byte past it.
+ */
+static inline void
+mlxd_gen_stats_init(struct mlxd_gen_stats *st)
+{
+	*st = (struct mlxd_gen_stats){ .size = sizeof(*st) };
+}
 
 /*
  * Stream a completion: POST json_body, Ollama's /api/generate request body
  * ({"model":"llama3.2","prompt":"...","options":{...}}), to /v1/generate.
  * cb (may be NULL) gets every line as it arrives, with the "response" and
  * "thinking" text of the line in chunk->content and chunk->thinking. On
- * success the final line's figures go to *statsp (statsp may be NULL).
+ * success the final line's figures go to *statsp (statsp may be NULL),
+ * which the caller prepared with mlxd_gen_stats_init(): the library writes
+ * statsp->size bytes at most (the members an older program's struct
+ * lacks are not written), and fails with -EINVAL before sending anything
+ * when statsp->size is 0 (the struct was not prepared).
  * Returns 0; MLXD_EAPI when the daemon or Ollama refused the request (an
  * unknown model, a bad body: mlxd_client_last_error() has Ollama's or
  * mlxd's message) or when an {"error": "..."} line ended the stream
@@ -775,12 +876,18 @@ MLXD_EXPORT int mlxd_sessions(struct mlxd_client *c, const char *model,
 /* Free a reply of mlxd_sessions(). Accepts NULL. */
 MLXD_EXPORT void mlxd_sessions_free(struct mlxd_sessions *s);
 
+/* The number of sessions in s, and the i-th one (or NULL); see mlxd_models_get(). */
+MLXD_EXPORT size_t mlxd_sessions_count(const struct mlxd_sessions *s);
+MLXD_EXPORT const struct mlxd_session *mlxd_sessions_get(
+		    const struct mlxd_sessions *s, size_t i);
+
 /*
  * What to benchmark (POST /v1/benchmarks). Start from
  * mlxd_bench_request_init(), which leaves every field to the daemon's
  * default; see docs/benchmarks.md for the suites and defaults.
  */
 struct mlxd_bench_request {
+	size_t			 size;		/* set by mlxd_bench_request_init() */
 	const char		*model;		/* required */
 	const char		*suite;		/* "quick", "standard", "long", "cold", "custom"; NULL = quick */
 	int64_t			 repetitions;	/* measured requests per test; MLXD_NULL_INT64 = 5 */
@@ -790,16 +897,32 @@ struct mlxd_bench_request {
 	int64_t			 seed;		/* MLXD_NULL_INT64 = 42 */
 	const char *const	*prompts;	/* nprompts prompts of the custom suite */
 	size_t			 nprompts;
+	/* New members go here, at the end. */
 };
 
-/* Set every field of req to "daemon default" (NULL, MLXD_NULL_INT64, 0). */
-MLXD_EXPORT void mlxd_bench_request_init(struct mlxd_bench_request *req);
+/*
+ * Set the first size bytes of req (a struct mlxd_bench_request of that
+ * size) to "daemon default" (NULL, MLXD_NULL_INT64, 0) and req->size to
+ * size. Use mlxd_bench_request_init(), which passes the size the program
+ * was built with.
+ */
+MLXD_EXPORT void mlxd_bench_request_init_size(struct mlxd_bench_request *req,
+		    size_t size);
+
+/* Set every field of req to "daemon default" and its size. */
+static inline void
+mlxd_bench_request_init(struct mlxd_bench_request *req)
+{
+	mlxd_bench_request_init_size(req, sizeof(*req));
+}
 
 /*
  * Start a benchmark described by req and put the new run's id in *idp (a
  * string the caller frees with free()). Only one runs at a time: a second
  * fails with MLXD_EAPI, code "busy" (HTTP 409). Returns the errors of the
- * typed calls; -EINVAL when req or req->model is NULL; MLXD_EAPI, code
+ * typed calls; -EINVAL when req or req->model is NULL or req->size too
+ * small to hold model (members past req->size, which an older program's
+ * struct lacks, keep their defaults); MLXD_EAPI, code
  * "bad_request", for a request the daemon refuses.
  */
 MLXD_EXPORT int mlxd_bench_start(struct mlxd_client *c,
@@ -898,6 +1021,11 @@ MLXD_EXPORT int mlxd_bench_get(struct mlxd_client *c, const char *id,
 /* Free a reply of mlxd_bench_get(). Accepts NULL. */
 MLXD_EXPORT void mlxd_bench_run_free(struct mlxd_bench_run *run);
 
+/* The tests of run, in run order: count, and test i or NULL (owned by run). */
+MLXD_EXPORT size_t mlxd_bench_run_tests_count(const struct mlxd_bench_run *run);
+MLXD_EXPORT const struct mlxd_bench_test *mlxd_bench_run_test(
+		    const struct mlxd_bench_run *run, size_t i);
+
 /*
  * True when run has ended ("done", "failed" or "cancelled"); false while it
  * is queued or running.
@@ -935,6 +1063,11 @@ MLXD_EXPORT int mlxd_bench_list(struct mlxd_client *c, const char *model,
 
 /* Free a reply of mlxd_bench_list(). Accepts NULL. */
 MLXD_EXPORT void mlxd_bench_list_free(struct mlxd_bench_list *l);
+
+/* The number of runs in l, and the i-th one (or NULL); see mlxd_models_get(). */
+MLXD_EXPORT size_t mlxd_bench_list_count(const struct mlxd_bench_list *l);
+MLXD_EXPORT const struct mlxd_bench_run *mlxd_bench_list_get(
+		    const struct mlxd_bench_list *l, size_t i);
 
 /*
  * Export run id as format "json" (llama-bench field names), "csv" (RFC
@@ -1000,6 +1133,11 @@ MLXD_EXPORT int mlxd_bench_compare(struct mlxd_client *c, const char *base,
 /* Free a reply of mlxd_bench_compare(). Accepts NULL. */
 MLXD_EXPORT void mlxd_bench_compare_free(struct mlxd_bench_compare *cmp);
 
+/* The compared tests: count, and test i or NULL (owned by cmp). */
+MLXD_EXPORT size_t mlxd_bench_compare_count(const struct mlxd_bench_compare *cmp);
+MLXD_EXPORT const struct mlxd_bench_compare_test *mlxd_bench_compare_get(
+		    const struct mlxd_bench_compare *cmp, size_t i);
+
 /* ---- end of generation and benchmarks ---- */
 
 /* ---- model cache ---- */
@@ -1051,6 +1189,11 @@ struct mlxd_cache_list {
 MLXD_EXPORT int mlxd_cache_list(struct mlxd_client *c,
 		    struct mlxd_cache_list **lp);
 MLXD_EXPORT void mlxd_cache_list_free(struct mlxd_cache_list *l);
+
+/* The number of models in l, and the i-th one (or NULL); see mlxd_models_get(). */
+MLXD_EXPORT size_t mlxd_cache_list_count(const struct mlxd_cache_list *l);
+MLXD_EXPORT const struct mlxd_cache_model *mlxd_cache_list_get(
+		    const struct mlxd_cache_list *l, size_t i);
 
 /* GET /v1/cache/stats; every figure is bytes unless named otherwise. */
 struct mlxd_cache_stats {
@@ -1122,6 +1265,11 @@ MLXD_EXPORT int mlxd_cache_apps(struct mlxd_client *c,
 		    struct mlxd_cache_apps **ap);
 MLXD_EXPORT void mlxd_cache_apps_free(struct mlxd_cache_apps *a);
 
+/* The number of apps in a, and the i-th one (or NULL); see mlxd_models_get(). */
+MLXD_EXPORT size_t mlxd_cache_apps_count(const struct mlxd_cache_apps *a);
+MLXD_EXPORT const struct mlxd_cache_app *mlxd_cache_apps_get(
+		    const struct mlxd_cache_apps *a, size_t i);
+
 /*
  * Link the app folder path (absolute) under name (NULL: the folder's name);
  * the rescan that finds what it uses is job *jobp (may be NULL). An app
@@ -1141,20 +1289,34 @@ MLXD_EXPORT int mlxd_cache_sync(struct mlxd_client *c, char **jobp);
 
 /* Options of mlxd_cache_dedup(). */
 struct mlxd_cache_dedup_opts {
+	size_t		 size;		/* set by mlxd_cache_dedup_opts_init() */
 	bool		 dry_run;	/* report only (default true) */
 	const char	*method;	/* "clone", "hardlink", "symlink", or
 					   NULL for cache.dedup.methods */
 	bool		 rescan;	/* scan first (default true) */
 	bool		 link_user_files; /* hard links on LM Studio and local
 					     files too (default false) */
+	/* New members go here, at the end. */
 };
 
-/* Fill o with the defaults. */
-MLXD_EXPORT void mlxd_cache_dedup_opts_init(struct mlxd_cache_dedup_opts *o);
+/*
+ * Fill the first size bytes of o (a struct of that size) with the defaults
+ * and set o->size. Use mlxd_cache_dedup_opts_init().
+ */
+MLXD_EXPORT void mlxd_cache_dedup_opts_init_size(
+		    struct mlxd_cache_dedup_opts *o, size_t size);
+
+/* Fill o with the defaults and the size this program was built with. */
+static inline void
+mlxd_cache_dedup_opts_init(struct mlxd_cache_dedup_opts *o)
+{
+	mlxd_cache_dedup_opts_init_size(o, sizeof(*o));
+}
 
 /*
  * Find byte-identical files and, unless o->dry_run, make the duplicates
- * share storage. o NULL means the defaults.
+ * share storage. o NULL means the defaults; members past o->size keep
+ * their defaults; -EINVAL when o->size is 0 (not prepared).
  */
 MLXD_EXPORT int mlxd_cache_dedup(struct mlxd_client *c,
 		    const struct mlxd_cache_dedup_opts *o, char **jobp);
