@@ -324,8 +324,9 @@ cmd_cache_stats(struct mlxctl *m, int argc, char **argv)
 		printf("Reclaimable:  %-10s no duplicate search yet (mlxctl "
 		    "cache dedup --dry-run)\n", "?");
 	cmd_cache_size(a, sizeof a, s->cleanup_bytes);
-	printf("Cleanup:      %-10s in %lld candidates (mlxctl cache clean "
-	    "--dry-run)\n", a, (long long)s->cleanup_candidates);
+	printf("Cleanup:      %-10s in %lld candidate%s (mlxctl cache clean "
+	    "--dry-run)\n", a, (long long)s->cleanup_candidates,
+	    s->cleanup_candidates == 1 ? "" : "s");
 	mlxd_cache_stats_free(s);
 	return MLXCTL_EXIT_OK;
 }
@@ -568,6 +569,9 @@ cmd_cache_print_add(const struct mlxd_cache_job *j)
 	const struct mlxd_cache_result	*r = j->result;
 	size_t				 i;
 
+	/* A failed add added nothing: the error on stderr says why. */
+	if (j->state == NULL || strcmp(j->state, "done") != 0)
+		return MLXCTL_EXIT_ERROR;
 	if (r->dir != NULL) {
 		printf("Linked %s in %s:\n", r->model != NULL ? r->model : "?",
 		    r->dir);
@@ -716,7 +720,8 @@ cmd_cache_apps(struct mlxctl *m, int argc, char **argv)
 	struct mlxd_cache_apps	*a = NULL;
 	struct output_table	*t;
 	const char		*cells[3];
-	size_t			 i, k;
+	char			*uses;
+	size_t			 i, k, len;
 	int			 rc;
 
 	(void)argv;
@@ -733,17 +738,21 @@ cmd_cache_apps(struct mlxctl *m, int argc, char **argv)
 	}
 	t = output_table_new(3, hdr);
 	for (i = 0; i < a->napps; i++) {
+		/* One row per app: the models it uses, comma-separated. */
+		for (len = 0, k = 0; k < a->apps[i].nmodels; k++)
+			len += strlen(a->apps[i].models[k].ref) + 2;
+		if ((uses = calloc(1, len + 1)) == NULL)
+			output_oom();
+		for (k = 0; k < a->apps[i].nmodels; k++) {
+			if (k > 0)
+				strcat(uses, ", ");
+			strcat(uses, a->apps[i].models[k].ref);
+		}
 		cells[0] = a->apps[i].name;
 		cells[1] = a->apps[i].path;
-		cells[2] = a->apps[i].nmodels > 0 ? a->apps[i].models[0].ref :
-		    "-";
+		cells[2] = uses;
 		output_table_add(t, cells);
-		for (k = 1; k < a->apps[i].nmodels; k++) {
-			cells[0] = "";
-			cells[1] = "";
-			cells[2] = a->apps[i].models[k].ref;
-			output_table_add(t, cells);
-		}
+		free(uses);
 	}
 	output_table_print(t, stdout);
 	output_table_free(t);

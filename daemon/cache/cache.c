@@ -535,9 +535,9 @@ cache_check_remove(struct cache *c, struct cache_request *req, char **causep)
 		rc = -EEXIST;
 	} else if (*v[at].apps != '\0' && !req->force) {
 		*causep = xasprintf("%s is used by linked app%s %s; unlink "
-		    "%s or use force", v[at].ref, strchr(v[at].apps, ',') ?
-		    "s" : "", v[at].apps, strchr(v[at].apps, ',') ? "them" :
-		    "it");
+		    "%s or pass --force (\"force\": true)", v[at].ref,
+		    strchr(v[at].apps, ',') ? "s" : "", v[at].apps,
+		    strchr(v[at].apps, ',') ? "them" : "it");
 		rc = -EBUSY;
 	} else {
 		free(req->model);
