@@ -355,7 +355,7 @@ config_type_name(enum config_type t)
 static void
 config_yaml_node(struct mlxd_config *cfg, yaml_document_t *doc,
     yaml_node_t *node, const char *prefix, const char *file,
-    struct config_errs *e)
+    struct config_errs *e, enum config_source src)
 {
 	yaml_node_pair_t	*pair;
 	yaml_node_t		*k, *v;
@@ -392,7 +392,8 @@ config_yaml_node(struct mlxd_config *cfg, yaml_document_t *doc,
 				    '.')
 					section = 1;
 			if (section)
-				config_yaml_node(cfg, doc, v, name, file, e);
+				config_yaml_node(cfg, doc, v, name, file, e,
+				    src);
 			else
 				config_err(e, file, &k->start_mark,
 				    "unknown option '%s'", name);
@@ -436,7 +437,7 @@ config_yaml_node(struct mlxd_config *cfg, yaml_document_t *doc,
 				l->v[l->n++] = item != NULL ? item : xstrdup(
 				    (char *)iv->data.scalar.value);
 			}
-			cfg->src[i] = CONFIG_SRC_FILE;
+			cfg->src[i] = src;
 			goto next;
 		}
 		if (v->type != YAML_SCALAR_NODE) {
@@ -464,7 +465,7 @@ config_yaml_node(struct mlxd_config *cfg, yaml_document_t *doc,
 			free(cause);
 			cause = NULL;
 		} else
-			cfg->src[i] = CONFIG_SRC_FILE;
+			cfg->src[i] = src;
 next:
 		free(name);
 	}
@@ -472,7 +473,7 @@ next:
 
 static int
 config_read_file(struct mlxd_config *cfg, const char *path, FILE *fp,
-    struct config_errs *e)
+    struct config_errs *e, enum config_source src)
 {
 	yaml_parser_t	 parser;
 	yaml_document_t	 doc;
@@ -494,7 +495,7 @@ config_read_file(struct mlxd_config *cfg, const char *path, FILE *fp,
 	/* An empty file, or one with only comments, is an empty config. */
 	if (root != NULL && !(root->type == YAML_SCALAR_NODE &&
 	    root->data.scalar.length == 0))
-		config_yaml_node(cfg, &doc, root, NULL, path, e);
+		config_yaml_node(cfg, &doc, root, NULL, path, e, src);
 	yaml_document_delete(&doc);
 	yaml_parser_delete(&parser);
 	return rc;
@@ -535,14 +536,43 @@ config_defaults(struct mlxd_config *cfg, struct config_errs *e)
 	return rc;
 }
 
+/* The overlay file of config path (or of the default one). */
+char *
+config_overlay_path(const char *path)
+{
+	char	*def = NULL, *out;
+	size_t	 n;
+
+	if (path == NULL && (path = def = config_default_path()) == NULL)
+		return NULL;
+	n = strlen(path);
+	if (n > 5 && strcmp(path + n - 5, ".yaml") == 0)
+		n -= 5;
+	else if (n > 4 && strcmp(path + n - 4, ".yml") == 0)
+		n -= 4;
+	out = xasprintf("%.*s.api.yaml", (int)n, path);
+	free(def);
+	return out;
+}
+
 /* Build the effective configuration. */
 int
 config_load(const char *path, int explicit, const struct config_flag *flags,
     int nflags, struct mlxd_config **cfgp, char **causep)
 {
+	return config_load_overlay(path, explicit, NULL, flags, nflags, cfgp,
+	    causep);
+}
+
+/* Build the effective configuration with a given overlay file. */
+int
+config_load_overlay(const char *path, int explicit, const char *overlay,
+    const struct config_flag *flags, int nflags, struct mlxd_config **cfgp,
+    char **causep)
+{
 	struct mlxd_config	*cfg;
 	struct config_errs	 e = { NULL, 0, 0 };
-	char			*defpath = NULL, *cause = NULL;
+	char			*defpath = NULL, *cause = NULL, *ovpath = NULL;
 	const char		*env;
 	FILE			*fp;
 	int			 i, j;
@@ -556,12 +586,26 @@ config_load(const char *path, int explicit, const struct config_flag *flags,
 	if (path != NULL) {
 		if ((fp = fopen(path, "r")) != NULL) {
 			cfg->file = xstrdup(path);
-			(void)config_read_file(cfg, path, fp, &e);
+			(void)config_read_file(cfg, path, fp, &e,
+			    CONFIG_SRC_FILE);
 			fclose(fp);
 		} else if (explicit || errno != ENOENT)
 			config_err(&e, path, NULL, "cannot read: %s",
 			    strerror(errno));
 	}
+	/* What PATCH /v1/config set, over the file. */
+	if (overlay == NULL && path != NULL)
+		overlay = ovpath = config_overlay_path(path);
+	if (overlay != NULL) {
+		if ((fp = fopen(overlay, "r")) != NULL) {
+			(void)config_read_file(cfg, overlay, fp, &e,
+			    CONFIG_SRC_API);
+			fclose(fp);
+		} else if (errno != ENOENT)
+			config_err(&e, overlay, NULL, "cannot read: %s",
+			    strerror(errno));
+	}
+	free(ovpath);
 
 	for (i = 0; i < config_noptions; i++) {
 		if (config_options[i].env == NULL ||
@@ -633,6 +677,8 @@ config_source_name(enum config_source src)
 		return "env";
 	case CONFIG_SRC_FLAG:
 		return "flag";
+	case CONFIG_SRC_API:
+		return "api";
 	}
 	return "?";
 }
@@ -699,6 +745,74 @@ config_to_json(const struct mlxd_config *cfg)
 		json_array_append_new(opts, o);
 	}
 	return json_pack("{s:s?, s:o}", "file", cfg->file, "options", opts);
+}
+
+/* Check a JSON value for an option as the file's would be. */
+int
+config_check_json(const char *name, const json_t *v, char **causep)
+{
+	const struct config_option	*o;
+	struct mlxd_config		 scratch;
+	char				*text = NULL, *out = NULL;
+	const json_t			*it;
+	size_t				 k;
+	int				 i, rc = 0;
+
+	if ((i = config_find(name)) < 0) {
+		*causep = xasprintf("unknown option '%s'", name);
+		return -ENOENT;
+	}
+	o = &config_options[i];
+	switch (o->type) {
+	case CONFIG_STRING:
+		if (!json_is_string(v))
+			goto type;
+		text = xstrdup(json_string_value(v));
+		break;
+	case CONFIG_INT:
+		if (!json_is_integer(v))
+			goto type;
+		text = xasprintf("%" JSON_INTEGER_FORMAT,
+		    json_integer_value(v));
+		break;
+	case CONFIG_BOOL:
+		if (!json_is_boolean(v))
+			goto type;
+		text = xstrdup(json_is_true(v) ? "true" : "false");
+		break;
+	case CONFIG_STRLIST:
+		if (!json_is_array(v))
+			goto type;
+		json_array_foreach(v, k, it) {
+			if (!json_is_string(it)) {
+				*causep = xasprintf("%s: list items must be "
+				    "strings", name);
+				return -EINVAL;
+			}
+			if (o->value_fn != NULL && o->value_fn(
+			    json_string_value(it), &out, &text) != 0) {
+				*causep = xasprintf("%s: %s", name, text);
+				free(text);
+				return -EINVAL;
+			}
+			free(out);
+			out = NULL;
+		}
+		return 0;
+	}
+	memset(&scratch, 0, sizeof(scratch));
+	if (config_set_text(&scratch, i, text, &out) != 0) {
+		*causep = xasprintf("%s: %s", name, out);
+		free(out);
+		rc = -EINVAL;
+	} else if (o->type == CONFIG_STRING)
+		free(*(char **)((char *)&scratch + o->off));
+	free(text);
+	return rc;
+type:
+	*causep = xasprintf("%s: expected %s", name,
+	    config_type_name(o->type));
+	return -EINVAL;
 }
 
 /* Keep old values of non-reloadable options that changed. */

@@ -25,6 +25,7 @@ enum config_source {
 	CONFIG_SRC_FILE,
 	CONFIG_SRC_ENV,
 	CONFIG_SRC_FLAG,
+	CONFIG_SRC_API,		/* PATCH /v1/config, kept in the overlay file */
 };
 
 #define CONFIG_F_RELOAD	0x01	/* SIGHUP applies it */
@@ -121,6 +122,30 @@ const char *config_source_name(enum config_source src);
  */
 void	config_keep_unreloadable(struct mlxd_config *newcfg,
 	    const struct mlxd_config *oldcfg);
+
+/*
+ * The overlay file PATCH /v1/config writes and the loader reads after the
+ * config file (before the environment and flags): config path with its
+ * .yaml/.yml suffix replaced by ".api.yaml" (path NULL: the default
+ * location). Caller frees; NULL without a home.
+ */
+char	*config_overlay_path(const char *path);
+
+/*
+ * As config_load, reading the overlay from overlay (NULL: the default
+ * overlay of path).
+ */
+int	config_load_overlay(const char *path, int explicit,
+	    const char *overlay, const struct config_flag *flags, int nflags,
+	    struct mlxd_config **cfgp, char **causep);
+
+/*
+ * Check a JSON value for option name as the loader checks the file's:
+ * the type (string, integer, boolean, list of strings), bounds and the
+ * option's own parser. 0, or -ENOENT (no such option) / -EINVAL with
+ * *causep set.
+ */
+int	config_check_json(const char *name, const json_t *v, char **causep);
 
 /* Markdown table of all options for docs/configuration.md. */
 char	*config_doc_markdown(void);

@@ -427,6 +427,12 @@ cmd_cache_print_dedup(const struct mlxd_cache_job *j)
 		cmd_cache_size(s1, sizeof s1, r->reclaimable_bytes);
 		printf("Dry run: %s could be reclaimed with the allowed "
 		    "methods; nothing was changed.\n", s1);
+		if (r->unsupported > 0)
+			printf("%lld cop%s cannot be shared with the allowed "
+			    "methods on this filesystem (the reasons above "
+			    "name the methods that would work).\n",
+			    (long long)r->unsupported, r->unsupported == 1 ?
+			    "y" : "ies");
 		return MLXCTL_EXIT_OK;
 	}
 	cmd_cache_size(s1, sizeof s1, r->reclaimed_bytes);

@@ -44,6 +44,37 @@ static const struct cmd_entry *const mlxctl_cmds[] = {
 
 #define MLXCTL_NCMDS	(sizeof mlxctl_cmds / sizeof mlxctl_cmds[0])
 
+/*
+ * Print words (space-separated) after column col, breaking lines before
+ * 78 columns; continuation lines start at column indent. Ends the line.
+ */
+static void
+mlxctl_wrap(FILE *f, const char *words, size_t col, size_t indent)
+{
+	const char	*p = words, *end;
+	size_t		 n;
+
+	while (*p != '\0') {
+		while (*p == ' ')
+			p++;
+		if (*p == '\0')
+			break;
+		end = strchr(p, ' ');
+		n = end != NULL ? (size_t)(end - p) : strlen(p);
+		if (col + 1 + n > 78 && col > indent) {
+			fprintf(f, "\n%*s", (int)indent, "");
+			col = indent;
+		} else {
+			fputc(' ', f);
+			col++;
+		}
+		fwrite(p, 1, n, f);
+		col += n;
+		p += n;
+	}
+	fputc('\n', f);
+}
+
 static void
 mlxctl_usage(FILE *f)
 {
@@ -60,11 +91,20 @@ mlxctl_usage(FILE *f)
 	    "commands:\n");
 	for (i = 0; i < MLXCTL_NCMDS; i++) {
 		ce = mlxctl_cmds[i];
-		snprintf(name, sizeof name, "%s%s%s%s%s", ce->name,
+		snprintf(name, sizeof name, "%s%s%s", ce->name,
 		    ce->alias != NULL ? ", " : "",
-		    ce->alias != NULL ? ce->alias : "",
-		    *ce->usage != '\0' ? " " : "", ce->usage);
-		fprintf(f, "  %-18s %s\n", name, ce->help);
+		    ce->alias != NULL ? ce->alias : "");
+		if (strlen(name) + 1 + strlen(ce->usage) <= 18) {
+			snprintf(name + strlen(name), sizeof name -
+			    strlen(name), "%s%s", *ce->usage != '\0' ? " " :
+			    "", ce->usage);
+			fprintf(f, "  %-18s %s\n", name, ce->help);
+			continue;
+		}
+		/* The whole usage, wrapped, then the help below it. */
+		fprintf(f, "  %s", name);
+		mlxctl_wrap(f, ce->usage, 2 + strlen(name), 6);
+		fprintf(f, "  %-18s %s\n", "", ce->help);
 	}
 	fprintf(f,
 	    "\n"
