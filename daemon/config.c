@@ -882,3 +882,154 @@ config_doc_markdown(void)
 	}
 	return out;
 }
+
+/* Append one sentence, wrapped before 80 columns at spaces. */
+static void
+config_mdoc_line(char **bufp, const char *line)
+{
+	const char	*p = line, *cut;
+	char		*out;
+	size_t		 n;
+
+	while (*p != '\0') {
+		n = strlen(p);
+		if (n > 76) {
+			for (cut = p + 76; cut > p && *cut != ' '; cut--)
+				;
+			if (cut == p)
+				cut = strchr(p + 76, ' ');
+			n = cut != NULL ? (size_t)(cut - p) : n;
+		}
+		/* A leading dot or quote would be read as a macro. */
+		out = xasprintf("%s%s%.*s\n", *bufp, *p == '.' ||
+		    *p == '\'' ? "\\&" : "", (int)n, p);
+		free(*bufp);
+		*bufp = out;
+		p += n;
+		while (*p == ' ')
+			p++;
+	}
+}
+
+/* Append text to *bufp as mdoc body text: one sentence per line. */
+static void
+config_mdoc_text(char **bufp, const char *text)
+{
+	char		*line;
+	const char	*p = text, *end;
+
+	while (*p != '\0') {
+		/* A sentence ends at ". " (or "; ") before the next word. */
+		end = p;
+		for (;;) {
+			end = strpbrk(end, ".;");
+			if (end == NULL || (end[1] == ' ' && end[2] != '\0'))
+				break;
+			end++;
+		}
+		if (end == NULL) {
+			line = xstrdup(p);
+			p += strlen(p);
+		} else {
+			line = xstrndup(p, (size_t)(end - p + 1));
+			p = end + 2;
+		}
+		config_mdoc_line(bufp, line);
+		free(line);
+	}
+}
+
+/* mlxd.conf(5) in mdoc, from the option table. */
+char *
+config_doc_mdoc(void)
+{
+	char	*out, *t;
+	int	 i;
+
+	out = xstrdup(
+	    ".\\\" Generated from the option table in daemon/config.c by\n"
+	    ".\\\" mlxd --config-man; edit the table, not this page.\n"
+	    ".Dd $Mdocdate$\n"
+	    ".Dt MLXD.CONF 5\n"
+	    ".Os\n"
+	    ".Sh NAME\n"
+	    ".Nm mlxd.conf\n"
+	    ".Nd mlxd configuration file\n"
+	    ".Sh DESCRIPTION\n"
+	    ".Xr mlxd 8\n"
+	    "reads one YAML file:\n"
+	    ".Fl -config Ar file ,\n"
+	    "else\n"
+	    ".Ev MLXD_CONFIG ,\n"
+	    "else\n"
+	    ".Pa $XDG_CONFIG_HOME/mlxd/config.yaml\n"
+	    "if it exists.\n"
+	    "Every option has a default, so the file is optional.\n"
+	    "Nested keys are YAML mappings: the option\n"
+	    ".Cm ollama.url\n"
+	    "is written\n"
+	    ".Bd -literal -offset indent\n"
+	    "ollama:\n"
+	    "  url: http://127.0.0.1:11434\n"
+	    ".Ed\n"
+	    ".Pp\n"
+	    "Precedence: command-line flag, environment variable, the API\n"
+	    "overlay file, the config file, the default.\n"
+	    "The overlay file\n"
+	    ".Pq Pa config.api.yaml No beside Pa config.yaml\n"
+	    "holds what\n"
+	    ".Ic mlxctl config set\n"
+	    "changed.\n"
+	    "An unknown key, a value of the wrong type or out of range, or\n"
+	    "broken YAML makes mlxd refuse to start, naming each problem.\n"
+	    "On\n"
+	    ".Dv SIGHUP\n"
+	    "the file is read again; options marked\n"
+	    ".Em restart\n"
+	    "keep their old value until mlxd restarts.\n"
+	    ".Sh OPTIONS\n"
+	    ".Bl -tag -width Ds\n");
+	for (i = 0; i < config_noptions; i++) {
+		const struct config_option *o = &config_options[i];
+		t = xasprintf("%s.It Cm %s Ar %s\n", out, o->name,
+		    o->type == CONFIG_STRING ? "string" : o->type ==
+		    CONFIG_INT ? "integer" : o->type == CONFIG_BOOL ?
+		    "boolean" : "list");
+		free(out);
+		out = t;
+		config_mdoc_text(&out, o->help);
+		t = xasprintf("%sDefault:\n.Ql %s .\n", out, o->def == NULL ?
+		    "platform path" : *o->def == '\0' ? "\"\"" : o->def);
+		free(out);
+		out = t;
+		if (o->type == CONFIG_INT) {
+			t = xasprintf("%sRange %" PRId64 " to %" PRId64 ".\n",
+			    out, o->min, o->max);
+			free(out);
+			out = t;
+		}
+		if (o->env != NULL) {
+			t = xasprintf("%sEnvironment:\n.Ev %s .\n", out,
+			    o->env);
+			free(out);
+			out = t;
+		}
+		t = xasprintf("%s%s\n", out, (o->flags & CONFIG_F_RELOAD) ?
+		    "Applied on reload." : "Needs a restart.");
+		free(out);
+		out = t;
+	}
+	t = xasprintf("%s.El\n"
+	    ".Sh FILES\n"
+	    ".Bl -tag -width Ds -compact\n"
+	    ".It Pa ~/.config/mlxd/config.yaml\n"
+	    "the configuration file\n"
+	    ".It Pa ~/.config/mlxd/config.api.yaml\n"
+	    "options changed through the API\n"
+	    ".El\n"
+	    ".Sh SEE ALSO\n"
+	    ".Xr mlxctl 1 ,\n"
+	    ".Xr mlxd 8\n", out);
+	free(out);
+	return t;
+}

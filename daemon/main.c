@@ -112,6 +112,7 @@ main(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ "config-doc", no_argument, NULL, 'D' },
 		{ "routes", no_argument, NULL, 'R' },
+		{ "config-man", no_argument, NULL, 'M' },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct config_flag	 flags[4];
@@ -156,6 +157,12 @@ main(int argc, char **argv)
 		case 'R':
 			router_foreach(print_route, NULL);
 			return 0;
+		case 'M': {
+			char *man = config_doc_mdoc();
+			fputs(man, stdout);
+			free(man);
+			return 0;
+		}
 		case 'D': {
 			char *doc = config_doc_markdown();
 			fputs(doc, stdout);

@@ -147,6 +147,9 @@ int	config_load_overlay(const char *path, int explicit,
  */
 int	config_check_json(const char *name, const json_t *v, char **causep);
 
+/* mlxd.conf(5) as mdoc, generated from the option table. */
+char	*config_doc_mdoc(void);
+
 /* Markdown table of all options for docs/configuration.md. */
 char	*config_doc_markdown(void);
 

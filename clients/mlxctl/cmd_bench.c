@@ -1051,4 +1051,7 @@ const struct cmd_entry cmd_bench_entry = {
 	    "[--format json|csv|md] | cancel ID | delete ID",
 	.help = "benchmark a model; list, show, export, compare runs",
 	.exec = cmd_bench_exec,
+	.verbs = "run:models list show:benchmarks export:benchmarks "
+	    "compare:benchmarks cancel:benchmarks delete:benchmarks",
+	.complete = "models",
 };

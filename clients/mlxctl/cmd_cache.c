@@ -867,4 +867,7 @@ const struct cmd_entry cmd_cache_entry = {
 	.usage = "[VERB] [ARGS] (mlxctl cache help lists the verbs)",
 	.help = "the model cache: every model on disk, duplicates, cleanup",
 	.exec = cmd_cache_exec,
+	.verbs = "status stats sync dedup clean add remove:cachemodels link "
+	    "unlink apps config help",
+	.complete = NULL,
 };

@@ -201,4 +201,6 @@ const struct cmd_entry cmd_config_entry = {
 	.usage = "[set KEY VALUE | unset KEY]",
 	.help = "show the daemon's configuration, or change an option",
 	.exec = cmd_config_exec,
+	.verbs = "set:options unset:options",
+	.complete = NULL,
 };

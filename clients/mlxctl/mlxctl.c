@@ -21,8 +21,10 @@
 #include "mlxctl.h"
 #include "output.h"
 
-/* getopt value of the long-only --no-color. */
+/* getopt values of the long-only options. */
 #define MLXCTL_OPT_NO_COLOR	256
+#define MLXCTL_OPT_MAN		257
+#define MLXCTL_OPT_COMPLETION	258
 
 static const struct cmd_entry *const mlxctl_cmds[] = {
 	&cmd_status_entry,
@@ -40,9 +42,23 @@ static const struct cmd_entry *const mlxctl_cmds[] = {
 	&cmd_bench_entry,
 	&cmd_cache_entry,
 	/* end of generation and benchmarks */
+	&cmd_service_entry,
+	&cmd_complete_entry,	/* hidden: for the shell completions */
 };
 
 #define MLXCTL_NCMDS	(sizeof mlxctl_cmds / sizeof mlxctl_cmds[0])
+
+/* The command table, without hidden commands (names starting "__"). */
+const struct cmd_entry *const *
+mlxctl_commands(size_t *np)
+{
+	size_t	n = 0;
+
+	while (n < MLXCTL_NCMDS && strncmp(mlxctl_cmds[n]->name, "__", 2) != 0)
+		n++;
+	*np = n;
+	return mlxctl_cmds;
+}
 
 /*
  * Print words (space-separated) after column col, breaking lines before
@@ -91,6 +107,8 @@ mlxctl_usage(FILE *f)
 	    "commands:\n");
 	for (i = 0; i < MLXCTL_NCMDS; i++) {
 		ce = mlxctl_cmds[i];
+		if (strncmp(ce->name, "__", 2) == 0)
+			continue;
 		snprintf(name, sizeof name, "%s%s%s", ce->name,
 		    ce->alias != NULL ? ", " : "",
 		    ce->alias != NULL ? ce->alias : "");
@@ -113,6 +131,9 @@ mlxctl_usage(FILE *f)
 	    "                     %s)\n"
 	    "  -j, --json         print the API's JSON instead of tables\n"
 	    "      --no-color     never use colors (as does NO_COLOR=1)\n"
+	    "      --man          print the manual page (mdoc)\n"
+	    "      --completion SHELL  print the bash, zsh or fish "
+	    "completions\n"
 	    "  -h, --help         show this help\n"
 	    "  -V, --version      show the version\n",
 	    mlxd_default_socket_path(&def) == 0 ? def : "none");
@@ -217,6 +238,9 @@ main(int argc, char **argv)
 		{ "socket", required_argument, NULL, 's' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "no-color", no_argument, NULL, MLXCTL_OPT_NO_COLOR },
+		{ "man", no_argument, NULL, MLXCTL_OPT_MAN },
+		{ "completion", required_argument, NULL,
+		    MLXCTL_OPT_COMPLETION },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 }
@@ -241,6 +265,16 @@ main(int argc, char **argv)
 		case MLXCTL_OPT_NO_COLOR:
 			no_color = true;
 			break;
+		case MLXCTL_OPT_MAN:
+			cmd_docs_man(stdout);
+			return MLXCTL_EXIT_OK;
+		case MLXCTL_OPT_COMPLETION:
+			if (cmd_docs_completion(stdout, optarg) != 0) {
+				fprintf(stderr, "mlxctl: --completion is bash, "
+				    "zsh or fish\n");
+				return MLXCTL_EXIT_USAGE;
+			}
+			return MLXCTL_EXIT_OK;
 		case 'h':
 			mlxctl_usage(stdout);
 			return MLXCTL_EXIT_OK;
