@@ -107,6 +107,16 @@ const struct config_option config_options[] = {
 	  CONFIG_F_RELOAD,
 	  "Where `cache add ollama://...` puts readable links to Ollama's "
 	  "model files; empty = <data_dir>/models.", config_opt_path_fn },
+	{ "hf.endpoint", CONFIG_STRING, OPT(hf_endpoint), "", 0, 0, NULL,
+	  CONFIG_F_RELOAD,
+	  "Hugging Face Hub (or mirror) for `cache add hf://...`; empty = "
+	  "$HF_ENDPOINT, else https://huggingface.co. An add may name its "
+	  "own (mlxctl passes its HF_ENDPOINT).", NULL },
+	{ "hf.token_file", CONFIG_STRING, OPT(hf_token_file), "", 0, 0, NULL,
+	  CONFIG_F_RELOAD,
+	  "File holding the Hugging Face token for hf:// adds; empty = "
+	  "$HF_TOKEN, else huggingface_hub's token file. The token is sent to "
+	  "the Hub only, never logged or stored.", config_opt_path_fn },
 };
 const int config_noptions = sizeof(config_options) / sizeof(config_options[0]);
 

@@ -56,6 +56,8 @@ struct mlxd_config {
 	struct config_strlist	 cache_roots;
 	int			 cache_scan_on_start;
 	char			*cache_dir;	/* "" = <data_dir>/models */
+	char			*hf_endpoint;	/* "" = $HF_ENDPOINT or the Hub */
+	char			*hf_token_file;	/* "" = $HF_TOKEN or HF's file */
 
 	char			*file;		/* config file read, or NULL */
 	enum config_source	*src;		/* per option, config_noptions */

@@ -21,6 +21,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <jansson.h>
 #include <mlxd/mlxd.h>
 
 #include "mlxctl.h"
@@ -598,6 +599,53 @@ cmd_cache_print_add(const struct mlxd_cache_job *j)
 	return MLXCTL_EXIT_OK;
 }
 
+/*
+ * POST /v1/cache/add with this shell's HF_ENDPOINT and HF_TOKEN, so an
+ * hf:// add goes where huggingface_hub would go from here. The token is
+ * sent over the private socket for this download only. Returns 0 with
+ * *jobp, 1 when the daemon refused (reported here), or an SDK error.
+ */
+static int
+cmd_cache_add_hf(struct mlxctl *m, const char *uri, char **jobp)
+{
+	const char	*endpoint = getenv("HF_ENDPOINT");
+	const char	*token = getenv("HF_TOKEN");
+	json_t		*body, *reply;
+	json_error_t	 jerr;
+	char		*text, *out = NULL;
+	size_t		 len = 0;
+	int		 status = 0, rc;
+
+	body = json_pack("{s:s}", "uri", uri);
+	if (endpoint != NULL && *endpoint != '\0')
+		json_object_set_new(body, "hf_endpoint", json_string(endpoint));
+	if (token != NULL && *token != '\0')
+		json_object_set_new(body, "hf_token", json_string(token));
+	text = json_dumps(body, JSON_COMPACT);
+	json_decref(body);
+	if (text == NULL)
+		output_oom();
+	rc = mlxd_request(m->client, "POST", "/v1/cache/add", text,
+	    strlen(text), &status, &out, &len);
+	memset(text, 0, strlen(text));
+	free(text);
+	if (rc != 0)
+		return rc;
+	reply = json_loadb(out != NULL ? out : "", len, 0, &jerr);
+	free(out);
+	if (status != 202 || !json_is_string(json_object_get(reply, "job"))) {
+		json_t *msg = json_object_get(json_object_get(reply, "error"),
+		    "message");
+		fprintf(stderr, "mlxctl: %s\n", json_is_string(msg) ?
+		    json_string_value(msg) : "the daemon refused the add");
+		json_decref(reply);
+		return 1;	/* reported */
+	}
+	*jobp = strdup(json_string_value(json_object_get(reply, "job")));
+	json_decref(reply);
+	return *jobp != NULL ? 0 : -ENOMEM;
+}
+
 /* mlxctl cache add URI */
 static int
 cmd_cache_add(struct mlxctl *m, int argc, char **argv)
@@ -607,7 +655,12 @@ cmd_cache_add(struct mlxctl *m, int argc, char **argv)
 
 	if (argc != 2)
 		return mlxctl_usage_error(&cmd_cache_entry);
-	rc = mlxd_cache_add(m->client, argv[1], &job);
+	if (strncmp(argv[1], "hf://", 5) == 0 && (getenv("HF_ENDPOINT") !=
+	    NULL || getenv("HF_TOKEN") != NULL)) {
+		if ((rc = cmd_cache_add_hf(m, argv[1], &job)) == 1)
+			return MLXCTL_EXIT_ERROR;
+	} else
+		rc = mlxd_cache_add(m->client, argv[1], &job);
 	return cmd_cache_run(m, rc, job, cmd_cache_print_add);
 }
 

@@ -100,6 +100,11 @@ struct hf_download {
 	double			 rate;
 	int			 reused, resumed;
 
+	/* Resuming after a dropped connection (hf_blob.c). */
+	int			 retries;	/* in a row without progress */
+	int64_t			 retry_have;	/* d->have at the last try */
+	struct hf_retry		*retry;		/* a backoff in progress */
+
 	int			 busy;
 	int			 cancelled;
 	int			 finished;
@@ -120,5 +125,6 @@ void	hf_blob_next(struct hf_download *d);
 void	hf_blob_verify(struct hf_download *d);
 void	hf_blob_release(struct hf_download *d);
 int	hf_blob_cancel(struct hf_download *d);
+int	hf_blob_retry(struct hf_download *d, const char *why);
 
 #endif
