@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <jansson.h>
 
@@ -115,10 +116,14 @@ cmd_config_change(struct mlxctl *m, int argc, char **argv)
 	struct mlxd_config		*cfg = NULL;
 	const struct mlxd_config_option	*o = NULL;
 	json_t				*v;
+	char				 line[1024];
+	const char			*value;
 	size_t				 i;
 	int				 rc, set = strcmp(argv[1], "set") == 0;
 
-	if (argc != (set ? 4 : 3))
+	/* set KEY alone asks for the value on a terminal (the menu bar). */
+	if (argc != (set ? 4 : 3) && !(set && argc == 3 &&
+	    isatty(STDIN_FILENO)))
 		return mlxctl_usage_error(&cmd_config_entry);
 	if (!set)
 		return cmd_config_patch(m, argv[2], json_null());
@@ -133,10 +138,23 @@ cmd_config_change(struct mlxctl *m, int argc, char **argv)
 		mlxd_config_free(cfg);
 		return MLXCTL_EXIT_USAGE;
 	}
-	v = cmd_config_value(o, argv[3]);
+	if (argc == 3) {
+		printf("%s (now %s): ", argv[2], o->value_string != NULL ?
+		    o->value_string : o->value_json);
+		fflush(stdout);
+		if (fgets(line, sizeof line, stdin) == NULL ||
+		    (line[strcspn(line, "\r\n")] = '\0', line[0] == '\0')) {
+			mlxd_config_free(cfg);
+			printf("nothing changed\n");
+			return MLXCTL_EXIT_OK;
+		}
+		value = line;
+	} else
+		value = argv[3];
+	v = cmd_config_value(o, value);
 	if (v == NULL) {
 		fprintf(stderr, "mlxctl: %s: '%s' is not %s\n", argv[2],
-		    argv[3], o->value_json[0] == 't' || o->value_json[0] ==
+		    value, o->value_json[0] == 't' || o->value_json[0] ==
 		    'f' ? "true or false" : "an integer");
 		mlxd_config_free(cfg);
 		return MLXCTL_EXIT_USAGE;

@@ -17,6 +17,8 @@ import subprocess
 import time
 
 from harness import MLXCTL, check, eq, run, wait_for
+
+MLXBAR = os.environ.get("MLXBAR_BIN", "mlxbar")
 import test_cache as tc
 
 MODEL = "llama3.2"
@@ -217,6 +219,42 @@ def test_cache_edges(env):
         w.cleanup()
 
 
+def test_mlxbar_actions_use_an_mlxctl_that_exists(env):
+    """Actions never point at an mlxctl that is not there: the one asked
+    for if it exists, else one beside mlxbar or on PATH, else none."""
+    sim = env.sim()
+    env.daemon(sim)
+    wait_for(lambda: env.request("GET", "/v1/models")[0] == 200, 5,
+             "models")
+    bindir = os.path.join(env.dir, "bin")
+    os.makedirs(bindir)
+    os.symlink(os.path.abspath(MLXCTL), os.path.join(bindir, "mlxctl"))
+
+    def bar(path, mlxctl="/nonexistent/bin/mlxctl"):
+        e = dict(env.base_env)
+        e["PATH"] = path
+        p = subprocess.run([MLXBAR, "--socket", env.sock, "--mlxctl",
+                            mlxctl], capture_output=True, env=e, timeout=30)
+        eq(p.returncode, 0, "mlxbar: %r" % p.stderr)
+        return p.stdout.decode()
+
+    def action_path(out):
+        m = re.search(r"^Live monitor and history \| bash=(\S+) ", out, re.M)
+        check(m, "an action: %s" % out)
+        return m.group(1)
+
+    for path in (bindir + ":/usr/bin:/bin", "/usr/bin:/bin"):
+        out = bar(path)
+        check("/nonexistent" not in out, out)
+        p = action_path(out)
+        check(os.access(p, os.X_OK) and os.path.basename(p) == "mlxctl",
+              "the action's mlxctl exists: %s" % p)
+    check("Preferences" in out and "Launch at login" in out, out)
+    out = bar(bindir + ":/usr/bin:/bin", mlxctl=os.path.abspath(MLXCTL))
+    eq(action_path(out), os.path.abspath(MLXCTL), "the one asked for")
+
+
 if __name__ == "__main__":
     run([test_help_shows_whole_usage, test_bench_run_fields_progress_and_eta,
-         test_compare_formats_and_missing_id, test_cache_edges])
+         test_compare_formats_and_missing_id, test_cache_edges,
+         test_mlxbar_actions_use_an_mlxctl_that_exists])
