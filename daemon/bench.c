@@ -325,7 +325,7 @@ static void
 bench_store_ps(struct bench_run *r)
 {
 	struct store_bench_update	 u;
-	json_t				*running = state_get(STATE_RUNNING), *m;
+	json_t				*running, *m;
 	const char			*name;
 	char				*full = NULL;
 	const char			*want = r->suite->model;
@@ -333,6 +333,7 @@ bench_store_ps(struct bench_run *r)
 
 	if (strchr(want, ':') == NULL)
 		want = full = xasprintf("%s:latest", r->suite->model);
+	running = state_get(STATE_RUNNING);
 	store_bench_update_init(&u);
 	json_array_foreach(json_object_get(running, "models"), i, m) {
 		name = json_string_value(json_object_get(m, "name"));

@@ -96,7 +96,8 @@ mlxbar_find_mlxctl(const char *want, char *buf, size_t len)
 static int
 mlxbar_login_item(void)
 {
-	const char	*home = getenv("HOME"), *xdg = getenv("XDG_CONFIG_HOME");
+	const char	*home = getenv("HOME");
+	const char	*xdg = getenv("XDG_CONFIG_HOME");
 	char		 p[1100];
 
 	if (home == NULL || *home != '/')

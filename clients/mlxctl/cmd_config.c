@@ -119,7 +119,9 @@ cmd_config_change(struct mlxctl *m, int argc, char **argv)
 	char				 line[1024];
 	const char			*value;
 	size_t				 i;
-	int				 rc, set = strcmp(argv[1], "set") == 0;
+	int				 rc, set;
+
+	set = strcmp(argv[1], "set") == 0;
 
 	/* set KEY alone asks for the value on a terminal (the menu bar). */
 	if (argc != (set ? 4 : 3) && !(set && argc == 3 &&

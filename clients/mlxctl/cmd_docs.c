@@ -215,12 +215,14 @@ completion_bash(FILE *f)
 	for (i = 0; i < n; i++) {
 		if (cmds[i]->verbs == NULL && cmds[i]->complete == NULL)
 			continue;
-		fprintf(f, "\t%s)\n\t\tif [ -z \"$verb\" ]; then\n", cmds[i]->name);
+		fprintf(f, "\t%s)\n\t\tif [ -z \"$verb\" ]; then\n",
+		    cmds[i]->name);
 		if (cmds[i]->verbs != NULL) {
 			fputs("\t\t\tCOMPREPLY=($(compgen -W \"", f);
 			docs_verbs(cmds[i], bash_verb_name, f);
 			if (cmds[i]->complete != NULL)
-				fprintf(f, " $(mlxctl ${sock:+--socket \"$sock\"} "
+				fprintf(f, " $(mlxctl "
+				    "${sock:+--socket \"$sock\"} "
 				    "__complete %s 2>/dev/null)",
 				    cmds[i]->complete);
 			fputs("\" -- \"$cur\"))\n\t\t\treturn\n", f);
@@ -302,7 +304,8 @@ completion_zsh(FILE *f)
 	for (i = 0; i < n; i++) {
 		if (cmds[i]->verbs == NULL && cmds[i]->complete == NULL)
 			continue;
-		fprintf(f, "\t%s)\n\t\tif [[ -z $verb ]]; then\n", cmds[i]->name);
+		fprintf(f, "\t%s)\n\t\tif [[ -z $verb ]]; then\n",
+		    cmds[i]->name);
 		if (cmds[i]->verbs != NULL) {
 			fputs("\t\t\tcompadd --", f);
 			docs_verbs(cmds[i], zsh_verb_name, f);

@@ -106,7 +106,8 @@ service_find_mlxd(const char *given, char *out, size_t len)
 static int
 service_file(enum service_kind kind, char *out, size_t len)
 {
-	const char	*home = getenv("HOME"), *xdg = getenv("XDG_CONFIG_HOME");
+	const char	*home = getenv("HOME");
+	const char	*xdg = getenv("XDG_CONFIG_HOME");
 
 	if (home == NULL || *home == '\0')
 		return -ENOENT;
