@@ -72,8 +72,9 @@ cmd_config_patch(struct mlxctl *m, const char *key, json_t *value)
 	json_error_t	 jerr;
 	char		*text, *out = NULL;
 	size_t		 len = 0, i;
-	int		 status = 0, rc;
+	int		 status = 0, rc, unset;
 
+	unset = json_is_null(value);
 	body = json_object();
 	json_object_set_new(body, key, value);
 	text = json_dumps(body, JSON_COMPACT);
@@ -99,7 +100,7 @@ cmd_config_patch(struct mlxctl *m, const char *key, json_t *value)
 		output_json_pretty(stdout, out, len);
 	else {
 		restart = json_object_get(reply, "restart_required");
-		printf("%s %s.\n", key, json_is_null(value) ? "unset" : "set");
+		printf("%s %s.\n", key, unset ? "unset" : "set");
 		json_array_foreach(restart, i, v)
 			printf("%s takes effect when mlxd restarts.\n",
 			    json_string_value(v));
