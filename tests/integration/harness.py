@@ -158,6 +158,12 @@ class Daemon:
             raise Failure("mlxd exited with %d:\n%s"
                           % (self.proc.returncode, self.read_log()))
         st, _, _ = self.env.request("GET", "/v1/health")
+        if st != 200:
+            return False
+        # /v1/health answers as soon as the socket listens; /v1/config is
+        # served on the event loop, so it answers only once every module
+        # (cache, Ollama poller) and the signal handlers have started.
+        st, _, _ = self.env.request("GET", "/v1/config")
         return st == 200
 
     def read_log(self):
