@@ -22,12 +22,12 @@ SWIFT_LOG   = $(BUILD)/swift-test.log
 APT_PKGS  = gcc make pkg-config meson ninja-build python3 curl \
             libmicrohttpd-dev libcurl4-openssl-dev libsqlite3-dev \
             libjansson-dev libyaml-dev libuv1-dev libcmocka-dev libssl-dev \
-            xfsprogs
+            xfsprogs mandoc
 # What `make bench` compares mlxd's duplicate search with (not needed to test).
 BENCH_PKGS = rdfind jdupes prometheus-node-exporter
 BREW_BENCH_PKGS = rdfind jdupes node_exporter
 BREW_PKGS = pkg-config meson ninja libmicrohttpd curl sqlite jansson libyaml \
-            libuv cmocka openssl@3
+            libuv cmocka openssl@3 mandoc
 PC_MODULES = libmicrohttpd libcurl sqlite3 jansson yaml-0.1 libuv cmocka libcrypto
 
 ifeq ($(UNAME),Darwin)
@@ -52,7 +52,7 @@ all: build
 
 deps:
 	@missing=0; \
-	for c in meson ninja pkg-config python3 cc; do \
+	for c in meson ninja pkg-config python3 cc mandoc; do \
 	  command -v $$c >/dev/null 2>&1 || missing=1; done; \
 	command -v pkg-config >/dev/null 2>&1 && \
 	  for m in $(PC_MODULES); do pkg-config --exists $$m || missing=1; done; \
@@ -67,12 +67,19 @@ deps:
 	else \
 	  echo "deps: no apt-get or Homebrew; install: $(APT_PKGS)"; exit 1; \
 	fi
+	@# The OpenAPI tests validate with openapi-spec-validator (PyPI).
+	@python3 -c 'import openapi_spec_validator' 2>/dev/null || \
+	  python3 -m pip install --quiet openapi-spec-validator 2>/dev/null || \
+	  python3 -m pip install --quiet --break-system-packages openapi-spec-validator || \
+	  echo "deps: cannot install openapi-spec-validator; its tests will be skipped"
 
+# -Dwerror=true: warnings fail development and CI builds (packagers keep
+# the project default, off).
 $(BUILD)/build.ninja:
-	$(MESON) setup $(BUILD)
+	$(MESON) setup $(BUILD) -Dwerror=true
 
 $(ASAN_BUILD)/build.ninja:
-	$(MESON) setup $(ASAN_BUILD) -Dbuildtype=debug -Db_sanitize=address,undefined -Db_lundef=false
+	$(MESON) setup $(ASAN_BUILD) -Dwerror=true -Dbuildtype=debug -Db_sanitize=address,undefined -Db_lundef=false
 
 build: deps $(BUILD)/build.ninja
 	$(MESON) compile -C $(BUILD)

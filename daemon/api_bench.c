@@ -28,6 +28,17 @@ struct api_bench_call {
 	int		 rc, nruns, nsess;
 };
 
+/* An error about run id: a missing one is named. */
+static void
+api_bench_fail(struct router_req *req, int rc, const char *id)
+{
+	if (rc == -ENOENT)
+		router_reply_error(req, 404, "not_found", "benchmark '%s' not "
+		    "found (mlxctl bench list shows the runs)", id);
+	else
+		router_reply_errno(req, rc, "benchmark");
+}
+
 static void
 api_bench_start_run(void *arg)
 {
@@ -116,7 +127,7 @@ api_bench_get(struct router_req *req)
 	c.id = req->params[0];
 	if ((rc = http_loop_call(req->md->http, api_bench_get_run, &c)) != 0 ||
 	    (rc = c.rc) != 0) {
-		router_reply_errno(req, rc, "benchmark");
+		api_bench_fail(req, rc, c.id);
 		return;
 	}
 	json_object_set_new(c.out, "progress", c.out2 != NULL ? c.out2 :
@@ -148,7 +159,7 @@ api_bench_delete(struct router_req *req)
 	c.id = req->params[0];
 	if ((rc = http_loop_call(req->md->http, api_bench_delete_run, &c)) !=
 	    0 || (rc = c.rc) < 0) {
-		router_reply_errno(req, rc, "benchmark");
+		api_bench_fail(req, rc, c.id);
 		return;
 	}
 	router_reply_json(req, c.rc == 1 ? 202 : 200, json_pack("{s:s, s:s}",
@@ -167,7 +178,7 @@ api_bench_export(struct router_req *req)
 
 	if (bench_export_format_parse(f != NULL ? f : "json", &fmt) != 0) {
 		router_reply_error(req, 400, "bad_request", "format: '%s' is "
-		    "not json, csv or md", f);
+		    "not json, llama-bench, csv or md", f);
 		return;
 	}
 	memset(&c, 0, sizeof(c));
@@ -175,7 +186,7 @@ api_bench_export(struct router_req *req)
 	c.id = req->params[0];
 	if ((rc = http_loop_call(req->md->http, api_bench_get_run, &c)) != 0 ||
 	    (rc = c.rc) != 0) {
-		router_reply_errno(req, rc, "benchmark");
+		api_bench_fail(req, rc, c.id);
 		return;
 	}
 	json_decref(c.out2);
@@ -203,6 +214,7 @@ api_bench_compare_run(void *arg)
 	    &c->out2)) != 0) {
 		json_decref(c->out);
 		c->out = NULL;
+		c->id = c->id2;		/* the one that failed, for the error */
 	}
 }
 
@@ -235,6 +247,8 @@ api_bench_compare(struct router_req *req)
 {
 	struct api_bench_call	 c;
 	json_t			*cmp;
+	const char		*f = router_query(req, "format");
+	char			*text = NULL;
 	int			 rc;
 
 	memset(&c, 0, sizeof(c));
@@ -246,9 +260,15 @@ api_bench_compare(struct router_req *req)
 		    "candidate (run ids) are required");
 		return;
 	}
+	if (f != NULL && strcmp(f, "json") != 0 && strcmp(f, "md") != 0 &&
+	    strcmp(f, "csv") != 0) {
+		router_reply_error(req, 400, "bad_request", "format: '%s' is "
+		    "not json, csv or md", f);
+		return;
+	}
 	if ((rc = http_loop_call(req->md->http, api_bench_compare_run, &c)) !=
 	    0 || (rc = c.rc) != 0) {
-		router_reply_errno(req, rc, "benchmark");
+		api_bench_fail(req, rc, c.id);
 		return;
 	}
 	cmp = bench_stats_compare_runs(c.out, c.out2);
@@ -260,7 +280,21 @@ api_bench_compare(struct router_req *req)
 	}
 	json_object_set_new(cmp, "verdict", json_string(
 	    api_bench_overall(json_object_get(cmp, "tests"))));
-	router_reply_json(req, 200, cmp);
+	if (f == NULL || strcmp(f, "json") == 0) {
+		router_reply_json(req, 200, cmp);
+		return;
+	}
+	rc = strcmp(f, "md") == 0 ? bench_export_compare_md(cmp, &text) :
+	    bench_export_compare_csv(cmp, &text);
+	json_decref(cmp);
+	if (rc != 0) {
+		router_reply_errno(req, rc, "compare");
+		return;
+	}
+	router_reply_data(req, 200, strcmp(f, "md") == 0 ?
+	    "text/markdown; charset=utf-8" : "text/csv; charset=utf-8", text,
+	    strlen(text));
+	free(text);
 }
 
 static void

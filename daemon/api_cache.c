@@ -356,15 +356,18 @@ out:
 static void
 api_cache_add(struct router_req *req)
 {
-	static const char *const keys[] = { "uri", NULL };
+	static const char *const keys[] = { "uri", "hf_endpoint", "hf_token",
+	    NULL };
 	struct api_cache_call	 c;
-	const char		*uri;
+	const char		*uri, *endpoint, *token;
 	json_t			*body;
 
 	if ((body = api_cache_body(req, keys)) == NULL)
 		return;
 	memset(&c, 0, sizeof(c));
-	if (api_cache_string(req, body, "uri", &uri) != 0)
+	if (api_cache_string(req, body, "uri", &uri) != 0 ||
+	    api_cache_string(req, body, "hf_endpoint", &endpoint) != 0 ||
+	    api_cache_string(req, body, "hf_token", &token) != 0)
 		goto out;
 	if (uri == NULL) {
 		router_reply_error(req, 400, "bad_request", "uri is required "
@@ -372,8 +375,21 @@ api_cache_add(struct router_req *req)
 		    "file:///path)");
 		goto out;
 	}
+	if ((endpoint != NULL && strncmp(endpoint, "http://", 7) != 0 &&
+	    strncmp(endpoint, "https://", 8) != 0) || (token != NULL &&
+	    strcspn(token, "\r\n") != strlen(token))) {
+		router_reply_error(req, 400, "bad_request", "%s", endpoint !=
+		    NULL && strncmp(endpoint, "http", 4) != 0 ? "hf_endpoint "
+		    "must be an http:// or https:// URL" : "hf_token must be "
+		    "one line");
+		goto out;
+	}
 	c.req.kind = CACHE_TASK_ADD;
 	c.req.uri = xstrdup(uri);
+	if (endpoint != NULL && *endpoint != '\0')
+		c.req.hf_endpoint = xstrdup(endpoint);
+	if (token != NULL && *token != '\0')
+		c.req.hf_token = xstrdup(token);
 	api_cache_submit(req, &c, "cache add");
 out:
 	json_decref(body);

@@ -52,7 +52,14 @@ struct bench_run {
 	int64_t			 sent_ns;	/* wall clock of the request */
 	int			 cancelled;
 	uint64_t		 started_mono;
+	uint64_t		 step_mono;	/* when the current step began */
 	double			 peak_mem;
+	int			 started_stored; /* started_at is in the store */
+	int			 ps_stored;	/* ps_*_bytes are in the store */
+	const char		*final_state;	/* set by bench_end */
+	/* Seconds spent and steps done per test, for the ETA. */
+	double			*test_secs;
+	size_t			*test_steps;
 	/* Measured samples per test, for the summaries. */
 	struct bench_sample	**samples;
 	size_t			*nsamples;
@@ -78,6 +85,48 @@ bench_publish(struct bench *b)
 	    active != NULL ? active : json_null()));
 }
 
+/*
+ * Seconds left: each remaining step costs what steps of its test took so
+ * far, or, for a test not yet reached, the seconds per generated token
+ * of the steps done times its num_predict (generation dominates a step,
+ * so a tg128 step is not priced like a pp512 one). NAN before any step.
+ */
+static double
+bench_eta(const struct bench_run *r)
+{
+	const struct bench_test	*t;
+	double			 secs = 0, tokens = 0, per_token, eta = 0;
+	size_t			 i, k;
+
+	for (i = 0; i < r->suite->ntests; i++) {
+		if (r->test_steps[i] == 0)
+			continue;
+		secs += r->test_secs[i];
+		tokens += (double)r->test_steps[i] *
+		    (double)(r->suite->tests[i].num_predict > 0 ?
+		    r->suite->tests[i].num_predict : 1);
+	}
+	if (tokens == 0)
+		return NAN;
+	per_token = secs / tokens;
+	for (i = r->step; i < r->plan->nsteps; i++) {
+		k = r->plan->steps[i].test;
+		t = &r->suite->tests[k];
+		if (r->test_steps[k] > 0)
+			eta += r->test_secs[k] / (double)r->test_steps[k];
+		else
+			eta += per_token * (double)(t->num_predict > 0 ?
+			    t->num_predict : 1);
+	}
+	/* The step in flight has been running for a while already. */
+	if (r->step < r->plan->nsteps && r->step_mono != 0) {
+		eta -= (double)(timeutil_mono_ns() - r->step_mono) / 1e9;
+		if (eta < 0)
+			eta = 0;
+	}
+	return eta;
+}
+
 /* Live progress of the active run. */
 json_t *
 bench_progress_json(struct bench *b, const char *id)
@@ -93,8 +142,7 @@ bench_progress_json(struct bench *b, const char *id)
 	pct = r->plan->nsteps > 0 ? 100.0 * (double)r->step /
 	    (double)r->plan->nsteps : 0;
 	elapsed = (double)(timeutil_mono_ns() - r->started_mono) / 1e9;
-	eta = r->step > 0 ? elapsed / (double)r->step *
-	    (double)(r->plan->nsteps - r->step) : NAN;
+	eta = r->final_state != NULL ? 0 : bench_eta(r);
 	st = r->step < r->plan->nsteps ? &r->plan->steps[r->step] : NULL;
 	label = st != NULL ? bench_suite_step_label(r->suite, st) : NULL;
 	o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s?, s:s?, s:i, s:I, s:I, "
@@ -103,7 +151,8 @@ bench_progress_json(struct bench *b, const char *id)
 	    "job", job_id(r->job),
 	    "model", r->suite->model,
 	    "suite", r->suite->name,
-	    "state", r->cancelled ? "cancelling" : "running",
+	    "state", r->final_state != NULL ? r->final_state :
+	    r->cancelled ? "cancelling" : "running",
 	    "step", label,
 	    "test", st != NULL ? r->suite->tests[st->test].name : NULL,
 	    "repetition", st != NULL ? st->repetition : 0,
@@ -127,6 +176,8 @@ bench_run_free(struct bench_run *r)
 	free(r->samples);
 	free(r->nsamples);
 	free(r->capsamples);
+	free(r->test_secs);
+	free(r->test_steps);
 	bench_suite_plan_free(r->plan);
 	bench_suite_free(r->suite);
 	free(r);
@@ -169,6 +220,9 @@ bench_end(struct bench_run *r, const char *state, const char *error)
 	json_t				*run = NULL;
 	int				 rc;
 
+	/* The job's last progress says how the run ended. */
+	r->final_state = state;
+	job_progress(r->job, bench_progress_json(b, r->id));
 	bench_env_now(b, &thermal, &power);
 	store_bench_update_init(&u);
 	u.state = state;
@@ -249,6 +303,57 @@ bench_gen_chunk(void *arg, const struct ollama_gen_stats *st)
 		r->peak_mem = mem;
 }
 
+/* The run's started_at: when its first request goes out. */
+static void
+bench_store_started(struct bench_run *r)
+{
+	struct store_bench_update	u;
+	int				rc;
+
+	store_bench_update_init(&u);
+	u.started_ns = r->sent_ns;
+	if ((rc = store_bench_run_update(r->b->md->store, r->id, &u)) != 0)
+		log_warnx("bench: cannot store the start of run %s: %s", r->id,
+		    strerror(-rc));
+}
+
+/*
+ * Once a request has succeeded the model is loaded: keep its size and
+ * VRAM share from Ollama's /api/ps (as last polled) with the run.
+ */
+static void
+bench_store_ps(struct bench_run *r)
+{
+	struct store_bench_update	 u;
+	json_t				*running, *m;
+	const char			*name;
+	char				*full = NULL;
+	const char			*want = r->suite->model;
+	size_t				 i;
+
+	if (strchr(want, ':') == NULL)
+		want = full = xasprintf("%s:latest", r->suite->model);
+	running = state_get(STATE_RUNNING);
+	store_bench_update_init(&u);
+	json_array_foreach(json_object_get(running, "models"), i, m) {
+		name = json_string_value(json_object_get(m, "name"));
+		if (name == NULL || strcmp(name, want) != 0)
+			continue;
+		if (json_is_integer(json_object_get(m, "size_bytes")))
+			u.ps_size_bytes = json_integer_value(
+			    json_object_get(m, "size_bytes"));
+		if (json_is_integer(json_object_get(m, "vram_bytes")))
+			u.ps_vram_bytes = json_integer_value(
+			    json_object_get(m, "vram_bytes"));
+	}
+	json_decref(running);
+	free(full);
+	if (u.ps_size_bytes < 0 && u.ps_vram_bytes < 0)
+		return;		/* not polled yet: try after the next step */
+	r->ps_stored = 1;
+	(void)store_bench_run_update(r->b->md->store, r->id, &u);
+}
+
 static void
 bench_gen_done(void *arg, const struct ollama_gen_result *res)
 {
@@ -259,6 +364,14 @@ bench_gen_done(void *arg, const struct ollama_gen_result *res)
 	int			 rc;
 
 	r->og = NULL;
+	if (step->kind != BENCH_STEP_UNLOAD) {
+		r->test_secs[step->test] += (double)(timeutil_mono_ns() -
+		    r->step_mono) / 1e9;
+		r->test_steps[step->test]++;
+	}
+	if (res->err == 0 && !r->ps_stored && step->kind !=
+	    BENCH_STEP_UNLOAD)
+		bench_store_ps(r);
 	if (step->kind == BENCH_STEP_UNLOAD) {
 		/* An unload that fails is not a sample; the next step shows it. */
 		r->step++;
@@ -334,6 +447,11 @@ bench_next(struct bench_run *r)
 	text = json_dumps(body, JSON_COMPACT);
 	json_decref(body);
 	r->sent_ns = timeutil_now_ns();
+	r->step_mono = timeutil_mono_ns();
+	if (!r->started_stored) {
+		bench_store_started(r);
+		r->started_stored = 1;
+	}
 	r->og = ollama_gen_start(r->b->md, "/api/generate", text, strlen(text),
 	    "mlxd-bench/" MLXD_VERSION, 0, &bench_gen_cbs, r);
 	free(text);
@@ -506,6 +624,8 @@ bench_run(struct bench *b, const json_t *req, char **idp, char **jobp,
 	r->suite = suite;
 	r->plan = bench_suite_plan(suite);
 	r->samples = xcalloc(suite->ntests, sizeof(*r->samples));
+	r->test_secs = xcalloc(suite->ntests, sizeof(*r->test_secs));
+	r->test_steps = xcalloc(suite->ntests, sizeof(*r->test_steps));
 	r->nsamples = xcalloc(suite->ntests, sizeof(*r->nsamples));
 	r->capsamples = xcalloc(suite->ntests, sizeof(*r->capsamples));
 	bench_suite_new_id(r->id, sizeof(r->id));

@@ -48,6 +48,8 @@ bench_export_format_parse(const char *name, enum bench_export_format *fmtp)
 		*fmtp = BENCH_EXPORT_CSV;
 	else if (strcmp(name, "md") == 0 || strcmp(name, "markdown") == 0)
 		*fmtp = BENCH_EXPORT_MD;
+	else if (strcmp(name, "llama-bench") == 0)
+		*fmtp = BENCH_EXPORT_LLAMA_BENCH;
 	else
 		return -EINVAL;
 	return 0;
@@ -583,6 +585,32 @@ bench_export_md(const json_t *runs, char **outp)
 	return stream_close(fp, &buf, outp);
 }
 
+/* llama-bench's own shape: one flat object per test, run fields copied. */
+json_t *
+bench_export_flat(const json_t *runs)
+{
+	json_t		*list, *out, *o, *run, *t, *v;
+	const char	*k;
+	size_t		 i, j;
+
+	if ((list = export_list(runs)) == NULL)
+		return NULL;
+	out = json_array();
+	json_array_foreach(list, i, run) {
+		json_array_foreach(json_object_get(run, "tests"), j, t) {
+			o = json_object();
+			json_object_foreach(run, k, v)
+				if (strcmp(k, "tests") != 0)
+					json_object_set(o, k, v);
+			json_object_foreach(t, k, v)
+				json_object_set(o, k, v);
+			json_array_append_new(out, o);
+		}
+	}
+	json_decref(list);
+	return out;
+}
+
 /* Any format as text. */
 int
 bench_export(const json_t *runs, enum bench_export_format fmt, char **outp)
@@ -591,6 +619,16 @@ bench_export(const json_t *runs, enum bench_export_format fmt, char **outp)
 	char	*s;
 
 	switch (fmt) {
+	case BENCH_EXPORT_LLAMA_BENCH:
+		if ((x = bench_export_flat(runs)) == NULL)
+			return -EINVAL;
+		s = json_dumps(x, JSON_INDENT(2) | JSON_REAL_PRECISION(10));
+		json_decref(x);
+		if (s == NULL)
+			return -ENOMEM;
+		*outp = xasprintf("%s\n", s);
+		free(s);
+		return 0;
 	case BENCH_EXPORT_CSV:
 		return bench_export_csv(runs, outp);
 	case BENCH_EXPORT_MD:
@@ -680,5 +718,48 @@ bench_export_compare_md(const json_t *cmp, char **outp)
 	if (!json_is_true(json_object_get(cmp, "comparable")))
 		fputs("\nwarning: the runs used different (or unknown) model "
 		    "digests\n", fp);
+	return stream_close(fp, &buf, outp);
+}
+
+/* A comparison as CSV, one row per test and metric. */
+int
+bench_export_compare_csv(const json_t *cmp, char **outp)
+{
+	static const char *const cols[] = { "a_mean", "a_sd", "a_n",
+	    "b_mean", "b_sd", "b_n", "delta_pct", "z", "verdict" };
+	const json_t	*t, *mc;
+	const char	*k;
+	FILE		*fp;
+	char		*buf;
+	size_t		 len, i, c;
+	int		 rc;
+
+	if (!json_is_object(cmp) || !json_is_array(json_object_get(cmp,
+	    "tests")))
+		return -EINVAL;
+	if ((rc = stream_open(&fp, &buf, &len)) != 0)
+		return rc;
+	fputs("base,candidate,test,metric,headline,better", fp);
+	for (c = 0; c < sizeof(cols) / sizeof(cols[0]); c++)
+		fprintf(fp, ",%s", cols[c]);
+	fputs("\r\n", fp);
+	json_array_foreach(json_object_get(cmp, "tests"), i, t) {
+		json_object_foreach(json_object_get(t, "metrics"), k, mc) {
+			csv_value(fp, 1, json_object_get(json_object_get(cmp,
+			    "a"), "id"));
+			csv_value(fp, 0, json_object_get(json_object_get(cmp,
+			    "b"), "id"));
+			csv_value(fp, 0, json_object_get(t, "name"));
+			fputc(',', fp);
+			csv_text(fp, k);
+			fputs(get_str(t, "metric") != NULL &&
+			    strcmp(get_str(t, "metric"), k) == 0 ? ",true" :
+			    ",false", fp);
+			csv_value(fp, 0, json_object_get(mc, "better"));
+			for (c = 0; c < sizeof(cols) / sizeof(cols[0]); c++)
+				csv_value(fp, 0, json_object_get(mc, cols[c]));
+			fputs("\r\n", fp);
+		}
+	}
 	return stream_close(fp, &buf, outp);
 }

@@ -20,9 +20,10 @@ enum bench_export_format {
 	BENCH_EXPORT_JSON = 0,
 	BENCH_EXPORT_CSV,
 	BENCH_EXPORT_MD,
+	BENCH_EXPORT_LLAMA_BENCH,	/* flat: one object per test */
 };
 
-/* "json", "csv", "md" or "markdown". 0 or -EINVAL. */
+/* "json", "csv", "md", "markdown" or "llama-bench". 0 or -EINVAL. */
 int	bench_export_format_parse(const char *name,
 	    enum bench_export_format *fmtp);
 
@@ -48,7 +49,14 @@ int	bench_export_csv(const json_t *runs, char **outp);
  */
 int	bench_export_md(const json_t *runs, char **outp);
 
-/* Any of the three as text (JSON pretty-printed). 0 or -EINVAL. */
+/*
+ * The flat shape llama-bench's own -o json writes: an array with one
+ * object per test (avg_ts, stddev_ts, n_prompt, n_gen, ...) carrying its
+ * run's fields too. New reference, or NULL.
+ */
+json_t	*bench_export_flat(const json_t *runs);
+
+/* Any of the formats as text (JSON pretty-printed). 0 or -EINVAL. */
 int	bench_export(const json_t *runs, enum bench_export_format fmt,
 	    char **outp);
 
@@ -58,5 +66,11 @@ int	bench_export(const json_t *runs, enum bench_export_format fmt,
  * what changed between the runs. Caller frees *outp. 0 or -EINVAL.
  */
 int	bench_export_compare_md(const json_t *cmp, char **outp);
+
+/*
+ * The same as CSV (RFC 4180): base, candidate, test, metric, headline
+ * (true for the test's headline metric), better, then the figures.
+ */
+int	bench_export_compare_csv(const json_t *cmp, char **outp);
 
 #endif

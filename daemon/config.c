@@ -122,6 +122,16 @@ const struct config_option config_options[] = {
 	  CONFIG_F_RELOAD,
 	  "Where `cache add ollama://...` puts readable links to Ollama's "
 	  "model files; empty = <data_dir>/models.", config_opt_path_fn },
+	{ "hf.endpoint", CONFIG_STRING, OPT(hf_endpoint), "", 0, 0, NULL,
+	  CONFIG_F_RELOAD,
+	  "Hugging Face Hub (or mirror) for `cache add hf://...`; empty = "
+	  "$HF_ENDPOINT, else https://huggingface.co. An add may name its "
+	  "own (mlxctl passes its HF_ENDPOINT).", NULL },
+	{ "hf.token_file", CONFIG_STRING, OPT(hf_token_file), "", 0, 0, NULL,
+	  CONFIG_F_RELOAD,
+	  "File holding the Hugging Face token for hf:// adds; empty = "
+	  "$HF_TOKEN, else huggingface_hub's token file. The token is sent to "
+	  "the Hub only, never logged or stored.", config_opt_path_fn },
 };
 const int config_noptions = sizeof(config_options) / sizeof(config_options[0]);
 
@@ -370,7 +380,7 @@ config_type_name(enum config_type t)
 static void
 config_yaml_node(struct mlxd_config *cfg, yaml_document_t *doc,
     yaml_node_t *node, const char *prefix, const char *file,
-    struct config_errs *e)
+    struct config_errs *e, enum config_source src)
 {
 	yaml_node_pair_t	*pair;
 	yaml_node_t		*k, *v;
@@ -407,7 +417,8 @@ config_yaml_node(struct mlxd_config *cfg, yaml_document_t *doc,
 				    '.')
 					section = 1;
 			if (section)
-				config_yaml_node(cfg, doc, v, name, file, e);
+				config_yaml_node(cfg, doc, v, name, file, e,
+				    src);
 			else
 				config_err(e, file, &k->start_mark,
 				    "unknown option '%s'", name);
@@ -451,7 +462,7 @@ config_yaml_node(struct mlxd_config *cfg, yaml_document_t *doc,
 				l->v[l->n++] = item != NULL ? item : xstrdup(
 				    (char *)iv->data.scalar.value);
 			}
-			cfg->src[i] = CONFIG_SRC_FILE;
+			cfg->src[i] = src;
 			goto next;
 		}
 		if (v->type != YAML_SCALAR_NODE) {
@@ -479,7 +490,7 @@ config_yaml_node(struct mlxd_config *cfg, yaml_document_t *doc,
 			free(cause);
 			cause = NULL;
 		} else
-			cfg->src[i] = CONFIG_SRC_FILE;
+			cfg->src[i] = src;
 next:
 		free(name);
 	}
@@ -487,7 +498,7 @@ next:
 
 static int
 config_read_file(struct mlxd_config *cfg, const char *path, FILE *fp,
-    struct config_errs *e)
+    struct config_errs *e, enum config_source src)
 {
 	yaml_parser_t	 parser;
 	yaml_document_t	 doc;
@@ -509,7 +520,7 @@ config_read_file(struct mlxd_config *cfg, const char *path, FILE *fp,
 	/* An empty file, or one with only comments, is an empty config. */
 	if (root != NULL && !(root->type == YAML_SCALAR_NODE &&
 	    root->data.scalar.length == 0))
-		config_yaml_node(cfg, &doc, root, NULL, path, e);
+		config_yaml_node(cfg, &doc, root, NULL, path, e, src);
 	yaml_document_delete(&doc);
 	yaml_parser_delete(&parser);
 	return rc;
@@ -550,14 +561,43 @@ config_defaults(struct mlxd_config *cfg, struct config_errs *e)
 	return rc;
 }
 
+/* The overlay file of config path (or of the default one). */
+char *
+config_overlay_path(const char *path)
+{
+	char	*def = NULL, *out;
+	size_t	 n;
+
+	if (path == NULL && (path = def = config_default_path()) == NULL)
+		return NULL;
+	n = strlen(path);
+	if (n > 5 && strcmp(path + n - 5, ".yaml") == 0)
+		n -= 5;
+	else if (n > 4 && strcmp(path + n - 4, ".yml") == 0)
+		n -= 4;
+	out = xasprintf("%.*s.api.yaml", (int)n, path);
+	free(def);
+	return out;
+}
+
 /* Build the effective configuration. */
 int
 config_load(const char *path, int explicit, const struct config_flag *flags,
     int nflags, struct mlxd_config **cfgp, char **causep)
 {
+	return config_load_overlay(path, explicit, NULL, flags, nflags, cfgp,
+	    causep);
+}
+
+/* Build the effective configuration with a given overlay file. */
+int
+config_load_overlay(const char *path, int explicit, const char *overlay,
+    const struct config_flag *flags, int nflags, struct mlxd_config **cfgp,
+    char **causep)
+{
 	struct mlxd_config	*cfg;
 	struct config_errs	 e = { NULL, 0, 0 };
-	char			*defpath = NULL, *cause = NULL;
+	char			*defpath = NULL, *cause = NULL, *ovpath = NULL;
 	const char		*env;
 	FILE			*fp;
 	int			 i, j;
@@ -571,12 +611,26 @@ config_load(const char *path, int explicit, const struct config_flag *flags,
 	if (path != NULL) {
 		if ((fp = fopen(path, "r")) != NULL) {
 			cfg->file = xstrdup(path);
-			(void)config_read_file(cfg, path, fp, &e);
+			(void)config_read_file(cfg, path, fp, &e,
+			    CONFIG_SRC_FILE);
 			fclose(fp);
 		} else if (explicit || errno != ENOENT)
 			config_err(&e, path, NULL, "cannot read: %s",
 			    strerror(errno));
 	}
+	/* What PATCH /v1/config set, over the file. */
+	if (overlay == NULL && path != NULL)
+		overlay = ovpath = config_overlay_path(path);
+	if (overlay != NULL) {
+		if ((fp = fopen(overlay, "r")) != NULL) {
+			(void)config_read_file(cfg, overlay, fp, &e,
+			    CONFIG_SRC_API);
+			fclose(fp);
+		} else if (errno != ENOENT)
+			config_err(&e, overlay, NULL, "cannot read: %s",
+			    strerror(errno));
+	}
+	free(ovpath);
 
 	for (i = 0; i < config_noptions; i++) {
 		if (config_options[i].env == NULL ||
@@ -648,6 +702,8 @@ config_source_name(enum config_source src)
 		return "env";
 	case CONFIG_SRC_FLAG:
 		return "flag";
+	case CONFIG_SRC_API:
+		return "api";
 	}
 	return "?";
 }
@@ -716,6 +772,74 @@ config_to_json(const struct mlxd_config *cfg)
 	return json_pack("{s:s?, s:o}", "file", cfg->file, "options", opts);
 }
 
+/* Check a JSON value for an option as the file's would be. */
+int
+config_check_json(const char *name, const json_t *v, char **causep)
+{
+	const struct config_option	*o;
+	struct mlxd_config		 scratch;
+	char				*text = NULL, *out = NULL;
+	const json_t			*it;
+	size_t				 k;
+	int				 i, rc = 0;
+
+	if ((i = config_find(name)) < 0) {
+		*causep = xasprintf("unknown option '%s'", name);
+		return -ENOENT;
+	}
+	o = &config_options[i];
+	switch (o->type) {
+	case CONFIG_STRING:
+		if (!json_is_string(v))
+			goto type;
+		text = xstrdup(json_string_value(v));
+		break;
+	case CONFIG_INT:
+		if (!json_is_integer(v))
+			goto type;
+		text = xasprintf("%" JSON_INTEGER_FORMAT,
+		    json_integer_value(v));
+		break;
+	case CONFIG_BOOL:
+		if (!json_is_boolean(v))
+			goto type;
+		text = xstrdup(json_is_true(v) ? "true" : "false");
+		break;
+	case CONFIG_STRLIST:
+		if (!json_is_array(v))
+			goto type;
+		json_array_foreach(v, k, it) {
+			if (!json_is_string(it)) {
+				*causep = xasprintf("%s: list items must be "
+				    "strings", name);
+				return -EINVAL;
+			}
+			if (o->value_fn != NULL && o->value_fn(
+			    json_string_value(it), &out, &text) != 0) {
+				*causep = xasprintf("%s: %s", name, text);
+				free(text);
+				return -EINVAL;
+			}
+			free(out);
+			out = NULL;
+		}
+		return 0;
+	}
+	memset(&scratch, 0, sizeof(scratch));
+	if (config_set_text(&scratch, i, text, &out) != 0) {
+		*causep = xasprintf("%s: %s", name, out);
+		free(out);
+		rc = -EINVAL;
+	} else if (o->type == CONFIG_STRING)
+		free(*(char **)((char *)&scratch + o->off));
+	free(text);
+	return rc;
+type:
+	*causep = xasprintf("%s: expected %s", name,
+	    config_type_name(o->type));
+	return -EINVAL;
+}
+
 /* Keep old values of non-reloadable options that changed. */
 void
 config_keep_unreloadable(struct mlxd_config *newcfg,
@@ -782,4 +906,155 @@ config_doc_markdown(void)
 		out = row;
 	}
 	return out;
+}
+
+/* Append one sentence, wrapped before 80 columns at spaces. */
+static void
+config_mdoc_line(char **bufp, const char *line)
+{
+	const char	*p = line, *cut;
+	char		*out;
+	size_t		 n;
+
+	while (*p != '\0') {
+		n = strlen(p);
+		if (n > 76) {
+			for (cut = p + 76; cut > p && *cut != ' '; cut--)
+				;
+			if (cut == p)
+				cut = strchr(p + 76, ' ');
+			n = cut != NULL ? (size_t)(cut - p) : n;
+		}
+		/* A leading dot or quote would be read as a macro. */
+		out = xasprintf("%s%s%.*s\n", *bufp, *p == '.' ||
+		    *p == '\'' ? "\\&" : "", (int)n, p);
+		free(*bufp);
+		*bufp = out;
+		p += n;
+		while (*p == ' ')
+			p++;
+	}
+}
+
+/* Append text to *bufp as mdoc body text: one sentence per line. */
+static void
+config_mdoc_text(char **bufp, const char *text)
+{
+	char		*line;
+	const char	*p = text, *end;
+
+	while (*p != '\0') {
+		/* A sentence ends at ". " (or "; ") before the next word. */
+		end = p;
+		for (;;) {
+			end = strpbrk(end, ".;");
+			if (end == NULL || (end[1] == ' ' && end[2] != '\0'))
+				break;
+			end++;
+		}
+		if (end == NULL) {
+			line = xstrdup(p);
+			p += strlen(p);
+		} else {
+			line = xstrndup(p, (size_t)(end - p + 1));
+			p = end + 2;
+		}
+		config_mdoc_line(bufp, line);
+		free(line);
+	}
+}
+
+/* mlxd.conf(5) in mdoc, from the option table. */
+char *
+config_doc_mdoc(void)
+{
+	char	*out, *t;
+	int	 i;
+
+	out = xstrdup(
+	    ".\\\" Generated from the option table in daemon/config.c by\n"
+	    ".\\\" mlxd --config-man; edit the table, not this page.\n"
+	    ".Dd $Mdocdate$\n"
+	    ".Dt MLXD.CONF 5\n"
+	    ".Os\n"
+	    ".Sh NAME\n"
+	    ".Nm mlxd.conf\n"
+	    ".Nd mlxd configuration file\n"
+	    ".Sh DESCRIPTION\n"
+	    ".Xr mlxd 8\n"
+	    "reads one YAML file:\n"
+	    ".Fl -config Ar file ,\n"
+	    "else\n"
+	    ".Ev MLXD_CONFIG ,\n"
+	    "else\n"
+	    ".Pa $XDG_CONFIG_HOME/mlxd/config.yaml\n"
+	    "if it exists.\n"
+	    "Every option has a default, so the file is optional.\n"
+	    "Nested keys are YAML mappings: the option\n"
+	    ".Cm ollama.url\n"
+	    "is written\n"
+	    ".Bd -literal -offset indent\n"
+	    "ollama:\n"
+	    "  url: http://127.0.0.1:11434\n"
+	    ".Ed\n"
+	    ".Pp\n"
+	    "Precedence: command-line flag, environment variable, the API\n"
+	    "overlay file, the config file, the default.\n"
+	    "The overlay file\n"
+	    ".Pq Pa config.api.yaml No beside Pa config.yaml\n"
+	    "holds what\n"
+	    ".Ic mlxctl config set\n"
+	    "changed.\n"
+	    "An unknown key, a value of the wrong type or out of range, or\n"
+	    "broken YAML makes mlxd refuse to start, naming each problem.\n"
+	    "On\n"
+	    ".Dv SIGHUP\n"
+	    "the file is read again; options marked\n"
+	    ".Em restart\n"
+	    "keep their old value until mlxd restarts.\n"
+	    ".Sh OPTIONS\n"
+	    ".Bl -tag -width Ds\n");
+	for (i = 0; i < config_noptions; i++) {
+		const struct config_option *o = &config_options[i];
+		t = xasprintf("%s.It Cm %s Ar %s\n", out, o->name,
+		    o->type == CONFIG_STRING ? "string" : o->type ==
+		    CONFIG_INT ? "integer" : o->type == CONFIG_BOOL ?
+		    "boolean" : "list");
+		free(out);
+		out = t;
+		config_mdoc_text(&out, o->help);
+		t = xasprintf("%sDefault:\n.Ql %s .\n", out, o->def == NULL ?
+		    "platform path" : *o->def == '\0' ? "\"\"" : o->def);
+		free(out);
+		out = t;
+		if (o->type == CONFIG_INT) {
+			t = xasprintf("%sRange %" PRId64 " to %" PRId64 ".\n",
+			    out, o->min, o->max);
+			free(out);
+			out = t;
+		}
+		if (o->env != NULL) {
+			t = xasprintf("%sEnvironment:\n.Ev %s .\n", out,
+			    o->env);
+			free(out);
+			out = t;
+		}
+		t = xasprintf("%s%s\n", out, (o->flags & CONFIG_F_RELOAD) ?
+		    "Applied on reload." : "Needs a restart.");
+		free(out);
+		out = t;
+	}
+	t = xasprintf("%s.El\n"
+	    ".Sh FILES\n"
+	    ".Bl -tag -width Ds -compact\n"
+	    ".It Pa ~/.config/mlxd/config.yaml\n"
+	    "the configuration file\n"
+	    ".It Pa ~/.config/mlxd/config.api.yaml\n"
+	    "options changed through the API\n"
+	    ".El\n"
+	    ".Sh SEE ALSO\n"
+	    ".Xr mlxctl 1 ,\n"
+	    ".Xr mlxd 8\n", out);
+	free(out);
+	return t;
 }

@@ -879,6 +879,11 @@ http_start(struct mlxd *md, const char *path, struct http **httpp,
 	http->unix_l.http = http;
 	http->unix_l.kind = ROUTER_LISTENER_UNIX;
 	http->unix_l.fd = http->fd;
+	/*
+	 * Requests may arrive as soon as the server thread runs, and their
+	 * handlers reach this through md->http (http_loop_call): set it first.
+	 */
+	*httpp = http;
 	http->mhd = MHD_start_daemon(MHD_USE_THREAD_PER_CONNECTION |
 	    MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL | MHD_USE_ITC |
 	    MHD_USE_ERROR_LOG,
@@ -899,6 +904,7 @@ http_start(struct mlxd *md, const char *path, struct http **httpp,
 		close(http->fd);
 		unlink(path);
 		/* http is freed by the async handle's close callback. */
+		*httpp = NULL;
 		uv_close((uv_handle_t *)&http->async, http_async_closed);
 		return rc;
 	}

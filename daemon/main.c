@@ -191,6 +191,7 @@ parse_args(int argc, char **argv, struct args *a)
 		{ "help", no_argument, NULL, 'h' },
 		{ "config-doc", no_argument, NULL, 'D' },
 		{ "routes", no_argument, NULL, 'R' },
+		{ "config-man", no_argument, NULL, 'M' },
 		{ NULL, 0, NULL, 0 }
 	};
 	int	ch;
@@ -226,6 +227,12 @@ parse_args(int argc, char **argv, struct args *a)
 		case 'R':
 			router_foreach(print_route, NULL);
 			return 0;
+		case 'M': {
+			char *man = config_doc_mdoc();
+			fputs(man, stdout);
+			free(man);
+			return 0;
+		}
 		case 'D': {
 			char *doc = config_doc_markdown();
 			fputs(doc, stdout);

@@ -25,6 +25,7 @@ enum config_source {
 	CONFIG_SRC_FILE,
 	CONFIG_SRC_ENV,
 	CONFIG_SRC_FLAG,
+	CONFIG_SRC_API,		/* PATCH /v1/config, kept in the overlay file */
 };
 
 #define CONFIG_F_RELOAD	0x01	/* SIGHUP applies it */
@@ -58,6 +59,8 @@ struct mlxd_config {
 	struct config_strlist	 cache_roots;
 	int			 cache_scan_on_start;
 	char			*cache_dir;	/* "" = <data_dir>/models */
+	char			*hf_endpoint;	/* "" = $HF_ENDPOINT or the Hub */
+	char			*hf_token_file;	/* "" = $HF_TOKEN or HF's file */
 
 	char			*file;		/* config file read, or NULL */
 	enum config_source	*src;		/* per option, config_noptions */
@@ -124,6 +127,33 @@ const char *config_source_name(enum config_source src);
  */
 void	config_keep_unreloadable(struct mlxd_config *newcfg,
 	    const struct mlxd_config *oldcfg);
+
+/*
+ * The overlay file PATCH /v1/config writes and the loader reads after the
+ * config file (before the environment and flags): config path with its
+ * .yaml/.yml suffix replaced by ".api.yaml" (path NULL: the default
+ * location). Caller frees; NULL without a home.
+ */
+char	*config_overlay_path(const char *path);
+
+/*
+ * As config_load, reading the overlay from overlay (NULL: the default
+ * overlay of path).
+ */
+int	config_load_overlay(const char *path, int explicit,
+	    const char *overlay, const struct config_flag *flags, int nflags,
+	    struct mlxd_config **cfgp, char **causep);
+
+/*
+ * Check a JSON value for option name as the loader checks the file's:
+ * the type (string, integer, boolean, list of strings), bounds and the
+ * option's own parser. 0, or -ENOENT (no such option) / -EINVAL with
+ * *causep set.
+ */
+int	config_check_json(const char *name, const json_t *v, char **causep);
+
+/* mlxd.conf(5) as mdoc, generated from the option table. */
+char	*config_doc_mdoc(void);
 
 /* Markdown table of all options for docs/configuration.md. */
 char	*config_doc_markdown(void);

@@ -291,6 +291,8 @@ store_bench_update_init(struct store_bench_update *u)
 {
 	memset(u, 0, sizeof(*u));
 	u->started_ns = -1;
+	u->ps_size_bytes = -1;
+	u->ps_vram_bytes = -1;
 	u->finished_ns = -1;
 	u->peak_memory_bytes = -1;
 }
@@ -389,7 +391,9 @@ store_bench_run_update(struct store *st, const char *id,
 	    "  'cancelled') THEN ?8 ELSE finished_ns END, "
 	    "thermal_end = COALESCE(?5, thermal_end), "
 	    "power_end = COALESCE(?6, power_end), "
-	    "peak_memory_bytes = COALESCE(?7, peak_memory_bytes) "
+	    "peak_memory_bytes = COALESCE(?7, peak_memory_bytes), "
+	    "ps_size_bytes = COALESCE(?10, ps_size_bytes), "
+	    "ps_vram_bytes = COALESCE(?11, ps_vram_bytes) "
 	    "WHERE id = ?9", &stmt)) != 0)
 		return rc;
 	b_init(&b, stmt);
@@ -402,6 +406,8 @@ store_bench_run_update(struct store *st, const char *id,
 	b_i64(&b, u->peak_memory_bytes);
 	b_i64(&b, timeutil_now_ns());
 	b_text(&b, id);
+	b_i64(&b, u->ps_size_bytes);
+	b_i64(&b, u->ps_vram_bytes);
 	if ((rc = bind_done(st, &b)) == 0 &&
 	    (rc = step_done(st, stmt)) == 0 && sqlite3_changes(st->db) == 0)
 		rc = -ENOENT;

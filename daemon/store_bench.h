@@ -68,6 +68,8 @@ struct store_bench_update {
 	const char	*thermal_end;
 	const char	*power_end;
 	int64_t		 peak_memory_bytes;
+	int64_t		 ps_size_bytes;		/* -1: unchanged */
+	int64_t		 ps_vram_bytes;		/* -1: unchanged */
 };
 
 /* A proxied generation; -1 integers and NULL strings are stored as NULL. */

@@ -329,8 +329,8 @@ menubar_action(const struct menubar_opts *o, struct menubar_line *l,
 
 /* Run mlxctl (with --socket when one was given) and then args. */
 static void
-menubar_mlxctl(const struct menubar_opts *o, struct menubar_line *l,
-    const char *const *args, bool terminal)
+menubar_mlxctl_do(const struct menubar_opts *o, struct menubar_line *l,
+    const char *const *args, bool terminal, bool refresh)
 {
 	const char	*prefix[4] = { o->mlxctl, NULL, NULL, NULL };
 
@@ -338,7 +338,14 @@ menubar_mlxctl(const struct menubar_opts *o, struct menubar_line *l,
 		prefix[1] = "--socket";
 		prefix[2] = o->socket;
 	}
-	menubar_action(o, l, prefix, args, terminal, false);
+	menubar_action(o, l, prefix, args, terminal, refresh);
+}
+
+static void
+menubar_mlxctl(const struct menubar_opts *o, struct menubar_line *l,
+    const char *const *args, bool terminal)
+{
+	menubar_mlxctl_do(o, l, args, terminal, false);
 }
 
 static void
@@ -736,6 +743,67 @@ menubar_actions(FILE *f, const struct menubar_opts *o,
 	}
 }
 
+/*
+ * The Preferences submenu: the Ollama URL (local, or typed in a terminal),
+ * how often Ollama is polled, and whether mlxd starts at login, each
+ * through mlxctl (config set, service install/uninstall).
+ */
+static void
+menubar_prefs(FILE *f, const struct menubar_opts *o,
+    const struct menubar_state *s)
+{
+	static const struct {
+		const char	*label, *ms;
+		int64_t		 v;
+	} polls[] = {
+		{ "1 s", "1000", 1000 }, { "2 s", "2000", 2000 },
+		{ "5 s", "5000", 5000 },
+	};
+	const char		*args[6];
+	struct menubar_line	 l;
+	size_t			 i;
+
+	if (o->mlxctl == NULL)
+		return;
+	menubar_line_init(&l, "Preferences");
+	menubar_symbol(o, &l, "slider.horizontal.3");
+	menubar_emit(f, o, &l);
+	menubar_line_init(&l, "--Ollama: %s", s->status != NULL &&
+	    s->status->ollama.url != NULL ? s->status->ollama.url : "n/a");
+	menubar_emit(f, o, &l);
+	menubar_line_init(&l, "--Use the local Ollama");
+	args[0] = "config";
+	args[1] = "set";
+	args[2] = "ollama.url";
+	args[3] = "http://127.0.0.1:11434";
+	args[4] = NULL;
+	menubar_mlxctl_do(o, &l, args, false, true);
+	menubar_emit(f, o, &l);
+	menubar_line_init(&l, "--Other Ollama URL...");
+	args[3] = NULL;		/* mlxctl asks for it in the terminal */
+	menubar_mlxctl_do(o, &l, args, true, true);
+	menubar_emit(f, o, &l);
+	for (i = 0; i < sizeof polls / sizeof polls[0]; i++) {
+		menubar_line_init(&l, "--%sRefresh every %s",
+		    s->poll_ms == polls[i].v ? "\xe2\x9c\x93 " : "",
+		    polls[i].label);
+		args[0] = "config";
+		args[1] = "set";
+		args[2] = "ollama.poll_interval_ms";
+		args[3] = polls[i].ms;
+		args[4] = NULL;
+		menubar_mlxctl_do(o, &l, args, false, true);
+		menubar_emit(f, o, &l);
+	}
+	menubar_line_init(&l, "--%sLaunch at login", o->login_item == 1 ?
+	    "\xe2\x9c\x93 " : "");
+	args[0] = "service";
+	args[1] = o->login_item == 1 ? "uninstall" : "install";
+	args[2] = NULL;
+	menubar_mlxctl_do(o, &l, args, false, true);
+	menubar_emit(f, o, &l);
+}
+
 /* Title, separator, dropdown. */
 void
 menubar_print(FILE *f, const struct menubar_opts *o,
@@ -764,6 +832,7 @@ menubar_print(FILE *f, const struct menubar_opts *o,
 	}
 	fputs("---\n", f);
 	menubar_actions(f, o, s);
+	menubar_prefs(f, o, s);
 refresh:
 	menubar_line_init(&l, "Refresh");
 	menubar_symbol(o, &l, "arrow.clockwise");

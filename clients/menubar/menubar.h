@@ -47,6 +47,7 @@ struct menubar_opts {
 	/* Command that starts the daemon, NULL-terminated; NULL: no such item. */
 	const char *const	*start_argv;
 	int64_t			 now_ms;	/* for "unloads in ..." */
+	int			 login_item;	/* service installed: 1, 0, -1 unknown */
 };
 
 /* What the daemon said; pointers are borrowed and may be NULL. */
@@ -57,6 +58,7 @@ struct menubar_state {
 	const struct mlxd_status	*status;	/* NULL unless err is 0 */
 	const struct mlxd_metrics	*metrics;	/* NULL: status->system */
 	const char			*config_file;	/* the daemon's config file, or NULL */
+	int64_t				 poll_ms;	/* ollama.poll_interval_ms, or -1 */
 };
 
 /*

@@ -69,6 +69,80 @@ mlxbar_getenv(const char *name)
 	return getenv(name);
 }
 
+/*
+ * The mlxctl the actions run: the one asked for (--mlxctl, MLXBAR_MLXCTL)
+ * or the installed one when it exists, else the mlxctl beside this mlxbar,
+ * else the first on PATH; NULL (no actions) when there is none. buf holds
+ * a path found here.
+ */
+static const char *
+mlxbar_find_mlxctl(const char *want, char *buf, size_t len)
+{
+	char	 self[1024], *slash, *path, *dir;
+	ssize_t	 n;
+
+	if (want != NULL && access(want, X_OK) == 0)
+		return want;
+	n = readlink("/proc/self/exe", self, sizeof self - 1);
+	if (n > 0) {
+		self[n] = '\0';
+		if ((slash = strrchr(self, '/')) != NULL) {
+			*slash = '\0';
+			snprintf(buf, len, "%s/mlxctl", self);
+			if (access(buf, X_OK) == 0)
+				return buf;
+		}
+	}
+	if ((path = getenv("PATH")) == NULL || (path = strdup(path)) == NULL)
+		return NULL;
+	for (dir = strtok(path, ":"); dir != NULL; dir = strtok(NULL, ":")) {
+		snprintf(buf, len, "%s/mlxctl", dir);
+		if (*dir == '/' && access(buf, X_OK) == 0) {
+			free(path);
+			return buf;
+		}
+	}
+	free(path);
+	return NULL;
+}
+
+/* 1 when mlxctl service install has put mlxd's service file in place. */
+static int
+mlxbar_login_item(void)
+{
+	const char	*home = getenv("HOME");
+	const char	*xdg = getenv("XDG_CONFIG_HOME");
+	char		 p[1100];
+
+	if (home == NULL || *home != '/')
+		return -1;
+#if MLXD_DARWIN
+	snprintf(p, sizeof p, "%s/Library/LaunchAgents/dev.mlxd.mlxd.plist",
+	    home);
+#else
+	if (xdg != NULL && *xdg == '/')
+		snprintf(p, sizeof p, "%s/systemd/user/mlxd.service", xdg);
+	else
+		snprintf(p, sizeof p, "%s/.config/systemd/user/mlxd.service",
+		    home);
+#endif
+	(void)xdg;
+	return access(p, F_OK) == 0;
+}
+
+/* ollama.poll_interval_ms from the daemon's configuration, or -1. */
+static int64_t
+mlxbar_poll_ms(const struct mlxd_config *cfg)
+{
+	size_t	i;
+
+	for (i = 0; cfg != NULL && i < cfg->noptions; i++)
+		if (strcmp(cfg->options[i].name, "ollama.poll_interval_ms") ==
+		    0 && cfg->options[i].value_json != NULL)
+			return strtoll(cfg->options[i].value_json, NULL, 10);
+	return -1;
+}
+
 static int64_t
 mlxbar_now_ms(void)
 {
@@ -109,6 +183,7 @@ mlxbar_refresh(struct mlxbar *b, int err)
 	s.status = err == 0 ? b->st : NULL;
 	s.metrics = err == 0 ? b->mt : NULL;
 	s.config_file = b->cfg != NULL ? b->cfg->file : NULL;
+	s.poll_ms = mlxbar_poll_ms(b->cfg);
 	b->opts.now_ms = mlxbar_now_ms();
 	if ((mem = open_memstream(&buf, &len)) == NULL)
 		return true;
@@ -234,6 +309,7 @@ main(int argc, char **argv)
 	const char			*socket_path = NULL, *host = NULL;
 	const char			*e;
 	char				 gui[64], svc[128], plist[1024];
+	char				 mlxctl_buf[1100];
 	int				 ch, appearance = -1, rc;
 
 	memset(&b, 0, sizeof b);
@@ -296,6 +372,9 @@ main(int argc, char **argv)
 	}
 	if (appearance != -1)
 		b.opts.appearance = (enum menubar_appearance)appearance;
+	b.opts.mlxctl = mlxbar_find_mlxctl(b.opts.mlxctl, mlxctl_buf,
+	    sizeof mlxctl_buf);
+	b.opts.login_item = mlxbar_login_item();
 	if (socket_path != NULL && *socket_path != '\0')
 		b.opts.socket = socket_path;
 	b.opts.open_argv = open_argv;

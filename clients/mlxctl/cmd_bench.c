@@ -828,10 +828,11 @@ cmd_bench_export(struct mlxctl *m, int argc, char **argv)
 	    MLXCTL_EXIT_OK)
 		return ret;
 	if (format != NULL && strcmp(format, "json") != 0 &&
-	    strcmp(format, "csv") != 0 && strcmp(format, "md") != 0) {
+	    strcmp(format, "csv") != 0 && strcmp(format, "md") != 0 &&
+	    strcmp(format, "llama-bench") != 0) {
 		free(pos);
-		fprintf(stderr, "mlxctl bench export: --format is json, csv "
-		    "or md, not '%s'\n", format);
+		fprintf(stderr, "mlxctl bench export: --format is json, "
+		    "llama-bench, csv or md, not '%s'\n", format);
 		return mlxctl_usage_error(&cmd_bench_entry);
 	}
 	rc = mlxd_bench_export(m->client, pos[0], format, &text, &len);
@@ -854,6 +855,55 @@ cmd_bench_num(char *buf, size_t len, double v, const char *fmt)
 		snprintf(buf, len, fmt, v);
 }
 
+/* Append s to buf percent-encoded for a query string. */
+static void
+cmd_bench_qs(char *buf, size_t len, const char *s)
+{
+	static const char	 hex[] = "0123456789ABCDEF";
+	size_t			 n = strlen(buf);
+
+	for (; *s != '\0' && n + 4 < len; s++) {
+		if ((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
+		    (*s >= '0' && *s <= '9') || strchr("-_.~", *s) != NULL)
+			buf[n++] = *s;
+		else {
+			buf[n++] = '%';
+			buf[n++] = hex[(unsigned char)*s >> 4];
+			buf[n++] = hex[(unsigned char)*s & 15];
+		}
+	}
+	buf[n] = '\0';
+}
+
+/* Print the daemon's Markdown or CSV rendering of a comparison. */
+static int
+cmd_bench_compare_text(struct mlxctl *m, const char *base, const char *cand,
+    const char *format)
+{
+	char	 path[1024], *body = NULL;
+	size_t	 len = 0;
+	int	 status = 0, rc;
+
+	snprintf(path, sizeof path, "/v1/benchmarks/compare?base=");
+	cmd_bench_qs(path, sizeof path, base);
+	strncat(path, "&candidate=", sizeof path - strlen(path) - 1);
+	cmd_bench_qs(path, sizeof path, cand);
+	strncat(path, "&format=", sizeof path - strlen(path) - 1);
+	cmd_bench_qs(path, sizeof path, format);
+	if ((rc = mlxd_request(m->client, "GET", path, NULL, 0, &status,
+	    &body, &len)) != 0)
+		return rc;
+	if (status != 200) {
+		free(body);
+		return MLXD_EAPI;
+	}
+	fwrite(body, 1, len, stdout);
+	if (len > 0 && body[len - 1] != '\n')
+		fputc('\n', stdout);
+	free(body);
+	return 0;
+}
+
 static int
 cmd_bench_compare(struct mlxctl *m, int argc, char **argv)
 {
@@ -862,8 +912,10 @@ cmd_bench_compare(struct mlxctl *m, int argc, char **argv)
 		"VERDICT"
 	};
 	bool				 json = false;
+	const char			*format = NULL;
 	const struct cmd_run_opt	 opts[] = {
 		{ "json", 'j', false, NULL, &json, NULL, NULL },
+		{ "format", 'f', true, &format, NULL, NULL, NULL },
 		{ NULL, 0, false, NULL, NULL, NULL, NULL },
 	};
 	const struct mlxd_bench_compare_test *t;
@@ -878,11 +930,24 @@ cmd_bench_compare(struct mlxctl *m, int argc, char **argv)
 	if ((ret = cmd_bench_verb_args(argc, argv, opts, 2, &pos)) !=
 	    MLXCTL_EXIT_OK)
 		return ret;
+	if (format != NULL && strcmp(format, "json") != 0 &&
+	    strcmp(format, "csv") != 0 && strcmp(format, "md") != 0) {
+		free(pos);
+		fprintf(stderr, "mlxctl bench compare: --format is json, csv "
+		    "or md, not '%s'\n", format);
+		return mlxctl_usage_error(&cmd_bench_entry);
+	}
 	rc = mlxd_bench_compare(m->client, pos[0], pos[1], &cmp);
+	if (rc == 0 && format != NULL && strcmp(format, "json") != 0)
+		rc = cmd_bench_compare_text(m, pos[0], pos[1], format);
 	free(pos);
-	if (rc != 0)
+	if (rc != 0) {
+		mlxd_bench_compare_free(cmp);
 		return mlxctl_fail(m, rc);
-	if (json || m->json)
+	}
+	if (format != NULL && strcmp(format, "json") != 0)
+		;	/* printed by cmd_bench_compare_text */
+	else if (json || m->json || format != NULL)
 		output_json_pretty(stdout, cmp->raw_json,
 		    strlen(cmp->raw_json));
 	else {
@@ -1009,8 +1074,12 @@ const struct cmd_entry cmd_bench_entry = {
 	.name = "bench",
 	.alias = NULL,
 	.usage = "[run] [MODEL] [--suite S] [--reps N] [--warmup N] "
-	    "[--json] | list | show ID | export ID [--format json|csv|md] | "
-	    "compare BASE CANDIDATE | cancel ID | delete ID",
+	    "[--json] | list | show ID | export ID "
+	    "[--format json|llama-bench|csv|md] | compare BASE CANDIDATE "
+	    "[--format json|csv|md] | cancel ID | delete ID",
 	.help = "benchmark a model; list, show, export, compare runs",
 	.exec = cmd_bench_exec,
+	.verbs = "run:models list show:benchmarks export:benchmarks "
+	    "compare:benchmarks cancel:benchmarks delete:benchmarks",
+	.complete = "models",
 };

@@ -21,6 +21,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <jansson.h>
 #include <mlxd/mlxd.h>
 
 #include "mlxctl.h"
@@ -329,8 +330,9 @@ cmd_cache_stats(struct mlxctl *m, int argc, char **argv)
 		printf("Reclaimable:  %-10s no duplicate search yet (mlxctl "
 		    "cache dedup --dry-run)\n", "?");
 	cmd_cache_size(a, sizeof a, s->cleanup_bytes);
-	printf("Cleanup:      %-10s in %lld candidates (mlxctl cache clean "
-	    "--dry-run)\n", a, (long long)s->cleanup_candidates);
+	printf("Cleanup:      %-10s in %lld candidate%s (mlxctl cache clean "
+	    "--dry-run)\n", a, (long long)s->cleanup_candidates,
+	    s->cleanup_candidates == 1 ? "" : "s");
 	mlxd_cache_stats_free(s);
 	return MLXCTL_EXIT_OK;
 }
@@ -448,6 +450,12 @@ cmd_cache_print_dedup(const struct mlxd_cache_job *j)
 		cmd_cache_size(s1, sizeof s1, r->reclaimable_bytes);
 		printf("Dry run: %s could be reclaimed with the allowed "
 		    "methods; nothing was changed.\n", s1);
+		if (r->unsupported > 0)
+			printf("%lld cop%s cannot be shared with the allowed "
+			    "methods on this filesystem (the reasons above "
+			    "name the methods that would work).\n",
+			    (long long)r->unsupported, r->unsupported == 1 ?
+			    "y" : "ies");
 		return MLXCTL_EXIT_OK;
 	}
 	cmd_cache_size(s1, sizeof s1, r->reclaimed_bytes);
@@ -597,6 +605,9 @@ cmd_cache_print_add(const struct mlxd_cache_job *j)
 	const struct mlxd_cache_result	*r = j->result;
 	size_t				 i;
 
+	/* A failed add added nothing: the error on stderr says why. */
+	if (j->state == NULL || strcmp(j->state, "done") != 0)
+		return MLXCTL_EXIT_ERROR;
 	if (r->dir != NULL) {
 		printf("Linked %s in %s:\n", r->model != NULL ? r->model : "?",
 		    r->dir);
@@ -617,6 +628,53 @@ cmd_cache_print_add(const struct mlxd_cache_job *j)
 	return MLXCTL_EXIT_OK;
 }
 
+/*
+ * POST /v1/cache/add with this shell's HF_ENDPOINT and HF_TOKEN, so an
+ * hf:// add goes where huggingface_hub would go from here. The token is
+ * sent over the private socket for this download only. Returns 0 with
+ * *jobp, 1 when the daemon refused (reported here), or an SDK error.
+ */
+static int
+cmd_cache_add_hf(struct mlxctl *m, const char *uri, char **jobp)
+{
+	const char	*endpoint = getenv("HF_ENDPOINT");
+	const char	*token = getenv("HF_TOKEN");
+	json_t		*body, *reply;
+	json_error_t	 jerr;
+	char		*text, *out = NULL;
+	size_t		 len = 0;
+	int		 status = 0, rc;
+
+	body = json_pack("{s:s}", "uri", uri);
+	if (endpoint != NULL && *endpoint != '\0')
+		json_object_set_new(body, "hf_endpoint", json_string(endpoint));
+	if (token != NULL && *token != '\0')
+		json_object_set_new(body, "hf_token", json_string(token));
+	text = json_dumps(body, JSON_COMPACT);
+	json_decref(body);
+	if (text == NULL)
+		output_oom();
+	rc = mlxd_request(m->client, "POST", "/v1/cache/add", text,
+	    strlen(text), &status, &out, &len);
+	memset(text, 0, strlen(text));
+	free(text);
+	if (rc != 0)
+		return rc;
+	reply = json_loadb(out != NULL ? out : "", len, 0, &jerr);
+	free(out);
+	if (status != 202 || !json_is_string(json_object_get(reply, "job"))) {
+		json_t *msg = json_object_get(json_object_get(reply, "error"),
+		    "message");
+		fprintf(stderr, "mlxctl: %s\n", json_is_string(msg) ?
+		    json_string_value(msg) : "the daemon refused the add");
+		json_decref(reply);
+		return 1;	/* reported */
+	}
+	*jobp = strdup(json_string_value(json_object_get(reply, "job")));
+	json_decref(reply);
+	return *jobp != NULL ? 0 : -ENOMEM;
+}
+
 /* mlxctl cache add URI */
 static int
 cmd_cache_add(struct mlxctl *m, int argc, char **argv)
@@ -626,7 +684,12 @@ cmd_cache_add(struct mlxctl *m, int argc, char **argv)
 
 	if (argc != 2)
 		return mlxctl_usage_error(&cmd_cache_entry);
-	rc = mlxd_cache_add(m->client, argv[1], &job);
+	if (strncmp(argv[1], "hf://", 5) == 0 && (getenv("HF_ENDPOINT") !=
+	    NULL || getenv("HF_TOKEN") != NULL)) {
+		if ((rc = cmd_cache_add_hf(m, argv[1], &job)) == 1)
+			return MLXCTL_EXIT_ERROR;
+	} else
+		rc = mlxd_cache_add(m->client, argv[1], &job);
 	return cmd_cache_run(m, rc, job, cmd_cache_print_add);
 }
 
@@ -748,7 +811,8 @@ cmd_cache_apps(struct mlxctl *m, int argc, char **argv)
 	struct mlxd_cache_apps	*a = NULL;
 	struct output_table	*t;
 	const char		*cells[3];
-	size_t			 i, k;
+	char			*uses;
+	size_t			 i, k, len;
 	int			 rc;
 
 	(void)argv;
@@ -765,17 +829,21 @@ cmd_cache_apps(struct mlxctl *m, int argc, char **argv)
 	}
 	t = output_table_new(3, hdr);
 	for (i = 0; i < a->napps; i++) {
+		/* One row per app: the models it uses, comma-separated. */
+		for (len = 0, k = 0; k < a->apps[i].nmodels; k++)
+			len += strlen(a->apps[i].models[k].ref) + 2;
+		if ((uses = calloc(1, len + 1)) == NULL)
+			output_oom();
+		for (k = 0; k < a->apps[i].nmodels; k++) {
+			if (k > 0)
+				strcat(uses, ", ");
+			strcat(uses, a->apps[i].models[k].ref);
+		}
 		cells[0] = a->apps[i].name;
 		cells[1] = a->apps[i].path;
-		cells[2] = a->apps[i].nmodels > 0 ? a->apps[i].models[0].ref :
-		    "-";
+		cells[2] = uses;
 		output_table_add(t, cells);
-		for (k = 1; k < a->apps[i].nmodels; k++) {
-			cells[0] = "";
-			cells[1] = "";
-			cells[2] = a->apps[i].models[k].ref;
-			output_table_add(t, cells);
-		}
+		free(uses);
 	}
 	output_table_print(t, stdout);
 	output_table_free(t);
@@ -887,4 +955,7 @@ const struct cmd_entry cmd_cache_entry = {
 	.usage = "[VERB] [ARGS] (mlxctl cache help lists the verbs)",
 	.help = "the model cache: every model on disk, duplicates, cleanup",
 	.exec = cmd_cache_exec,
+	.verbs = "status stats sync dedup clean add remove:cachemodels link "
+	    "unlink apps config help",
+	.complete = NULL,
 };

@@ -3,18 +3,168 @@
  * cmd_config.c: `mlxctl config`, the daemon's effective configuration.
  *
  * Shows every option with its value and where the value came from
- * (default, file, env or flag), as the running daemon sees it; mlxctl never
- * reads the config file itself.
+ * (default, file, api, env or flag), as the running daemon sees it; mlxctl
+ * never reads the config file itself. `config set KEY VALUE` and `config
+ * unset KEY` change an option through PATCH /v1/config: VALUE is read as
+ * the option's type (a list is comma-separated).
  */
 #include "config.h"
 
+#include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+
+#include <jansson.h>
 
 #include <mlxd/mlxd.h>
 
 #include "mlxctl.h"
 #include "output.h"
+
+/* The JSON for text as option o's type, or NULL. */
+static json_t *
+cmd_config_value(const struct mlxd_config_option *o, const char *text)
+{
+	json_t		*a;
+	const char	*s, *e;
+	char		*end;
+	long long	 v;
+
+	switch (o->value_json != NULL ? o->value_json[0] : '"') {
+	case '[':
+		a = json_array();
+		for (s = text; *s != '\0'; s = *e == ',' ? e + 1 : e) {
+			e = s + strcspn(s, ",");
+			if (e > s)
+				json_array_append_new(a, json_stringn(s,
+				    (size_t)(e - s)));
+		}
+		return a;
+	case 't':
+	case 'f':
+		if (strcmp(text, "true") == 0 || strcmp(text, "yes") == 0 ||
+		    strcmp(text, "on") == 0)
+			return json_true();
+		if (strcmp(text, "false") == 0 || strcmp(text, "no") == 0 ||
+		    strcmp(text, "off") == 0)
+			return json_false();
+		return NULL;
+	case '-':
+	case '0': case '1': case '2': case '3': case '4':
+	case '5': case '6': case '7': case '8': case '9':
+		errno = 0;
+		v = strtoll(text, &end, 10);
+		if (errno != 0 || end == text || *end != '\0')
+			return NULL;
+		return json_integer(v);
+	default:
+		return json_string(text);
+	}
+}
+
+/* PATCH /v1/config with {key: value}; prints what changed. */
+static int
+cmd_config_patch(struct mlxctl *m, const char *key, json_t *value)
+{
+	json_t		*body, *reply, *v, *restart;
+	json_error_t	 jerr;
+	char		*text, *out = NULL;
+	size_t		 len = 0, i;
+	int		 status = 0, rc, unset;
+
+	unset = json_is_null(value);
+	body = json_object();
+	json_object_set_new(body, key, value);
+	text = json_dumps(body, JSON_COMPACT);
+	json_decref(body);
+	if (text == NULL)
+		output_oom();
+	rc = mlxd_request(m->client, "PATCH", "/v1/config", text,
+	    strlen(text), &status, &out, &len);
+	free(text);
+	if (rc != 0)
+		return mlxctl_fail(m, rc);
+	reply = json_loadb(out != NULL ? out : "", len, 0, &jerr);
+	if (status != 200) {
+		v = json_object_get(json_object_get(reply, "error"),
+		    "message");
+		fprintf(stderr, "mlxctl: %s\n", json_is_string(v) ?
+		    json_string_value(v) : "the daemon refused the change");
+		json_decref(reply);
+		free(out);
+		return MLXCTL_EXIT_ERROR;
+	}
+	if (m->json)
+		output_json_pretty(stdout, out, len);
+	else {
+		restart = json_object_get(reply, "restart_required");
+		printf("%s %s.\n", key, unset ? "unset" : "set");
+		json_array_foreach(restart, i, v)
+			printf("%s takes effect when mlxd restarts.\n",
+			    json_string_value(v));
+	}
+	json_decref(reply);
+	free(out);
+	return MLXCTL_EXIT_OK;
+}
+
+/* mlxctl config set KEY VALUE | unset KEY */
+static int
+cmd_config_change(struct mlxctl *m, int argc, char **argv)
+{
+	struct mlxd_config		*cfg = NULL;
+	const struct mlxd_config_option	*o = NULL;
+	json_t				*v;
+	char				 line[1024];
+	const char			*value;
+	size_t				 i;
+	int				 rc, set;
+
+	set = strcmp(argv[1], "set") == 0;
+
+	/* set KEY alone asks for the value on a terminal (the menu bar). */
+	if (argc != (set ? 4 : 3) && !(set && argc == 3 &&
+	    isatty(STDIN_FILENO)))
+		return mlxctl_usage_error(&cmd_config_entry);
+	if (!set)
+		return cmd_config_patch(m, argv[2], json_null());
+	if ((rc = mlxd_config_get(m->client, &cfg)) != 0)
+		return mlxctl_fail(m, rc);
+	for (i = 0; i < cfg->noptions; i++)
+		if (strcmp(cfg->options[i].name, argv[2]) == 0)
+			o = &cfg->options[i];
+	if (o == NULL) {
+		fprintf(stderr, "mlxctl: unknown option '%s' (mlxctl config "
+		    "lists them)\n", argv[2]);
+		mlxd_config_free(cfg);
+		return MLXCTL_EXIT_USAGE;
+	}
+	if (argc == 3) {
+		printf("%s (now %s): ", argv[2], o->value_string != NULL ?
+		    o->value_string : o->value_json);
+		fflush(stdout);
+		if (fgets(line, sizeof line, stdin) == NULL ||
+		    (line[strcspn(line, "\r\n")] = '\0', line[0] == '\0')) {
+			mlxd_config_free(cfg);
+			printf("nothing changed\n");
+			return MLXCTL_EXIT_OK;
+		}
+		value = line;
+	} else
+		value = argv[3];
+	v = cmd_config_value(o, value);
+	if (v == NULL) {
+		fprintf(stderr, "mlxctl: %s: '%s' is not %s\n", argv[2],
+		    value, o->value_json[0] == 't' || o->value_json[0] ==
+		    'f' ? "true or false" : "an integer");
+		mlxd_config_free(cfg);
+		return MLXCTL_EXIT_USAGE;
+	}
+	mlxd_config_free(cfg);
+	return cmd_config_patch(m, argv[2], v);
+}
 
 static int
 cmd_config_exec(struct mlxctl *m, int argc, char **argv)
@@ -28,7 +178,9 @@ cmd_config_exec(struct mlxctl *m, int argc, char **argv)
 	size_t				 i;
 	int				 rc;
 
-	(void)argv;
+	if (argc > 1 && (strcmp(argv[1], "set") == 0 ||
+	    strcmp(argv[1], "unset") == 0))
+		return cmd_config_change(m, argc, argv);
 	if (argc != 1)
 		return mlxctl_usage_error(&cmd_config_entry);
 	if (m->json)
@@ -67,7 +219,9 @@ cmd_config_exec(struct mlxctl *m, int argc, char **argv)
 const struct cmd_entry cmd_config_entry = {
 	.name = "config",
 	.alias = NULL,
-	.usage = "",
-	.help = "show the daemon's effective configuration",
+	.usage = "[set KEY VALUE | unset KEY]",
+	.help = "show the daemon's configuration, or change an option",
 	.exec = cmd_config_exec,
+	.verbs = "set:options unset:options",
+	.complete = NULL,
 };

@@ -620,6 +620,7 @@ const struct cmd_entry cmd_run_entry = {
 	.usage = "MODEL [PROMPT...] [--system S] [--num-predict N] [--json]",
 	.help = "generate an answer through mlxd and show Ollama's figures",
 	.exec = cmd_run_exec,
+	.complete = "models",
 };
 
 const struct cmd_entry cmd_chat_entry = {
@@ -628,4 +629,5 @@ const struct cmd_entry cmd_chat_entry = {
 	.usage = "MODEL [--system S] [--num-predict N] [--verbose] [--json]",
 	.help = "chat with a model (lines from standard input; /bye ends)",
 	.exec = cmd_run_chat_exec,
+	.complete = "models",
 };

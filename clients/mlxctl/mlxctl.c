@@ -21,8 +21,10 @@
 #include "mlxctl.h"
 #include "output.h"
 
-/* getopt value of the long-only --no-color. */
+/* getopt values of the long-only options. */
 #define MLXCTL_OPT_NO_COLOR	256
+#define MLXCTL_OPT_MAN		257
+#define MLXCTL_OPT_COMPLETION	258
 
 static const struct cmd_entry *const mlxctl_cmds[] = {
 	&cmd_status_entry,
@@ -40,9 +42,54 @@ static const struct cmd_entry *const mlxctl_cmds[] = {
 	&cmd_bench_entry,
 	&cmd_cache_entry,
 	/* end of generation and benchmarks */
+	&cmd_service_entry,
+	&cmd_complete_entry,	/* hidden: for the shell completions */
 };
 
 #define MLXCTL_NCMDS	(sizeof mlxctl_cmds / sizeof mlxctl_cmds[0])
+
+/* The command table, without hidden commands (names starting "__"). */
+const struct cmd_entry *const *
+mlxctl_commands(size_t *np)
+{
+	size_t	n = 0;
+
+	while (n < MLXCTL_NCMDS && strncmp(mlxctl_cmds[n]->name, "__", 2) != 0)
+		n++;
+	*np = n;
+	return mlxctl_cmds;
+}
+
+/*
+ * Print words (space-separated) after column col, breaking lines before
+ * 78 columns; continuation lines start at column indent. Ends the line.
+ */
+static void
+mlxctl_wrap(FILE *f, const char *words, size_t col, size_t indent)
+{
+	const char	*p = words, *end;
+	size_t		 n;
+
+	while (*p != '\0') {
+		while (*p == ' ')
+			p++;
+		if (*p == '\0')
+			break;
+		end = strchr(p, ' ');
+		n = end != NULL ? (size_t)(end - p) : strlen(p);
+		if (col + 1 + n > 78 && col > indent) {
+			fprintf(f, "\n%*s", (int)indent, "");
+			col = indent;
+		} else {
+			fputc(' ', f);
+			col++;
+		}
+		fwrite(p, 1, n, f);
+		col += n;
+		p += n;
+	}
+	fputc('\n', f);
+}
 
 static void
 mlxctl_usage(FILE *f)
@@ -60,11 +107,22 @@ mlxctl_usage(FILE *f)
 	    "commands:\n");
 	for (i = 0; i < MLXCTL_NCMDS; i++) {
 		ce = mlxctl_cmds[i];
-		snprintf(name, sizeof name, "%s%s%s%s%s", ce->name,
+		if (strncmp(ce->name, "__", 2) == 0)
+			continue;
+		snprintf(name, sizeof name, "%s%s%s", ce->name,
 		    ce->alias != NULL ? ", " : "",
-		    ce->alias != NULL ? ce->alias : "",
-		    *ce->usage != '\0' ? " " : "", ce->usage);
-		fprintf(f, "  %-18s %s\n", name, ce->help);
+		    ce->alias != NULL ? ce->alias : "");
+		if (strlen(name) + 1 + strlen(ce->usage) <= 18) {
+			snprintf(name + strlen(name), sizeof name -
+			    strlen(name), "%s%s", *ce->usage != '\0' ? " " :
+			    "", ce->usage);
+			fprintf(f, "  %-18s %s\n", name, ce->help);
+			continue;
+		}
+		/* The whole usage, wrapped, then the help below it. */
+		fprintf(f, "  %s", name);
+		mlxctl_wrap(f, ce->usage, 2 + strlen(name), 6);
+		fprintf(f, "  %-18s %s\n", "", ce->help);
 	}
 	fprintf(f,
 	    "\n"
@@ -73,6 +131,9 @@ mlxctl_usage(FILE *f)
 	    "                     %s)\n"
 	    "  -j, --json         print the API's JSON instead of tables\n"
 	    "      --no-color     never use colors (as does NO_COLOR=1)\n"
+	    "      --man          print the manual page (mdoc)\n"
+	    "      --completion SHELL  print the bash, zsh or fish "
+	    "completions\n"
 	    "  -h, --help         show this help\n"
 	    "  -V, --version      show the version\n",
 	    mlxd_default_socket_path(&def) == 0 ? def : "none");
@@ -186,6 +247,9 @@ main(int argc, char **argv)
 		{ "socket", required_argument, NULL, 's' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "no-color", no_argument, NULL, MLXCTL_OPT_NO_COLOR },
+		{ "man", no_argument, NULL, MLXCTL_OPT_MAN },
+		{ "completion", required_argument, NULL,
+		    MLXCTL_OPT_COMPLETION },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 }
@@ -210,6 +274,16 @@ main(int argc, char **argv)
 		case MLXCTL_OPT_NO_COLOR:
 			no_color = true;
 			break;
+		case MLXCTL_OPT_MAN:
+			cmd_docs_man(stdout);
+			return MLXCTL_EXIT_OK;
+		case MLXCTL_OPT_COMPLETION:
+			if (cmd_docs_completion(stdout, optarg) != 0) {
+				fprintf(stderr, "mlxctl: --completion is bash, "
+				    "zsh or fish\n");
+				return MLXCTL_EXIT_USAGE;
+			}
+			return MLXCTL_EXIT_OK;
 		case 'h':
 			mlxctl_usage(stdout);
 			return MLXCTL_EXIT_OK;

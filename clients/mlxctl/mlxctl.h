@@ -11,6 +11,7 @@
 #define MLXCTL_MLXCTL_H
 
 #include <stdbool.h>
+#include <stdio.h>
 
 #include <mlxd/mlxd.h>
 
@@ -34,10 +35,26 @@ struct cmd_entry {
 	const char	*help;		/* one line for `mlxctl --help` */
 	/* argv[0] is the command name. Returns an enum mlxctl_exit. */
 	int		(*exec)(struct mlxctl *m, int argc, char **argv);
+	/*
+	 * For the man page and shell completions: the verbs, space
+	 * separated, each as name[:kind] where kind says what its argument
+	 * completes to (models, benchmarks, options); and what the command's
+	 * own first argument completes to. NULL when none.
+	 */
+	const char	*verbs;
+	const char	*complete;
 };
 
 /* cmd_config.c */
 extern const struct cmd_entry	cmd_config_entry;
+
+/* cmd_docs.c: mlxctl(1) and shell completions from the command table */
+void	cmd_docs_man(FILE *f);
+int	cmd_docs_completion(FILE *f, const char *shell);
+extern const struct cmd_entry	cmd_complete_entry;
+
+/* cmd_service.c */
+extern const struct cmd_entry	cmd_service_entry;
 
 /* cmd_metrics.c */
 extern const struct cmd_entry	cmd_metrics_entry;
@@ -55,6 +72,7 @@ extern const struct cmd_entry	cmd_status_entry;
 extern const struct cmd_entry	cmd_top_entry;
 
 /* mlxctl.c */
+const struct cmd_entry *const *mlxctl_commands(size_t *np);
 int	 mlxctl_fail(struct mlxctl *m, int rc);
 int	 mlxctl_usage_error(const struct cmd_entry *ce);
 int	 mlxctl_print_json(struct mlxctl *m, const char *path);

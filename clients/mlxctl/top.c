@@ -664,6 +664,7 @@ top_sparks(const struct top_model *m, int cols, struct top_frame *f)
 	char		 spark[MONITOR_SERIES_LEN * 3 + 1];
 	char		 val[MONITOR_CELL_LEN], span[OUTPUT_CELL_LEN];
 	double		 v;
+	int64_t		 secs;
 	int		 i, sw;
 
 	sw = cols - TOP_LABEL_WIDTH - 12;
@@ -671,7 +672,12 @@ top_sparks(const struct top_model *m, int cols, struct top_frame *f)
 		sw = MONITOR_SERIES_LEN;
 	if (sw < 4)
 		return;
-	output_uptime(span, sizeof span, (int64_t)sw * TOP_STEP_MS / 1000);
+	/* The columns shown, but never more than the daemon has been up. */
+	secs = (int64_t)sw * TOP_STEP_MS / 1000;
+	if (m->status != NULL && m->status->daemon.uptime_s >= 0 &&
+	    m->status->daemon.uptime_s < secs)
+		secs = m->status->daemon.uptime_s;
+	output_uptime(span, sizeof span, secs);
 	top_line_init(&l, cols, m->color);
 	top_line_style(&l, OUTPUT_DIM);
 	top_line_printf(&l, "last %s, %d s per column", span,
@@ -683,6 +689,13 @@ top_sparks(const struct top_model *m, int cols, struct top_frame *f)
 		v = monitor_series_get(&m->series[i], 0);
 		if (isnan(v))
 			v = monitor_series_get(&m->series[i], 1);
+		/*
+		 * The tokens figure is the live one the generation lines show
+		 * (0 when nothing runs), not the column's average.
+		 */
+		if (i == TOP_SERIES_TOKENS && m->status != NULL &&
+		    m->status->generation.present)
+			v = top_tokens_per_s(m->status);
 		if (i == TOP_SERIES_POWER)
 			monitor_watts(val, sizeof val, v);
 		else if (i == TOP_SERIES_TOKENS)

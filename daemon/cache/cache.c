@@ -86,6 +86,14 @@ cache_request_free(struct cache_request *req)
 	free(req->uri);
 	free(req->model);
 	free(req->unregistered);
+	free(req->hf_endpoint);
+	if (req->hf_token != NULL) {
+		/* The token does not outlive the request in memory either. */
+		volatile char *p = req->hf_token;
+		while (*p != '\0')
+			*p++ = '\0';
+		free(req->hf_token);
+	}
 	memset(req, 0, sizeof(*req));
 }
 
@@ -423,10 +431,45 @@ cache_hf_done(void *arg, int err, const char *msg, const struct hf_result *r)
 		cache_task_end(c, t);
 }
 
+/*
+ * The token for an hf:// add: the client's, else the first line of
+ * hf.token_file, else NULL (the downloader then reads $HF_TOKEN and
+ * huggingface_hub's token file). Never logged.
+ */
+static char *
+cache_hf_token(struct cache *c, struct cache_task *t)
+{
+	const char	*file = c->md->cfg->hf_token_file;
+	char		 buf[512], *tok;
+	volatile char	*p;
+	FILE		*fp;
+
+	if (t->req.hf_token != NULL)
+		return t->req.hf_token;
+	if (file == NULL || *file == '\0')
+		return NULL;
+	if ((fp = fopen(file, "r")) == NULL) {
+		log_warnx("cache: hf.token_file %s: %s", file,
+		    strerror(errno));
+		return NULL;
+	}
+	buf[0] = '\0';
+	if (fgets(buf, sizeof(buf), fp) == NULL)
+		buf[0] = '\0';
+	fclose(fp);
+	buf[strcspn(buf, "\r\n")] = '\0';
+	tok = buf[0] != '\0' ? xstrdup(buf) : NULL;
+	for (p = buf; p < buf + sizeof(buf); p++)
+		*p = '\0';
+	return tok;
+}
+
 static void
 cache_run_next(struct cache *c)
 {
 	struct cache_task	*t;
+	char			*token;
+	const char		*endpoint;
 	int			 rc;
 
 	if (c->running != NULL || c->stopping)
@@ -442,8 +485,20 @@ cache_run_next(struct cache *c)
 	    strncmp(t->req.uri, "hf://", 5) == 0) {
 		/* The download runs on the loop; the scan follows it. */
 		cache_work_step(t, "metadata", 0, 0);
-		if ((rc = hf_download_start(c->md, t->req.uri, NULL, NULL,
-		    NULL, cache_hf_progress, cache_hf_done, t, &t->hf)) != 0) {
+		token = cache_hf_token(c, t);
+		endpoint = t->req.hf_endpoint != NULL ? t->req.hf_endpoint :
+		    c->md->cfg->hf_endpoint != NULL &&
+		    *c->md->cfg->hf_endpoint != '\0' ?
+		    c->md->cfg->hf_endpoint : NULL;
+		rc = hf_download_start(c->md, t->req.uri, NULL, endpoint,
+		    token, cache_hf_progress, cache_hf_done, t, &t->hf);
+		if (token != NULL && token != t->req.hf_token) {
+			volatile char *p = token;
+			while (*p != '\0')
+				*p++ = '\0';
+			free(token);
+		}
+		if (rc != 0) {
 			t->rc = rc;
 			t->error = xasprintf("cannot start the download: %s",
 			    strerror(-rc));
@@ -585,9 +640,9 @@ cache_check_remove(struct cache *c, struct cache_request *req, char **causep,
 		rc = -EEXIST;
 	} else if (*v[at].apps != '\0' && !req->force) {
 		*causep = xasprintf("%s is used by linked app%s %s; unlink "
-		    "%s or use force", v[at].ref, strchr(v[at].apps, ',') ?
-		    "s" : "", v[at].apps, strchr(v[at].apps, ',') ? "them" :
-		    "it");
+		    "%s or pass --force (\"force\": true)", v[at].ref,
+		    strchr(v[at].apps, ',') ? "s" : "", v[at].apps,
+		    strchr(v[at].apps, ',') ? "them" : "it");
 		rc = -EBUSY;
 	} else {
 		free(req->model);

@@ -70,6 +70,8 @@ struct cache_request {
 	char			**paths;	/* clean: only these paths */
 	size_t			 npaths;
 	char			*uri;		/* add */
+	char			*hf_endpoint;	/* add hf://: the client's, or NULL */
+	char			*hf_token;	/* add hf://: secret, never logged */
 	char			*model;		/* remove: ref or name */
 	int			 force;		/* remove despite linked apps */
 	/*

@@ -1038,7 +1038,7 @@ cache_delete_remove(struct cache_task *t)
 	}
 	if (t->used[mi] && !t->req.force) {
 		t->error = xasprintf("%s is used by a linked app; unlink it or "
-		    "use force", t->req.model);
+		    "pass --force (\"force\": true)", t->req.model);
 		t->rc = -EBUSY;
 		modelstore_index_free(idx);
 		return t->rc;

@@ -312,6 +312,62 @@ linked_outside(const struct dedup_group *g, uint64_t dev, uint64_t ino,
 }
 
 /*
+ * A dry run asks the filesystem whether it can clone before promising a
+ * clone: a clone of the keeper is made next to the target under a temporary
+ * name and removed at once (no data is written; a filesystem without
+ * clones refuses before creating anything). 0 or a negative errno.
+ */
+static int
+probe_clone(struct dedup_applier *a, const struct dedup_keeper *k,
+    const struct dedup_target *t)
+{
+	char	 dir[PATH_MAX], name[64];
+	char	*slash;
+	int	 sfd, dfd, rc;
+
+	snprintf(dir, sizeof(dir), "%s", t->m->path);
+	if ((slash = strrchr(dir, '/')) == NULL)
+		return -EINVAL;
+	*slash = '\0';
+	if ((sfd = open(k->m->path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) < 0)
+		return -errno;
+	if ((dfd = open(dir[0] != '\0' ? dir : "/", O_RDONLY | O_DIRECTORY |
+	    O_CLOEXEC)) < 0) {
+		rc = -errno;
+		close(sfd);
+		return rc;
+	}
+	snprintf(name, sizeof(name), ".mlxd-probe-%ld.tmp", a->pid);
+	if ((rc = osdep_clone_file(sfd, dfd, name)) == 0)
+		(void)unlinkat(dfd, name, 0);
+	close(sfd);
+	close(dfd);
+	return rc;
+}
+
+/* "hardlink, symlink": the methods not allowed now that policy allows. */
+static void
+other_methods(const struct dedup_applier *a, const struct dedup_keeper *k,
+    const struct dedup_target *t, char *buf, size_t len)
+{
+	const struct dedup_options	*o = a->o;
+	enum dedup_method		 m;
+	size_t				 i;
+	int				 allowed;
+
+	buf[0] = '\0';
+	for (m = DEDUP_CLONE; m <= DEDUP_SYMLINK; m++) {
+		for (allowed = 0, i = 0; i < o->nmethods; i++)
+			allowed |= o->methods[i] == m;
+		if (allowed || policy(o, m, t->m->role, k->m->role) != NULL ||
+		    (m != DEDUP_SYMLINK && t->m->dev != k->m->dev) ||
+		    unsup_find(a, t->m->dev, m) != NULL)
+			continue;
+		append(buf, len, "%s", dedup_method_name(m));
+	}
+}
+
+/*
  * Try the caller's methods on one target. Returns 0 (the action says what
  * happened), or -EINTR (simulated crash), -ECANCELED, or a database error
  * that stops the run.
@@ -325,6 +381,7 @@ try_methods(struct dedup_applier *a, struct dedup_keeper *k,
 	enum dedup_method		 method;
 	const char			*why;
 	char				 reasons[1024] = "";
+	char				 others[64];
 	size_t				 i;
 	int				 rc, unsupported = 0, first_err = 0;
 	int				 outside;
@@ -357,6 +414,17 @@ try_methods(struct dedup_applier *a, struct dedup_keeper *k,
 			    dedup_method_name(method), strerror(-u->err));
 			unsupported = 1;
 			first_err = first_err != 0 ? first_err : u->err;
+			continue;
+		}
+		if (o->dry_run && method == DEDUP_CLONE &&
+		    (rc = probe_clone(a, k, t)) != 0 && is_unsupported(rc) &&
+		    rc != -EACCES && rc != -EPERM) {
+			unsup_add(a, t->m->dev, method, rc == -EINVAL ?
+			    -EOPNOTSUPP : rc);
+			append(reasons, sizeof(reasons), "%s: not supported "
+			    "by this filesystem", dedup_method_name(method));
+			unsupported = 1;
+			first_err = first_err != 0 ? first_err : rc;
 			continue;
 		}
 		if (o->dry_run) {
@@ -408,7 +476,12 @@ unsupported:
 		unsupported = 1;
 		first_err = first_err != 0 ? first_err : rc;
 	}
-	if (unsupported)
+	other_methods(a, k, t, others, sizeof(others));
+	if (unsupported && others[0] != '\0')
+		action_set(t->act, DEDUP_OUTCOME_UNSUPPORTED, first_err,
+		    "no allowed method works here: %s; would work: %s "
+		    "(--method, or cache.dedup.methods)", reasons, others);
+	else if (unsupported)
 		action_set(t->act, DEDUP_OUTCOME_UNSUPPORTED, first_err,
 		    "no allowed method works here: %s", reasons);
 	else

@@ -585,6 +585,9 @@ hf_get_done(void *arg, const struct httpc_result *res)
 		    d->tmp_path, strerror(-d->write_err));
 		goto out;
 	}
+	if (res->err != 0 && hf_blob_retry(d, res->errmsg != NULL ?
+	    res->errmsg : strerror(-res->err)))
+		goto out;
 	if (res->err != 0) {
 		hf_fail(d, res->err, "%s: download interrupted after %lld of "
 		    "%lld bytes (%s); the partial file is kept and the next "
@@ -600,6 +603,10 @@ hf_get_done(void *arg, const struct httpc_result *res)
 		    (long long)d->have);
 		goto out;
 	}
+	if ((res->status == 500 || res->status == 502 || res->status == 503 ||
+	    res->status == 504) && hf_blob_retry(d, "the server answered "
+	    "with an error"))
+		goto out;
 	if ((rc = hf_http_error(d, res, f->path)) != 0)
 		goto out;
 	if (res->status != 200 && res->status != 206) {
@@ -607,6 +614,8 @@ hf_get_done(void *arg, const struct httpc_result *res)
 		    res->status);
 		goto out;
 	}
+	if (d->have != f->size && hf_blob_retry(d, "the reply ended early"))
+		goto out;
 	if (d->have != f->size) {
 		hf_fail(d, -ECONNRESET, "%s: download ended after %lld of "
 		    "%lld bytes; the partial file is kept", f->path,

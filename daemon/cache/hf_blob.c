@@ -7,10 +7,13 @@
  * blob, the .incomplete partial file, the threadpool jobs (hashing the bytes
  * of a file being resumed; making the blob from a local file of the same
  * sha256 by a hard link, a clone or a copy, and checking it; fsync and
- * rename into
- * blobs/), the check against the etag and the relative snapshot symlink.
- * The HTTP steps, progress, failure and the download's lifetime are
- * hf.c's. Everything here runs on
+ * rename into blobs/), the check against the etag and the relative
+ * snapshot symlink, and resuming after a dropped connection: like
+ * huggingface_hub, a transfer that breaks off is asked again from the byte
+ * it reached (Range), after a backoff of 0.5 s doubled each time up to 8 s,
+ * up to HF_BLOB_RETRIES times in a row without new bytes; any progress
+ * starts the count again. The HTTP steps, progress, failure and the
+ * download's lifetime are hf.c's. Everything here runs on
  * the loop thread except hf_blob_work_run(), which touches only the fd, the
  * hash and the paths of the file it was queued for.
  */
@@ -38,6 +41,15 @@
 #include "xmalloc.h"
 
 #define HF_BLOB_IO_CHUNK	(1024 * 1024)
+#define HF_BLOB_RETRIES		5	/* tries in a row without progress */
+#define HF_BLOB_BACKOFF_MS	500
+#define HF_BLOB_BACKOFF_MAX_MS	8000
+
+/* A backoff before resuming; the timer outlives nothing but itself. */
+struct hf_retry {
+	uv_timer_t		 timer;
+	struct hf_download	*d;
+};
 
 enum hf_blob_work_kind {
 	HF_BLOB_WORK_PREFIX,		/* hash the bytes already on disk */
@@ -61,6 +73,7 @@ static void	hf_blob_link(struct hf_download *);
 static void	hf_blob_strings_free(char **, size_t);
 static void	hf_blob_work_start(struct hf_download *,
 		    enum hf_blob_work_kind);
+static void	hf_blob_retry_closed(uv_handle_t *);
 
 /*
  * Close the current file's .incomplete and lock (dropping the flock), end
@@ -88,9 +101,88 @@ hf_blob_release(struct hf_download *d)
 int
 hf_blob_cancel(struct hf_download *d)
 {
+	if (d->retry != NULL) {
+		/* The close callback comes back through hf_leave(). */
+		uv_timer_stop(&d->retry->timer);
+		uv_close((uv_handle_t *)&d->retry->timer, hf_blob_retry_closed);
+		d->retry = NULL;
+		d->busy++;
+		return 1;
+	}
 	if (d->work == NULL)
 		return 0;
 	(void)uv_cancel((uv_req_t *)&d->work->req);
+	return 1;
+}
+
+/* The backoff timer is closed: free it; a cancelled download may go. */
+static void
+hf_blob_retry_closed(uv_handle_t *h)
+{
+	struct hf_retry		*r = h->data;
+	struct hf_download	*d = r->d;
+
+	free(r);
+	if (d != NULL)
+		hf_leave(d);	/* the hold hf_blob_cancel() took */
+}
+
+/* The backoff is over: ask for the rest of the file. */
+static void
+hf_blob_retry_fire(uv_timer_t *t)
+{
+	struct hf_retry		*r = t->data;
+	struct hf_download	*d = r->d;
+
+	d->retry = NULL;
+	r->d = NULL;
+	uv_close((uv_handle_t *)t, hf_blob_retry_closed);
+	hf_enter(d);
+	if (!d->cancelled)
+		hf_get_start(d);
+	hf_leave(d);
+}
+
+/*
+ * The current file's transfer broke off (why says how). Returns 1 when a
+ * resume from d->have is scheduled, 0 when the caller should fail: the
+ * download was cancelled, or HF_BLOB_RETRIES tries in a row brought no new
+ * byte. The .incomplete, its hash and the lock stay as they are.
+ */
+int
+hf_blob_retry(struct hf_download *d, const char *why)
+{
+	const struct hf_file	*f = &d->files[d->cur];
+	struct hf_retry		*r;
+	uint64_t		 ms;
+	int			 i;
+
+	if (d->cancelled || d->fd == -1)
+		return 0;
+	if (d->have > d->retry_have)
+		d->retries = 0;		/* it got further: a fresh count */
+	d->retry_have = d->have;
+	if (++d->retries > HF_BLOB_RETRIES)
+		return 0;
+	for (ms = HF_BLOB_BACKOFF_MS, i = 1; i < d->retries &&
+	    ms < HF_BLOB_BACKOFF_MAX_MS; i++)
+		ms *= 2;
+	if (ms > HF_BLOB_BACKOFF_MAX_MS)
+		ms = HF_BLOB_BACKOFF_MAX_MS;
+	r = xcalloc(1, sizeof(*r));
+	if (uv_timer_init(d->md->loop, &r->timer) != 0) {
+		free(r);
+		return 0;
+	}
+	r->d = d;
+	r->timer.data = r;
+	d->retry = r;
+	log_info("hf: %s: %s: %s after %lld of %lld bytes; resuming in "
+	    "%llu ms (try %d of %d)", d->repo, f->path, why,
+	    (long long)d->have, (long long)f->size, (unsigned long long)ms,
+	    d->retries, HF_BLOB_RETRIES);
+	hf_report(d, NULL, f->path, 1);
+	uv_timer_start(&r->timer, hf_blob_retry_fire, ms, 0);
 	return 1;
 }
 

@@ -103,6 +103,11 @@ struct hf_download {
 	hf_lookup_cb		 lookup;
 	void			*lookup_arg;
 
+	/* Resuming after a dropped connection (hf_blob.c). */
+	int			 retries;	/* in a row without progress */
+	int64_t			 retry_have;	/* d->have at the last try */
+	struct hf_retry		*retry;		/* a backoff in progress */
+
 	int			 busy;
 	int			 cancelled;
 	int			 finished;
@@ -123,5 +128,6 @@ void	hf_blob_next(struct hf_download *d);
 void	hf_blob_verify(struct hf_download *d);
 void	hf_blob_release(struct hf_download *d);
 int	hf_blob_cancel(struct hf_download *d);
+int	hf_blob_retry(struct hf_download *d, const char *why);
 
 #endif

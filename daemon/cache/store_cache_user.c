@@ -22,6 +22,7 @@
 
 #include "log.h"
 #include "modelstore.h"
+#include "timeutil.h"
 #include "store.h"
 #include "store_cache.h"
 #include "xmalloc.h"
@@ -464,10 +465,11 @@ store_cache_models_json(struct store *st, json_t **outp)
 	    "FROM cache_stores ORDER BY id", &stmt)) != 0)
 		goto out;
 	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW)
-		json_array_append_new(stores, json_pack("{s:s, s:s, s:b, s:I}",
+		json_array_append_new(stores, json_pack("{s:s, s:s, s:b, s:o}",
 		    "kind", scu_text(stmt, 0), "path", scu_text(stmt, 1),
 		    "present", sqlite3_column_int(stmt, 2) != 0,
-		    "scanned_at", (json_int_t)sqlite3_column_int64(stmt, 3)));
+		    "scanned_at", timeutil_iso_json(
+		    sqlite3_column_int64(stmt, 3) * 1000000000LL)));
 	if (rc != SQLITE_DONE) {
 		rc = scu_fail(st, rc, "list stores");
 		goto out;
@@ -523,11 +525,12 @@ store_cache_apps_json(struct store *st, json_t **outp)
 	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
 		if (sqlite3_column_int64(stmt, 0) != last) {
 			last = sqlite3_column_int64(stmt, 0);
-			a = json_pack("{s:s, s:s, s:I, s:[]}",
+			a = json_pack("{s:s, s:s, s:o, s:[]}",
 			    "name", scu_text(stmt, 1),
 			    "path", scu_text(stmt, 2),
-			    "added_at", (json_int_t)sqlite3_column_int64(stmt,
-			    3), "models");
+			    "added_at", timeutil_iso_json(
+			    sqlite3_column_int64(stmt, 3) * 1000000000LL),
+			    "models");
 			json_array_append_new(apps, a);
 		}
 		if (sqlite3_column_type(stmt, 5) == SQLITE_NULL)

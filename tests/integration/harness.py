@@ -19,6 +19,8 @@ import tempfile
 import time
 import traceback
 
+import openapi_check
+
 MLXD = os.environ.get("MLXD_BIN", "mlxd")
 MLXCTL = os.environ.get("MLXCTL_BIN", "mlxctl")
 SIM = os.environ.get("SIM_BIN", "ollama-sim")
@@ -156,6 +158,12 @@ class Daemon:
             raise Failure("mlxd exited with %d:\n%s"
                           % (self.proc.returncode, self.read_log()))
         st, _, _ = self.env.request("GET", "/v1/health")
+        if st != 200:
+            return False
+        # /v1/health answers as soon as the socket listens; /v1/config is
+        # served on the event loop, so it answers only once every module
+        # (cache, Ollama poller) and the signal handlers have started.
+        st, _, _ = self.env.request("GET", "/v1/config")
         return st == 200
 
     def read_log(self):
@@ -190,6 +198,11 @@ class Env:
         self.sock = os.path.join(self.dir, "run", "mlxd.sock")
         self.data = os.path.join(self.dir, "data")
         self.procs = []
+        # Every reply is checked against schema/openapi.yaml; a mismatch
+        # fails the test at cleanup (set check_replies False for a test
+        # that sends deliberately broken HTTP).
+        self.check_replies = True
+        self.reply_errors = []
         home = os.path.join(self.dir, "home")
         os.makedirs(home)
         self.base_env = {
@@ -235,6 +248,7 @@ class Env:
             hdrs = {k.lower(): v for k, v in r.getheaders()}
         finally:
             c.close()
+        self.record_reply(method, path, r.status, hdrs, payload)
         if raw:
             return r.status, hdrs, payload
         try:
@@ -243,6 +257,23 @@ class Env:
             raise Failure("reply to %s %s is not JSON: %r"
                           % (method, path, payload[:200]))
         return r.status, hdrs, obj
+
+    def record_reply(self, method, path, status, hdrs, payload):
+        """Check one reply against the API description."""
+        if not self.check_replies:
+            return
+        ctype = hdrs.get("content-type", "")
+        body = None
+        if ctype.startswith("application/json") and payload:
+            try:
+                body = json.loads(payload)
+            except ValueError:
+                self.reply_errors.append("%s %s -> %d: invalid JSON"
+                                         % (method, path, status))
+                return
+        err = openapi_check.check_reply(method, path, status, ctype, body)
+        if err and err not in self.reply_errors:
+            self.reply_errors.append(err)
 
     def get(self, path):
         st, _, obj = self.request("GET", path)
@@ -259,6 +290,10 @@ class Env:
 
     def cleanup(self, ok):
         errors = []
+        if self.reply_errors:
+            errors.append(Failure("replies that do not match "
+                                  "schema/openapi.yaml:\n  "
+                                  + "\n  ".join(self.reply_errors[:20])))
         for p in reversed(self.procs):
             try:
                 p.stop()

@@ -343,8 +343,39 @@ test_loaded_xbar(void **state)
 	    "Edit config | bash=/usr/bin/open param1=-t "
 	    "param2=\"/Users/me/Library/Application Support/mlxd/config.yaml\" "
 	    "terminal=false\n"
+	    "Preferences\n"
+	    "--Ollama: http://127.0.0.1:11434\n"
+	    "--Use the local Ollama | bash=/usr/local/bin/mlxctl param1=config "
+	    "param2=set param3=ollama.url param4=http://127.0.0.1:11434 "
+	    "terminal=false refresh=true\n"
+	    "--Other Ollama URL... | bash=/usr/local/bin/mlxctl param1=config "
+	    "param2=set param3=ollama.url terminal=true refresh=true\n"
+	    "--Refresh every 1 s | bash=/usr/local/bin/mlxctl param1=config "
+	    "param2=set param3=ollama.poll_interval_ms param4=1000 "
+	    "terminal=false refresh=true\n"
+	    "--Refresh every 2 s | bash=/usr/local/bin/mlxctl param1=config "
+	    "param2=set param3=ollama.poll_interval_ms param4=2000 "
+	    "terminal=false refresh=true\n"
+	    "--Refresh every 5 s | bash=/usr/local/bin/mlxctl param1=config "
+	    "param2=set param3=ollama.poll_interval_ms param4=5000 "
+	    "terminal=false refresh=true\n"
+	    "--Launch at login | bash=/usr/local/bin/mlxctl param1=service "
+	    "param2=install terminal=false refresh=true\n"
 	    "Refresh | refresh=true\n");
 	free(out);
+
+	/* The current choices are ticked: polled every 2 s, launched at
+	 * login (then the item uninstalls). */
+	s.poll_ms = 2000;
+	o.login_item = 1;
+	out = render(&o, &s);
+	assert_non_null(strstr(out, "--\xe2\x9c\x93 Refresh every 2 s |"));
+	assert_non_null(strstr(out, "--Refresh every 1 s |"));
+	assert_non_null(strstr(out, "--\xe2\x9c\x93 Launch at login | "
+	    "bash=/usr/local/bin/mlxctl param1=service param2=uninstall"));
+	free(out);
+	s.poll_ms = 0;
+	o.login_item = 0;
 
 	/* A socket given to mlxbar is passed on to mlxctl. */
 	o.socket = "/tmp/t/mlxd.sock";

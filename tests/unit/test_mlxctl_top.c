@@ -219,6 +219,48 @@ test_frame_content(void **state)
 	mlxd_status_free(st);
 }
 
+/*
+ * The TOK/s sparkline's figure is the live rate the generation line shows,
+ * not its column's average; the window in the header never exceeds the
+ * daemon's uptime.
+ */
+static void
+test_sparks_live_rate_and_window(void **state)
+{
+	struct mlxd_status	*st = NULL, *st2 = NULL;
+	struct monitor_series	 series[TOP_NSERIES];
+	struct top_frame	 f;
+	char			*js, *p;
+
+	(void)state;
+	assert_int_equal(mlxd_status_parse(status_json, strlen(status_json),
+	    &st), 0);
+	top_series_init(series);
+	/* A column holding an earlier, slower rate. */
+	js = strdup(status_json);
+	assert_non_null(js);
+	p = strstr(js, "\"tokens_per_s\":48.5");
+	assert_non_null(p);
+	memcpy(p, "\"tokens_per_s\":12.0", strlen("\"tokens_per_s\":12.0"));
+	p = strstr(js, "\"uptime_s\":3725");
+	memcpy(p, "\"uptime_s\":  30", strlen("\"uptime_s\":  30"));
+	assert_int_equal(mlxd_status_parse(js, strlen(js), &st2), 0);
+	top_series_sample(series, st2->system, st2);
+	render_at(st, series, false, 80, 24, &f);
+	assert_true(frame_has(&f, "48.5 tok/s"));
+	assert_true(frame_has(&f, "TOK/s "));
+	assert_true(frame_has(&f, " 48.5"));
+	assert_false(frame_has(&f, " 12.0"));
+	top_frame_free(&f);
+	/* Up for 30 s: the sparklines cover 30 s, not the full width. */
+	render_at(st2, series, false, 80, 24, &f);
+	assert_true(frame_has(&f, "last 30s, 5 s per column"));
+	top_frame_free(&f);
+	free(js);
+	mlxd_status_free(st);
+	mlxd_status_free(st2);
+}
+
 static void
 test_frame_sizes(void **state)
 {
@@ -293,6 +335,7 @@ main(void)
 		cmocka_unit_test(test_formatters),
 		cmocka_unit_test(test_series),
 		cmocka_unit_test(test_frame_content),
+		cmocka_unit_test(test_sparks_live_rate_and_window),
 		cmocka_unit_test(test_frame_sizes),
 		cmocka_unit_test(test_frame_without_daemon_state),
 		cmocka_unit_test(test_short_model),

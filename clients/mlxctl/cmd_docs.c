@@ -1,0 +1,440 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * cmd_docs.c: mlxctl(1) and the bash, zsh and fish completions, generated
+ * from the command table (mlxctl --man, mlxctl --completion SHELL), and
+ * the hidden `mlxctl __complete KIND` the completions call to list model
+ * names, benchmark ids, cache models and option names from the daemon.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <mlxd/mlxd.h>
+
+#include "mlxctl.h"
+
+/* Print text as mdoc body text (escape what mdoc would read as syntax). */
+static void
+docs_text(FILE *f, const char *s)
+{
+	if (*s == '.' || *s == '\'')
+		fputs("\\&", f);
+	for (; *s != '\0'; s++) {
+		if (*s == '\\')
+			fputs("\\e", f);
+		else
+			fputc(*s, f);
+	}
+	fputc('\n', f);
+}
+
+/* mlxctl(1) in mdoc. */
+void
+cmd_docs_man(FILE *f)
+{
+	const struct cmd_entry *const	*cmds;
+	const struct cmd_entry		*ce;
+	size_t				 n, i;
+
+	cmds = mlxctl_commands(&n);
+	fputs(".\\\" Generated from mlxctl's command table by mlxctl --man.\n"
+	    ".Dd $Mdocdate$\n"
+	    ".Dt MLXCTL 1\n"
+	    ".Os\n"
+	    ".Sh NAME\n"
+	    ".Nm mlxctl\n"
+	    ".Nd control and query the mlxd daemon\n"
+	    ".Sh SYNOPSIS\n"
+	    ".Nm\n"
+	    ".Op Fl -socket Ar path\n"
+	    ".Op Fl -json\n"
+	    ".Op Fl -no-color\n"
+	    ".Ar command\n"
+	    ".Op Ar args ...\n"
+	    ".Nm\n"
+	    ".Fl -help | -version | -man\n"
+	    ".Nm\n"
+	    ".Fl -completion Ar bash | zsh | fish\n"
+	    ".Sh DESCRIPTION\n"
+	    ".Nm\n"
+	    "talks to\n"
+	    ".Xr mlxd 8\n"
+	    "over its private Unix socket: the models Ollama has installed and\n"
+	    "loaded, live generation figures, machine metrics, benchmarks, the\n"
+	    "model cache and the daemon's configuration.\n"
+	    "It never opens the config file or the database itself.\n"
+	    ".Pp\n"
+	    "The global options come before the command:\n"
+	    ".Bl -tag -width Ds\n"
+	    ".It Fl s , Fl -socket Ar path\n"
+	    "The daemon's socket (default\n"
+	    ".Ev MLXD_SOCKET ,\n"
+	    "else the platform path).\n"
+	    ".It Fl j , Fl -json\n"
+	    "Print the API's JSON instead of tables.\n"
+	    ".It Fl -no-color\n"
+	    "Never use colors.\n"
+	    ".It Fl -man\n"
+	    "Print this manual page.\n"
+	    ".It Fl -completion Ar shell\n"
+	    "Print the completion script for bash, zsh or fish.\n"
+	    ".El\n"
+	    ".Sh COMMANDS\n"
+	    ".Bl -tag -width Ds\n", f);
+	for (i = 0; i < n; i++) {
+		ce = cmds[i];
+		if (ce->alias != NULL)
+			fprintf(f, ".It Cm %s , Cm %s\n", ce->name, ce->alias);
+		else
+			fprintf(f, ".It Cm %s\n", ce->name);
+		if (*ce->usage != '\0') {
+			fputs(".Li ", f);
+			fprintf(f, "\"%s\"\n", ce->usage);
+			fputs(".br\n", f);
+		}
+		docs_text(f, ce->help);
+		fputs(".\n", f);
+	}
+	fputs(".El\n"
+	    ".Sh ENVIRONMENT\n"
+	    ".Bl -tag -width Ds\n"
+	    ".It Ev MLXD_SOCKET\n"
+	    "The daemon's socket when\n"
+	    ".Fl -socket\n"
+	    "is not given.\n"
+	    ".It Ev NO_COLOR\n"
+	    "Set: no colors.\n"
+	    ".It Ev HF_ENDPOINT , Ev HF_TOKEN\n"
+	    "Passed to the daemon with\n"
+	    ".Ic cache add hf://...\n"
+	    "(the token is used for that download only, never stored).\n"
+	    ".El\n"
+	    ".Sh EXIT STATUS\n"
+	    "0 on success, 1 when the daemon is not running or refuses, 2 on a\n"
+	    "usage error, 3 when\n"
+	    ".Ic bench compare\n"
+	    "finds a regression.\n"
+	    ".Sh EXAMPLES\n"
+	    ".Bd -literal -offset indent\n"
+	    "mlxctl status\n"
+	    "mlxctl bench llama3.2 --suite quick\n"
+	    "mlxctl config set ollama.url http://192.168.1.20:11434\n"
+	    "mlxctl service install\n"
+	    ".Ed\n"
+	    ".Sh SEE ALSO\n"
+	    ".Xr mlxd.conf 5 ,\n"
+	    ".Xr mlxd 8\n", f);
+}
+
+/* The kind a verb's argument completes to ("" for none). */
+static void
+docs_verb(const char *spec, size_t len, char *name, size_t nlen, char *kind,
+    size_t klen)
+{
+	const char	*colon = memchr(spec, ':', len);
+	size_t		 k = colon != NULL ? (size_t)(colon - spec) : len;
+
+	snprintf(name, nlen, "%.*s", (int)k, spec);
+	if (colon != NULL)
+		snprintf(kind, klen, "%.*s", (int)(len - k - 1), colon + 1);
+	else
+		kind[0] = '\0';
+}
+
+/* Call fn for each verb of ce. */
+static void
+docs_verbs(const struct cmd_entry *ce, void (*fn)(FILE *, const char *,
+    const char *, const char *), FILE *f)
+{
+	const char	*p = ce->verbs;
+	char		 name[64], kind[64];
+	size_t		 n;
+
+	while (p != NULL && *p != '\0') {
+		n = strcspn(p, " ");
+		if (n > 0) {
+			docs_verb(p, n, name, sizeof name, kind, sizeof kind);
+			fn(f, ce->name, name, kind);
+		}
+		p += n;
+		while (*p == ' ')
+			p++;
+	}
+}
+
+static void
+bash_verb(FILE *f, const char *cmd, const char *verb, const char *kind)
+{
+	if (*kind != '\0')
+		fprintf(f, "\t\t%s/%s) kind=%s ;;\n", cmd, verb, kind);
+}
+
+static void
+bash_verb_name(FILE *f, const char *cmd, const char *verb, const char *kind)
+{
+	(void)cmd;
+	(void)kind;
+	fprintf(f, " %s", verb);
+}
+
+static void
+completion_bash(FILE *f)
+{
+	const struct cmd_entry *const	*cmds;
+	size_t				 n, i;
+
+	cmds = mlxctl_commands(&n);
+	fputs("# bash completion for mlxctl (generated by mlxctl --completion "
+	    "bash)\n"
+	    "_mlxctl()\n{\n"
+	    "\tlocal cur cmd verb kind i w sock\n"
+	    "\tcur=${COMP_WORDS[COMP_CWORD]}\n"
+	    "\tcmd= verb=\n"
+	    "\tfor ((i = 1; i < COMP_CWORD; i++)); do\n"
+	    "\t\tw=${COMP_WORDS[i]}\n"
+	    "\t\tcase $w in\n"
+	    "\t\t-s|--socket) sock=${COMP_WORDS[i + 1]}; i=$((i + 1)) ;;\n"
+	    "\t\t-*) ;;\n"
+	    "\t\t*) if [ -z \"$cmd\" ]; then cmd=$w; elif [ -z \"$verb\" ]; "
+	    "then verb=$w; fi ;;\n"
+	    "\t\tesac\n"
+	    "\tdone\n"
+	    "\tif [ -z \"$cmd\" ]; then\n"
+	    "\t\tCOMPREPLY=($(compgen -W \"--socket --json --no-color --help "
+	    "--version", f);
+	for (i = 0; i < n; i++)
+		fprintf(f, " %s%s%s", cmds[i]->name, cmds[i]->alias != NULL ?
+		    " " : "", cmds[i]->alias != NULL ? cmds[i]->alias : "");
+	fputs("\" -- \"$cur\"))\n"
+	    "\t\treturn\n"
+	    "\tfi\n"
+	    "\tkind=\n"
+	    "\tcase $cmd in\n", f);
+	for (i = 0; i < n; i++) {
+		if (cmds[i]->verbs == NULL && cmds[i]->complete == NULL)
+			continue;
+		fprintf(f, "\t%s)\n\t\tif [ -z \"$verb\" ]; then\n",
+		    cmds[i]->name);
+		if (cmds[i]->verbs != NULL) {
+			fputs("\t\t\tCOMPREPLY=($(compgen -W \"", f);
+			docs_verbs(cmds[i], bash_verb_name, f);
+			if (cmds[i]->complete != NULL)
+				fprintf(f, " $(mlxctl "
+				    "${sock:+--socket \"$sock\"} "
+				    "__complete %s 2>/dev/null)",
+				    cmds[i]->complete);
+			fputs("\" -- \"$cur\"))\n\t\t\treturn\n", f);
+		} else
+			fprintf(f, "\t\t\tkind=%s\n", cmds[i]->complete);
+		fputs("\t\tfi ;;\n", f);
+	}
+	fputs("\tesac\n"
+	    "\tif [ -z \"$kind\" ]; then\n"
+	    "\t\tcase $cmd/$verb in\n", f);
+	for (i = 0; i < n; i++)
+		docs_verbs(cmds[i], bash_verb, f);
+	fputs("\t\tesac\n"
+	    "\tfi\n"
+	    "\t[ -n \"$kind\" ] && COMPREPLY=($(compgen -W "
+	    "\"$(mlxctl ${sock:+--socket \"$sock\"} __complete $kind "
+	    "2>/dev/null)\" -- \"$cur\"))\n"
+	    "}\n"
+	    "complete -F _mlxctl mlxctl\n", f);
+}
+
+static void
+zsh_verb(FILE *f, const char *cmd, const char *verb, const char *kind)
+{
+	if (*kind != '\0')
+		fprintf(f, "\t\t%s/%s) kind=%s ;;\n", cmd, verb, kind);
+}
+
+static void
+zsh_verb_name(FILE *f, const char *cmd, const char *verb, const char *kind)
+{
+	(void)cmd;
+	(void)kind;
+	fprintf(f, " %s", verb);
+}
+
+static void
+completion_zsh(FILE *f)
+{
+	const struct cmd_entry *const	*cmds;
+	size_t				 n, i;
+
+	cmds = mlxctl_commands(&n);
+	fputs("#compdef mlxctl\n"
+	    "# zsh completion for mlxctl (generated by mlxctl --completion "
+	    "zsh)\n"
+	    "_mlxctl() {\n"
+	    "\tlocal -a cmds words2\n"
+	    "\tlocal cmd verb kind w\n"
+	    "\tcmds=(\n", f);
+	for (i = 0; i < n; i++) {
+		fprintf(f, "\t\t'%s:", cmds[i]->name);
+		/* A quote in the help would end the zsh string. */
+		for (const char *p = cmds[i]->help; *p != '\0'; p++)
+			if (*p == '\'')
+				fputs("'\\''", f);
+			else if (*p == ':')
+				fputs("\\:", f);
+			else
+				fputc(*p, f);
+		fputs("'\n", f);
+	}
+	fputs("\t)\n"
+	    "\twords2=(${words[2,CURRENT-1]})\n"
+	    "\tcmd= verb=\n"
+	    "\tfor w in $words2; do\n"
+	    "\t\tcase $w in\n"
+	    "\t\t-*) ;;\n"
+	    "\t\t*) if [[ -z $cmd ]]; then cmd=$w; elif [[ -z $verb ]]; "
+	    "then verb=$w; fi ;;\n"
+	    "\t\tesac\n"
+	    "\tdone\n"
+	    "\tif [[ -z $cmd ]]; then\n"
+	    "\t\t_describe -t commands 'mlxctl command' cmds\n"
+	    "\t\treturn\n"
+	    "\tfi\n"
+	    "\tkind=\n"
+	    "\tcase $cmd in\n", f);
+	for (i = 0; i < n; i++) {
+		if (cmds[i]->verbs == NULL && cmds[i]->complete == NULL)
+			continue;
+		fprintf(f, "\t%s)\n\t\tif [[ -z $verb ]]; then\n",
+		    cmds[i]->name);
+		if (cmds[i]->verbs != NULL) {
+			fputs("\t\t\tcompadd --", f);
+			docs_verbs(cmds[i], zsh_verb_name, f);
+			if (cmds[i]->complete != NULL)
+				fprintf(f, " ${(f)\"$(mlxctl __complete %s "
+				    "2>/dev/null)\"}", cmds[i]->complete);
+			fputs("\n\t\t\treturn\n", f);
+		} else
+			fprintf(f, "\t\t\tkind=%s\n", cmds[i]->complete);
+		fputs("\t\tfi ;;\n", f);
+	}
+	fputs("\tesac\n"
+	    "\tif [[ -z $kind ]]; then\n"
+	    "\t\tcase $cmd/$verb in\n", f);
+	for (i = 0; i < n; i++)
+		docs_verbs(cmds[i], zsh_verb, f);
+	fputs("\t\tesac\n"
+	    "\tfi\n"
+	    "\t[[ -n $kind ]] && compadd -- ${(f)\"$(mlxctl __complete $kind "
+	    "2>/dev/null)\"}\n"
+	    "}\n"
+	    "_mlxctl \"$@\"\n", f);
+}
+
+static void
+fish_verb(FILE *f, const char *cmd, const char *verb, const char *kind)
+{
+	fprintf(f, "complete -c mlxctl -n '__fish_seen_subcommand_from %s; "
+	    "and not __fish_seen_subcommand_from %s' -a %s\n", cmd, verb, verb);
+	if (*kind != '\0')
+		fprintf(f, "complete -c mlxctl -n '__fish_seen_subcommand_from "
+		    "%s; and __fish_seen_subcommand_from %s' -a '(mlxctl "
+		    "__complete %s 2>/dev/null)'\n", cmd, verb, kind);
+}
+
+static void
+completion_fish(FILE *f)
+{
+	const struct cmd_entry *const	*cmds;
+	size_t				 n, i;
+
+	cmds = mlxctl_commands(&n);
+	fputs("# fish completion for mlxctl (generated by mlxctl --completion "
+	    "fish)\n"
+	    "complete -c mlxctl -f\n"
+	    "complete -c mlxctl -s s -l socket -r -d 'the daemon socket'\n"
+	    "complete -c mlxctl -s j -l json -d 'print the API JSON'\n"
+	    "complete -c mlxctl -l no-color -d 'never use colors'\n", f);
+	for (i = 0; i < n; i++) {
+		fprintf(f, "complete -c mlxctl -n __fish_use_subcommand -a %s "
+		    "-d '", cmds[i]->name);
+		for (const char *p = cmds[i]->help; *p != '\0'; p++)
+			if (*p == '\'' || *p == '\\')
+				fprintf(f, "\\%c", *p);
+			else
+				fputc(*p, f);
+		fputs("'\n", f);
+		if (cmds[i]->complete != NULL)
+			fprintf(f, "complete -c mlxctl -n "
+			    "'__fish_seen_subcommand_from %s' -a '(mlxctl "
+			    "__complete %s 2>/dev/null)'\n", cmds[i]->name,
+			    cmds[i]->complete);
+		docs_verbs(cmds[i], fish_verb, f);
+	}
+}
+
+/* Print the completion script for shell; -1 if unknown. */
+int
+cmd_docs_completion(FILE *f, const char *shell)
+{
+	if (strcmp(shell, "bash") == 0)
+		completion_bash(f);
+	else if (strcmp(shell, "zsh") == 0)
+		completion_zsh(f);
+	else if (strcmp(shell, "fish") == 0)
+		completion_fish(f);
+	else
+		return -1;
+	return 0;
+}
+
+/* mlxctl __complete models|benchmarks|cachemodels|options */
+static int
+cmd_complete_exec(struct mlxctl *m, int argc, char **argv)
+{
+	struct mlxd_models	*mo = NULL;
+	struct mlxd_bench_list	*bl = NULL;
+	struct mlxd_config	*cfg = NULL;
+	struct mlxd_cache_list	*cl = NULL;
+	size_t			 i;
+
+	if (argc != 2)
+		return MLXCTL_EXIT_USAGE;
+	/* Completion must stay quiet: errors print nothing. */
+	if (strcmp(argv[1], "models") == 0) {
+		if (mlxd_models(m->client, &mo) != 0)
+			return MLXCTL_EXIT_ERROR;
+		for (i = 0; i < mo->nmodels; i++)
+			printf("%s\n", mo->models[i].name);
+		mlxd_models_free(mo);
+	} else if (strcmp(argv[1], "benchmarks") == 0) {
+		if (mlxd_bench_list(m->client, NULL, 100, &bl) != 0)
+			return MLXCTL_EXIT_ERROR;
+		for (i = 0; i < bl->nruns; i++)
+			printf("%s\n", bl->runs[i].id);
+		mlxd_bench_list_free(bl);
+	} else if (strcmp(argv[1], "cachemodels") == 0) {
+		if (mlxd_cache_list(m->client, &cl) != 0)
+			return MLXCTL_EXIT_ERROR;
+		for (i = 0; i < cl->nmodels; i++)
+			printf("%s\n", cl->models[i].ref);
+		mlxd_cache_list_free(cl);
+	} else if (strcmp(argv[1], "options") == 0) {
+		if (mlxd_config_get(m->client, &cfg) != 0)
+			return MLXCTL_EXIT_ERROR;
+		for (i = 0; i < cfg->noptions; i++)
+			printf("%s\n", cfg->options[i].name);
+		mlxd_config_free(cfg);
+	} else
+		return MLXCTL_EXIT_USAGE;
+	return MLXCTL_EXIT_OK;
+}
+
+const struct cmd_entry cmd_complete_entry = {
+	.name = "__complete",
+	.alias = NULL,
+	.usage = "models|benchmarks|cachemodels|options",
+	.help = "(for shell completions) list names from the daemon",
+	.exec = cmd_complete_exec,
+	.verbs = NULL,
+	.complete = NULL,
+};
