@@ -345,21 +345,32 @@ probe_clone(struct dedup_applier *a, const struct dedup_keeper *k,
 	return rc;
 }
 
-/* "hardlink, symlink": the methods not allowed now that policy allows. */
+/*
+ * "hardlink, symlink": the methods not allowed now that policy allows
+ * (opt_in 0), or that it would allow with link_user_files (opt_in 1).
+ */
 static void
 other_methods(const struct dedup_applier *a, const struct dedup_keeper *k,
-    const struct dedup_target *t, char *buf, size_t len)
+    const struct dedup_target *t, int opt_in, char *buf, size_t len)
 {
-	const struct dedup_options	*o = a->o;
-	enum dedup_method		 m;
-	size_t				 i;
-	int				 allowed;
+	struct dedup_options	 o = *a->o;
+	enum dedup_method	 m;
+	size_t			 i;
+	int			 allowed;
 
 	buf[0] = '\0';
+	if (opt_in && o.link_user_files)
+		return;
 	for (m = DEDUP_CLONE; m <= DEDUP_SYMLINK; m++) {
-		for (allowed = 0, i = 0; i < o->nmethods; i++)
-			allowed |= o->methods[i] == m;
-		if (allowed || policy(o, m, t->m->role, k->m->role) != NULL ||
+		for (allowed = 0, i = 0; i < o.nmethods; i++)
+			allowed |= o.methods[i] == m;
+		o.link_user_files = a->o->link_user_files;
+		if (opt_in) {
+			if (policy(&o, m, t->m->role, k->m->role) == NULL)
+				continue;	/* listed without the opt-in */
+			o.link_user_files = 1;
+		}
+		if (allowed || policy(&o, m, t->m->role, k->m->role) != NULL ||
 		    (m != DEDUP_SYMLINK && t->m->dev != k->m->dev) ||
 		    unsup_find(a, t->m->dev, m) != NULL)
 			continue;
@@ -381,7 +392,7 @@ try_methods(struct dedup_applier *a, struct dedup_keeper *k,
 	enum dedup_method		 method;
 	const char			*why;
 	char				 reasons[1024] = "";
-	char				 others[64];
+	char				 others[64], opted[64];
 	size_t				 i;
 	int				 rc, unsupported = 0, first_err = 0;
 	int				 outside;
@@ -476,11 +487,17 @@ unsupported:
 		unsupported = 1;
 		first_err = first_err != 0 ? first_err : rc;
 	}
-	other_methods(a, k, t, others, sizeof(others));
+	other_methods(a, k, t, 0, others, sizeof(others));
+	other_methods(a, k, t, 1, opted, sizeof(opted));
 	if (unsupported && others[0] != '\0')
 		action_set(t->act, DEDUP_OUTCOME_UNSUPPORTED, first_err,
 		    "no allowed method works here: %s; would work: %s "
 		    "(--method, or cache.dedup.methods)", reasons, others);
+	else if (unsupported && opted[0] != '\0')
+		action_set(t->act, DEDUP_OUTCOME_UNSUPPORTED, first_err,
+		    "no allowed method works here: %s; would work only if "
+		    "you let a file of yours be linked: %s with "
+		    "--link-user-files", reasons, opted);
 	else if (unsupported)
 		action_set(t->act, DEDUP_OUTCOME_UNSUPPORTED, first_err,
 		    "no allowed method works here: %s", reasons);

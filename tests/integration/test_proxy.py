@@ -304,19 +304,23 @@ def test_stop_mid_stream(env):
     s = socket.create_connection(("127.0.0.1", port), timeout=10)
     data = json.dumps({"model": MODEL, "prompt": "x",
                        "options": {"num_predict": 1000}}).encode()
-    s.sendall(b"POST /api/generate HTTP/1.1\r\nHost: x\r\nContent-Length: "
+    s.sendall(b"POST /api/generate HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: "
               b"%d\r\n\r\n%s" % (len(data), data))
     buf = b""
     while buf.count(b"\n") < 10:
-        buf += s.recv(4096)
+        got = s.recv(4096)
+        check(got, "the stream goes on: %r" % buf[-200:])
+        buf += got
     # A pass-through NDJSON stream (pull progress) at the same time.
     s2 = socket.create_connection(("127.0.0.1", port), timeout=10)
     data = json.dumps({"model": MODEL}).encode()
-    s2.sendall(b"POST /api/pull HTTP/1.1\r\nHost: x\r\nContent-Length: "
+    s2.sendall(b"POST /api/pull HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: "
                b"%d\r\n\r\n%s" % (len(data), data))
     buf2 = b""
     while b"pulling manifest" not in buf2:
-        buf2 += s2.recv(4096)
+        got = s2.recv(4096)
+        check(got, "the pull goes on: %r" % buf2[-200:])
+        buf2 += got
     d.signal(signal.SIGTERM)
     t0 = time.monotonic()
     for sock, b in ((s, "generate"), (s2, "pull")):
@@ -381,7 +385,7 @@ def test_utf8_user_agent(env):
     s = socket.create_connection(("127.0.0.1", port), timeout=10)
     data = json.dumps({"model": MODEL, "prompt": "x",
                        "options": {"num_predict": 60}}).encode()
-    s.sendall(b"POST /api/generate HTTP/1.1\r\nHost: x\r\nUser-Agent: "
+    s.sendall(b"POST /api/generate HTTP/1.1\r\nHost: 127.0.0.1\r\nUser-Agent: "
               b"caf\xe9-client\xff\r\nContent-Length: %d\r\n\r\n%s"
               % (len(data), data))
     s.recv(4096)
