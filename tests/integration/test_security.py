@@ -369,9 +369,13 @@ def test_interrupted_run_is_reconciled(env):
     env.procs.remove(d)
     env.daemon(sim)
     r = env.get("/v1/benchmarks/" + rid)
-    eq(r["state"], "failed", "state after restart")
-    check("interrupted" in (r.get("error") or ""), "error says interrupted: "
+    eq(r["state"], "interrupted", "state after restart")
+    check("mlxd stopped" in (r.get("error") or ""), "error says why: "
           "%r" % r.get("error"))
+    check(r.get("finished_at") is not None, "an interrupted run has ended")
+    runs = env.get("/v1/benchmarks")["benchmarks"]
+    check(any(x["id"] == rid and x["state"] == "interrupted" for x in runs),
+          "the list shows it interrupted")
     st, _, body = env.request("DELETE", "/v1/history")
     eq(st, 200, "history deleted: %r" % (body,))
     st, _, _ = env.request("GET", "/v1/benchmarks/" + rid)
