@@ -298,6 +298,40 @@ def test_slow_request_heads_are_cut(env):
              "the listener to serve again")
 
 
+def test_head_timeout_setting(env):
+    sim = env.sim()
+    port, mport = free_port(), free_port()
+    env.daemon(sim, config="proxy:\n  listen: 127.0.0.1:%d\nhttp:\n"
+               "  listen: 127.0.0.1:%d\n  head_timeout_s: 2\n"
+               % (port, mport))
+    for p in (port, mport):
+        wait_for(lambda: socket.create_connection(("127.0.0.1", p)).close()
+                 or True, 5, "port %d to accept" % p)
+    # Both TCP listeners cut a half-sent head at 2 s, not 10 s.
+    for p in (port, mport):
+        s = socket.create_connection(("127.0.0.1", p))
+        t0 = time.monotonic()
+        s.sendall(b"GET /api/version HTTP/1.1\r\nHost: 127.0.0.1\r\n")
+        s.settimeout(9)
+        try:
+            data = s.recv(100)
+        except socket.timeout:
+            data = None
+        except OSError:
+            data = b""
+        took = time.monotonic() - t0
+        s.close()
+        eq(data, b"", "port %d: connection closed without a reply" % p)
+        check(1.5 <= took <= 4.0 * SLOW, "port %d: cut after %.1f s with "
+              "http.head_timeout_s 2" % (p, took))
+    # A complete head in time is served.
+    eq(tcp(port, "GET", "/api/version")[0], 200, "a prompt request")
+    opt = [o for o in env.get("/v1/config")["options"]
+           if o["name"] == "http.head_timeout_s"]
+    eq(len(opt), 1, "the option is listed")
+    eq(opt[0].get("value"), 2, "its value: %r" % opt[0])
+
+
 # ---- 7 (mlxd's own streams). honest ends -----------------------------------
 
 def test_event_stream_ends_with_an_error_on_stop(env):
@@ -504,6 +538,7 @@ if __name__ == "__main__":
          test_proxy_refuses_foreign_origin_and_host,
          test_allowed_origins_from_config_and_environment,
          test_slow_request_heads_are_cut,
+         test_head_timeout_setting,
          test_event_stream_ends_with_an_error_on_stop,
          test_sdk_reports_why_the_event_stream_ended,
          test_interrupted_run_is_reconciled,
