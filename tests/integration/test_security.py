@@ -476,6 +476,55 @@ def test_odd_requests_get_replies(env):
           "%r" % line)
 
 
+
+def raw_query(addr, path, n, family=socket.AF_UNIX):
+    """Send GET path with n query parameters; the status line, or b''."""
+    q = "&".join("a%d=1" % i for i in range(n))
+    s = socket.socket(family, socket.SOCK_STREAM)
+    s.settimeout(10 * SLOW)
+    s.connect(addr)
+    data = b""
+    try:
+        s.sendall(("GET %s?%s HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                   "Connection: close\r\n\r\n" % (path, q)).encode())
+        while True:
+            chunk = s.recv(65536)
+            if not chunk:
+                break
+            data += chunk
+    except ConnectionError:
+        pass
+    finally:
+        s.close()
+    return data.split(b"\r\n")[0]
+
+
+def test_too_many_query_parameters(env):
+    sim = env.sim()
+    port, _ = proxy_daemon(env, sim)
+    eq(raw_query(env.sock, "/v1/health", 1500), b"HTTP/1.1 200 OK",
+       "1,500 query parameters on the socket (docs/security.md)")
+    # Past the pool: a 4xx from libmicrohttpd or a closed connection,
+    # at once, never a handler's reply or a hang.
+    for n in (3000, 10000, 20000):
+        t0 = time.monotonic()
+        line = raw_query(env.sock, "/v1/health", n)
+        check(line == b"" or line.startswith(b"HTTP/1.1 414") or
+              line.startswith(b"HTTP/1.1 431"), "%d parameters: %r" %
+              (n, line))
+        check(time.monotonic() - t0 < 5 * SLOW, "%d parameters: ended "
+              "at once" % n)
+    eq(raw_query(env.sock, "/v1/health", 20000)[:12], b"HTTP/1.1 414",
+       "a request line longer than the pool")
+    eq(env.request("GET", "/v1/health")[0], 200, "the daemon carries on")
+    line = raw_query(("127.0.0.1", port), "/api/version", 6000,
+                     socket.AF_INET)
+    check(line == b"" or line[:12] in (b"HTTP/1.1 414", b"HTTP/1.1 431"),
+          "proxy, 6,000 parameters: %r" % line)
+    eq([r for r in sim_requests(sim, "/api/version") if "a5999" in
+        json.dumps(r)], [], "nothing of it reached Ollama")
+    eq(tcp(port, "GET", "/api/version")[0], 200, "the proxy carries on")
+
 def test_bodies_are_strict(env):
     env.daemon()
     st, _, body = env.request("POST", "/v1/cache/dedup",
@@ -539,6 +588,7 @@ if __name__ == "__main__":
          test_allowed_origins_from_config_and_environment,
          test_slow_request_heads_are_cut,
          test_head_timeout_setting,
+         test_too_many_query_parameters,
          test_event_stream_ends_with_an_error_on_stop,
          test_sdk_reports_why_the_event_stream_ended,
          test_interrupted_run_is_reconciled,
