@@ -410,6 +410,14 @@ def test_interrupted_run_is_reconciled(env):
     runs = env.get("/v1/benchmarks")["benchmarks"]
     check(any(x["id"] == rid and x["state"] == "interrupted" for x in runs),
           "the list shows it interrupted")
+    rc, out, err = env.mlxctl("bench", "show", rid)
+    eq(rc, 0, "mlxctl bench show: %s" % err)
+    check("interrupted" in out.splitlines()[0], "mlxctl shows the state: "
+          "%r" % out)
+    rc, out, err = env.mlxctl("bench", "list")
+    check(rc == 0 and any(rid[:8] in l and "interrupted" in l
+                          for l in out.splitlines()),
+          "mlxctl bench list shows it interrupted: %r" % out)
     st, _, body = env.request("DELETE", "/v1/history")
     eq(st, 200, "history deleted: %r" % (body,))
     st, _, _ = env.request("GET", "/v1/benchmarks/" + rid)
