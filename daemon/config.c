@@ -98,6 +98,12 @@ const struct config_option config_options[] = {
 	{ "http.allow_remote", CONFIG_BOOL, OPT(http_allow_remote), "false", 0,
 	  0, NULL, 0,
 	  "Allow http.listen on a non-loopback address.", NULL },
+	{ "http.head_timeout_s", CONFIG_INT, OPT(http_head_timeout_s), "10", 1,
+	  3600, NULL, CONFIG_F_RELOAD,
+	  "A connection to a TCP listener (http.listen, proxy.listen) that has "
+	  "not sent a whole request head this many seconds after connecting "
+	  "(or after its last reply) is closed, however slowly it trickles "
+	  "bytes.", NULL },
 	{ "http.token", CONFIG_STRING, OPT(http_token), "", 0, 0,
 	  "MLXD_HTTP_TOKEN", CONFIG_F_SECRET,
 	  "Bearer token for routes other than /metrics on http.listen; "

@@ -175,23 +175,25 @@ http_head_disarm(struct http *http, struct http_conn *hc)
 
 /*
  * Once a second: a TCP connection that has not delivered a whole request
- * head within HTTP_HEADER_DEADLINE_MS (however slowly it trickles bytes) is
- * shut down, so slow clients cannot hold every connection slot.
+ * head within http.head_timeout_s (however slowly it trickles bytes) is
+ * shut down, so slow clients cannot hold every connection slot. Runs on
+ * the loop thread, as a reload does, so the setting is read directly.
  */
 static void
 http_head_timer_cb(uv_timer_t *t)
 {
 	struct http		*http = t->data;
 	struct http_conn	*hc, *next;
-	uint64_t		 now = http_now_ms();
+	uint64_t		 now = http_now_ms(), limit;
 
+	limit = (uint64_t)http->md->cfg->http_head_timeout_s * 1000;
 	pthread_mutex_lock(&http->mtx);
 	for (hc = http->heads; hc != NULL; hc = next) {
 		next = hc->next;
-		if (now - hc->head_since_ms < HTTP_HEADER_DEADLINE_MS)
+		if (now - hc->head_since_ms < limit)
 			continue;
 		log_debug("http: closing a connection that sent no request "
-		    "head within %d ms", HTTP_HEADER_DEADLINE_MS);
+		    "head within %llu ms", (unsigned long long)limit);
 		/* MHD closes the descriptor only after NOTIFY_CLOSED. */
 		(void)shutdown(hc->fd, SHUT_RDWR);
 		http_head_disarm(http, hc);

@@ -28,8 +28,7 @@ struct http_call {
 
 #define HTTP_MAXTCP	2
 
-/* TCP listeners: whole request head within this, connections per peer. */
-#define HTTP_HEADER_DEADLINE_MS	10000
+/* TCP listeners: connections per peer (the head deadline is a setting). */
 #define HTTP_PER_PEER_LIMIT	64
 
 /*

@@ -53,6 +53,7 @@ struct mlxd_config {
 	int64_t			 generation_max_body_bytes;
 	char			*http_listen;
 	int			 http_allow_remote;
+	int64_t			 http_head_timeout_s;
 	char			*http_token;
 	struct config_strlist	 cache_dedup_methods;
 	int64_t			 cache_min_size_bytes;

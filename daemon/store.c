@@ -112,13 +112,41 @@ store_user_version(struct store *st, int *versionp)
 	return store_errno(rc);
 }
 
-/* Apply migrations above the current user_version, up to version to. */
+/* Any row from PRAGMA foreign_key_check: 0 none, -EPROTO some, -errno. */
+static int
+store_fk_check(struct store *st, char **causep)
+{
+	sqlite3_stmt	*stmt;
+	int		 rc;
+
+	if ((rc = sqlite3_prepare_v2(st->db, "PRAGMA foreign_key_check", -1,
+	    &stmt, NULL)) != SQLITE_OK)
+		return store_errno(rc);
+	rc = sqlite3_step(stmt);
+	if (rc == SQLITE_ROW)
+		*causep = xasprintf("table %s has a row whose %s is missing",
+		    (const char *)sqlite3_column_text(stmt, 0),
+		    (const char *)sqlite3_column_text(stmt, 2));
+	sqlite3_finalize(stmt);
+	return rc == SQLITE_DONE ? 0 : rc == SQLITE_ROW ? -EPROTO :
+	    store_errno(rc);
+}
+
+/*
+ * Apply migrations above the current user_version, up to version to. Each
+ * runs in its own transaction with foreign keys off (PRAGMA foreign_keys
+ * is a no-op inside a transaction, so it is switched around it), the way
+ * SQLite's table-rebuild procedure needs: dropping a rebuilt table must
+ * not cascade. PRAGMA foreign_key_check then runs before the commit, and
+ * the connection's setting is restored afterwards.
+ */
 int
 store_migrate(struct store *st, int to, char **causep)
 {
 	const struct store_migration	*m;
-	char				*err = NULL, *sql;
-	int				 i, rc, cur;
+	char				*err = NULL, *sql, *why = NULL;
+	int				 i, rc, cur, fk = 0;
+	sqlite3_stmt			*stmt;
 
 	if ((rc = store_user_version(st, &cur)) != 0) {
 		*causep = xasprintf("%s: cannot read schema version: %s",
@@ -132,24 +160,54 @@ store_migrate(struct store *st, int to, char **causep)
 		    store_nmigrations);
 		return -EPROTO;
 	}
+	if (cur >= store_nmigrations || cur >= to)
+		return store_user_version(st, &st->version);
+	if (sqlite3_prepare_v2(st->db, "PRAGMA foreign_keys", -1, &stmt,
+	    NULL) == SQLITE_OK) {
+		if (sqlite3_step(stmt) == SQLITE_ROW)
+			fk = sqlite3_column_int(stmt, 0);
+		sqlite3_finalize(stmt);
+	}
+	if (fk && (rc = sqlite3_exec(st->db, "PRAGMA foreign_keys=OFF", NULL,
+	    NULL, NULL)) != SQLITE_OK) {
+		*causep = xasprintf("%s: %s", st->path,
+		    sqlite3_errmsg(st->db));
+		return store_errno(rc);
+	}
 	for (i = cur; i < store_nmigrations && i < to; i++) {
 		m = &store_migrations[i];
-		sql = xasprintf("BEGIN IMMEDIATE;\n%s\nPRAGMA user_version = %d;"
-		    "\nCOMMIT;", m->sql, m->version);
+		sql = xasprintf("BEGIN IMMEDIATE;\n%s\nPRAGMA user_version = %d;",
+		    m->sql, m->version);
 		rc = sqlite3_exec(st->db, sql, NULL, NULL, &err);
 		free(sql);
+		if (rc == SQLITE_OK && (rc = store_fk_check(st, &why)) != 0) {
+			*causep = xasprintf("%s: migration %04d_%s failed: %s",
+			    st->path, m->version, m->name, why != NULL ? why :
+			    strerror(-rc));
+			free(why);
+			store_rollback(st);
+			goto out;
+		}
+		if (rc == SQLITE_OK)
+			rc = sqlite3_exec(st->db, "COMMIT", NULL, NULL, &err);
 		if (rc != SQLITE_OK) {
 			*causep = xasprintf("%s: migration %04d_%s failed: %s",
 			    st->path, m->version, m->name,
 			    err != NULL ? err : sqlite3_errstr(rc));
 			sqlite3_free(err);
 			store_rollback(st);
-			return store_errno(rc);
+			rc = store_errno(rc);
+			goto out;
 		}
 		log_info("store: applied migration %04d_%s", m->version,
 		    m->name);
 	}
-	return store_user_version(st, &st->version);
+	rc = store_user_version(st, &st->version);
+out:
+	if (fk)
+		(void)sqlite3_exec(st->db, "PRAGMA foreign_keys=ON", NULL,
+		    NULL, NULL);
+	return rc;
 }
 
 /* Open the database at path and bring its schema up to date. */

@@ -35,7 +35,11 @@ extern const int store_nmigrations;
 int	store_open(const char *path, struct store **stp, char **causep);
 void	store_close(struct store *st);
 
-/* Apply migrations [from, to] to an open connection (tests use it). */
+/*
+ * Apply the migrations above user_version up to version to on an open
+ * connection (tests use it), each in a transaction with foreign keys off
+ * and checked before the commit.
+ */
 int	store_migrate(struct store *st, int to, char **causep);
 
 int	store_begin(struct store *st);

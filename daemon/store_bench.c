@@ -136,7 +136,8 @@ state_ok(const char *state)
 	    strcmp(state, STORE_BENCH_RUNNING) == 0 ||
 	    strcmp(state, STORE_BENCH_DONE) == 0 ||
 	    strcmp(state, STORE_BENCH_FAILED) == 0 ||
-	    strcmp(state, STORE_BENCH_CANCELLED) == 0;
+	    strcmp(state, STORE_BENCH_CANCELLED) == 0 ||
+	    strcmp(state, STORE_BENCH_INTERRUPTED) == 0;
 }
 
 /* Length of the valid UTF-8 sequence at p, or 0. */
@@ -388,7 +389,7 @@ store_bench_run_update(struct store *st, const char *id,
 	    "  ELSE started_ns END, "
 	    "finished_ns = CASE WHEN ?4 IS NOT NULL THEN ?4 "
 	    "  WHEN finished_ns IS NULL AND ?1 IN ('done', 'failed', "
-	    "  'cancelled') THEN ?8 ELSE finished_ns END, "
+	    "  'cancelled', 'interrupted') THEN ?8 ELSE finished_ns END, "
 	    "thermal_end = COALESCE(?5, thermal_end), "
 	    "power_end = COALESCE(?6, power_end), "
 	    "peak_memory_bytes = COALESCE(?7, peak_memory_bytes), "
@@ -425,12 +426,12 @@ store_bench_reconcile(struct store *st, int *nrunsp)
 
 	if (nrunsp != NULL)
 		*nrunsp = 0;
-	if ((rc = prepare(st, "UPDATE bench_runs SET state = 'failed', "
+	if ((rc = prepare(st, "UPDATE bench_runs SET state = 'interrupted', "
 	    "error = ?1, finished_ns = COALESCE(finished_ns, ?2) "
 	    "WHERE state IN ('queued', 'running')", &stmt)) != 0)
 		return rc;
 	b_init(&b, stmt);
-	b_text(&b, STORE_BENCH_INTERRUPTED);
+	b_text(&b, STORE_BENCH_INTERRUPTED_ERROR);
 	b_i64(&b, timeutil_now_ns());
 	if ((rc = bind_done(st, &b)) == 0 &&
 	    (rc = step_done(st, stmt)) == 0 && nrunsp != NULL)

@@ -28,6 +28,7 @@ struct store;
 #define STORE_BENCH_DONE	"done"
 #define STORE_BENCH_FAILED	"failed"
 #define STORE_BENCH_CANCELLED	"cancelled"
+#define STORE_BENCH_INTERRUPTED	"interrupted"	/* cut off by a crash */
 
 /* A new run; NULL strings and -1 integers are stored as NULL. */
 struct store_bench_run {
@@ -149,12 +150,13 @@ int	store_bench_run_list(struct store *st, const char *model, int limit,
 
 /*
  * Start-up reconciliation: a run still queued or running in the database
- * was interrupted (mlxd crashed or was killed); it becomes failed with the
- * error STORE_BENCH_INTERRUPTED, so retention and deletion treat it as
- * finished. The number changed goes to *nrunsp (may be NULL).
+ * was interrupted (mlxd crashed or was killed); it becomes
+ * STORE_BENCH_INTERRUPTED with the error STORE_BENCH_INTERRUPTED_ERROR and
+ * a finish time, so retention and deletion treat it as ended. The number
+ * changed goes to *nrunsp (may be NULL).
  */
-#define STORE_BENCH_INTERRUPTED	"interrupted: mlxd stopped before the run " \
-	    "finished"
+#define STORE_BENCH_INTERRUPTED_ERROR	"interrupted: mlxd stopped before " \
+	    "the run finished"
 int	store_bench_reconcile(struct store *st, int *nrunsp);
 
 /* Delete one run with its tests and samples. -ENOENT if unknown. */

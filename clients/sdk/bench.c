@@ -414,7 +414,8 @@ mlxd_bench_finished(const struct mlxd_bench_run *run)
 	const char	*s = run != NULL ? run->state : NULL;
 
 	return s != NULL && (strcmp(s, "done") == 0 ||
-	    strcmp(s, "failed") == 0 || strcmp(s, "cancelled") == 0);
+	    strcmp(s, "failed") == 0 || strcmp(s, "cancelled") == 0 ||
+	    strcmp(s, "interrupted") == 0);
 }
 
 /* Cancel a running run through its job. */

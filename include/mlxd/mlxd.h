@@ -992,7 +992,7 @@ struct mlxd_bench_run {
 	int64_t			 ps_size_bytes;	/* memory in use while loaded */
 	int64_t			 ps_vram_bytes;	/* of which in GPU memory */
 	const char		*suite;
-	const char		*state;		/* "queued", "running", "done", "failed", "cancelled" */
+	const char		*state;		/* "queued", "running", "done", "failed", "cancelled", "interrupted" */
 	const char		*error;		/* why it failed, or NULL */
 	const char		*ollama_version;
 	const char		*mlxd_version;
@@ -1027,8 +1027,9 @@ MLXD_EXPORT const struct mlxd_bench_test *mlxd_bench_run_test(
 		    const struct mlxd_bench_run *run, size_t i);
 
 /*
- * True when run has ended ("done", "failed" or "cancelled"); false while it
- * is queued or running.
+ * True when run has ended ("done", "failed", "cancelled", or "interrupted"
+ * when an earlier mlxd stopped during it); false while it is queued or
+ * running.
  */
 MLXD_EXPORT bool mlxd_bench_finished(const struct mlxd_bench_run *run);
 

@@ -298,6 +298,40 @@ def test_slow_request_heads_are_cut(env):
              "the listener to serve again")
 
 
+def test_head_timeout_setting(env):
+    sim = env.sim()
+    port, mport = free_port(), free_port()
+    env.daemon(sim, config="proxy:\n  listen: 127.0.0.1:%d\nhttp:\n"
+               "  listen: 127.0.0.1:%d\n  head_timeout_s: 2\n"
+               % (port, mport))
+    for p in (port, mport):
+        wait_for(lambda: socket.create_connection(("127.0.0.1", p)).close()
+                 or True, 5, "port %d to accept" % p)
+    # Both TCP listeners cut a half-sent head at 2 s, not 10 s.
+    for p in (port, mport):
+        s = socket.create_connection(("127.0.0.1", p))
+        t0 = time.monotonic()
+        s.sendall(b"GET /api/version HTTP/1.1\r\nHost: 127.0.0.1\r\n")
+        s.settimeout(9)
+        try:
+            data = s.recv(100)
+        except socket.timeout:
+            data = None
+        except OSError:
+            data = b""
+        took = time.monotonic() - t0
+        s.close()
+        eq(data, b"", "port %d: connection closed without a reply" % p)
+        check(1.5 <= took <= 4.0 * SLOW, "port %d: cut after %.1f s with "
+              "http.head_timeout_s 2" % (p, took))
+    # A complete head in time is served.
+    eq(tcp(port, "GET", "/api/version")[0], 200, "a prompt request")
+    opt = [o for o in env.get("/v1/config")["options"]
+           if o["name"] == "http.head_timeout_s"]
+    eq(len(opt), 1, "the option is listed")
+    eq(opt[0].get("value"), 2, "its value: %r" % opt[0])
+
+
 # ---- 7 (mlxd's own streams). honest ends -----------------------------------
 
 def test_event_stream_ends_with_an_error_on_stop(env):
@@ -369,9 +403,21 @@ def test_interrupted_run_is_reconciled(env):
     env.procs.remove(d)
     env.daemon(sim)
     r = env.get("/v1/benchmarks/" + rid)
-    eq(r["state"], "failed", "state after restart")
-    check("interrupted" in (r.get("error") or ""), "error says interrupted: "
+    eq(r["state"], "interrupted", "state after restart")
+    check("mlxd stopped" in (r.get("error") or ""), "error says why: "
           "%r" % r.get("error"))
+    check(r.get("finished_at") is not None, "an interrupted run has ended")
+    runs = env.get("/v1/benchmarks")["benchmarks"]
+    check(any(x["id"] == rid and x["state"] == "interrupted" for x in runs),
+          "the list shows it interrupted")
+    rc, out, err = env.mlxctl("bench", "show", rid)
+    eq(rc, 0, "mlxctl bench show: %s" % err)
+    check("interrupted" in out.splitlines()[0], "mlxctl shows the state: "
+          "%r" % out)
+    rc, out, err = env.mlxctl("bench", "list")
+    check(rc == 0 and any(rid[:8] in l and "interrupted" in l
+                          for l in out.splitlines()),
+          "mlxctl bench list shows it interrupted: %r" % out)
     st, _, body = env.request("DELETE", "/v1/history")
     eq(st, 200, "history deleted: %r" % (body,))
     st, _, _ = env.request("GET", "/v1/benchmarks/" + rid)
@@ -438,6 +484,55 @@ def test_odd_requests_get_replies(env):
           "%r" % line)
 
 
+
+def raw_query(addr, path, n, family=socket.AF_UNIX):
+    """Send GET path with n query parameters; the status line, or b''."""
+    q = "&".join("a%d=1" % i for i in range(n))
+    s = socket.socket(family, socket.SOCK_STREAM)
+    s.settimeout(10 * SLOW)
+    s.connect(addr)
+    data = b""
+    try:
+        s.sendall(("GET %s?%s HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                   "Connection: close\r\n\r\n" % (path, q)).encode())
+        while True:
+            chunk = s.recv(65536)
+            if not chunk:
+                break
+            data += chunk
+    except ConnectionError:
+        pass
+    finally:
+        s.close()
+    return data.split(b"\r\n")[0]
+
+
+def test_too_many_query_parameters(env):
+    sim = env.sim()
+    port, _ = proxy_daemon(env, sim)
+    eq(raw_query(env.sock, "/v1/health", 1500), b"HTTP/1.1 200 OK",
+       "1,500 query parameters on the socket (docs/security.md)")
+    # Past the pool: a 4xx from libmicrohttpd or a closed connection,
+    # at once, never a handler's reply or a hang.
+    for n in (3000, 10000, 20000):
+        t0 = time.monotonic()
+        line = raw_query(env.sock, "/v1/health", n)
+        check(line == b"" or line.startswith(b"HTTP/1.1 414") or
+              line.startswith(b"HTTP/1.1 431"), "%d parameters: %r" %
+              (n, line))
+        check(time.monotonic() - t0 < 5 * SLOW, "%d parameters: ended "
+              "at once" % n)
+    eq(raw_query(env.sock, "/v1/health", 20000)[:12], b"HTTP/1.1 414",
+       "a request line longer than the pool")
+    eq(env.request("GET", "/v1/health")[0], 200, "the daemon carries on")
+    line = raw_query(("127.0.0.1", port), "/api/version", 6000,
+                     socket.AF_INET)
+    check(line == b"" or line[:12] in (b"HTTP/1.1 414", b"HTTP/1.1 431"),
+          "proxy, 6,000 parameters: %r" % line)
+    eq([r for r in sim_requests(sim, "/api/version") if "a5999" in
+        json.dumps(r)], [], "nothing of it reached Ollama")
+    eq(tcp(port, "GET", "/api/version")[0], 200, "the proxy carries on")
+
 def test_bodies_are_strict(env):
     env.daemon()
     st, _, body = env.request("POST", "/v1/cache/dedup",
@@ -500,6 +595,8 @@ if __name__ == "__main__":
          test_proxy_refuses_foreign_origin_and_host,
          test_allowed_origins_from_config_and_environment,
          test_slow_request_heads_are_cut,
+         test_head_timeout_setting,
+         test_too_many_query_parameters,
          test_event_stream_ends_with_an_error_on_stop,
          test_sdk_reports_why_the_event_stream_ended,
          test_interrupted_run_is_reconciled,

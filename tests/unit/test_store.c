@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: ISC */
 /*
  * test_store.c: migrations from an empty database, re-opening, refusing a
- * newer database untouched, and the meta table.
+ * newer database untouched, the meta table, and the bench_runs rebuild
+ * (0007) keeping every run's tests and samples.
  */
 #include "config.h"
 
@@ -108,6 +109,75 @@ test_each_step(void **state)
 	}
 }
 
+static int
+count(sqlite3 *db3, const char *sql)
+{
+	sqlite3_stmt	*stmt;
+	int		 n;
+
+	assert_int_equal(sqlite3_prepare_v2(db3, sql, -1, &stmt, NULL),
+	    SQLITE_OK);
+	assert_int_equal(sqlite3_step(stmt), SQLITE_ROW);
+	n = sqlite3_column_int(stmt, 0);
+	sqlite3_finalize(stmt);
+	return n;
+}
+
+/*
+ * A database at 0006 with a run, its test and its sample: the rebuild of
+ * bench_runs that allows the 'interrupted' state must keep the children
+ * (a DROP TABLE with foreign keys on would cascade-delete them) and leave
+ * the foreign keys working.
+ */
+static void
+test_bench_runs_rebuild(void **state)
+{
+	struct store	*st = NULL;
+	char		*cause = NULL;
+
+	(void)state;
+	teardown(state);
+	assert_int_equal(mkdir(dir, 0700), 0);
+	st = calloc(1, sizeof(*st));
+	st->path = strdup(db);
+	assert_int_equal(sqlite3_open(db, &st->db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(st->db, "PRAGMA foreign_keys=ON", NULL,
+	    NULL, NULL), SQLITE_OK);
+	assert_int_equal(store_migrate(st, 6, &cause), 0);
+	assert_int_equal(sqlite3_exec(st->db,
+	    "INSERT INTO bench_runs (id, model, suite, state, created_ns) "
+	    "VALUES ('r1', 'm', 'quick', 'running', 1);"
+	    "INSERT INTO bench_tests (run_id, name, kind, position) "
+	    "VALUES ('r1', 't', 'gen', 0);"
+	    "INSERT INTO bench_samples (run_id, test, repetition) "
+	    "VALUES ('r1', 't', 0);", NULL, NULL, NULL), SQLITE_OK);
+	/* 0006 refuses the state. */
+	assert_int_not_equal(sqlite3_exec(st->db, "UPDATE bench_runs SET "
+	    "state = 'interrupted'", NULL, NULL, NULL), SQLITE_OK);
+	store_close(st);
+
+	assert_int_equal(store_open(db, &st, &cause), 0);
+	assert_true(st->version >= 7);
+	assert_int_equal(count(st->db, "SELECT count(*) FROM bench_tests"), 1);
+	assert_int_equal(count(st->db, "SELECT count(*) FROM bench_samples"),
+	    1);
+	assert_int_equal(count(st->db, "PRAGMA foreign_keys"), 1);
+	assert_int_equal(count(st->db, "SELECT count(*) FROM sqlite_master "
+	    "WHERE type = 'index' AND tbl_name = 'bench_runs' AND "
+	    "sql IS NOT NULL"), 3);
+	assert_int_equal(sqlite3_exec(st->db, "UPDATE bench_runs SET "
+	    "state = 'interrupted'", NULL, NULL, NULL), SQLITE_OK);
+	assert_int_not_equal(sqlite3_exec(st->db, "UPDATE bench_runs SET "
+	    "state = 'bogus'", NULL, NULL, NULL), SQLITE_OK);
+	/* Deleting the run still cascades. */
+	assert_int_equal(sqlite3_exec(st->db, "DELETE FROM bench_runs", NULL,
+	    NULL, NULL), SQLITE_OK);
+	assert_int_equal(count(st->db, "SELECT count(*) FROM bench_tests"), 0);
+	assert_int_equal(count(st->db, "SELECT count(*) FROM bench_samples"),
+	    0);
+	store_close(st);
+}
+
 static void
 test_newer_refused(void **state)
 {
@@ -166,6 +236,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_migrate_from_empty),
 		cmocka_unit_test(test_each_step),
+		cmocka_unit_test(test_bench_runs_rebuild),
 		cmocka_unit_test(test_newer_refused),
 		cmocka_unit_test(test_not_a_database),
 	};

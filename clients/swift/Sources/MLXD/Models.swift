@@ -804,7 +804,8 @@ public struct BenchmarkRun: Codable, Sendable, Equatable, Identifiable {
 	public let quantization: String?
 	/// The suite.
 	public let suite: String?
-	/// `running`, `done`, `failed` or `cancelled`.
+	/// `queued`, `running`, `done`, `failed`, `cancelled`, or
+	/// `interrupted` when mlxd stopped during the run.
 	public let state: String
 	/// The error it failed with.
 	public let error: String?
