@@ -568,9 +568,18 @@ public struct Session: Codable, Sendable, Equatable, Identifiable {
 	public let promptTps: Double?
 	/// Start time.
 	public let startAt: Date?
+	/// `"generate"` or `"embed"`.
+	public let kind: String?
+	/// Where the counters came from: `"ollama"`, `"openai_usage"` (an
+	/// OpenAI-compatible reply's `usage`), or nil.
+	public let countsSource: String?
+	/// The number of inputs of an embedding call.
+	public let inputCount: Int64?
 
 	enum CodingKeys: String, CodingKey {
-		case id, model, digest, route, error
+		case id, model, digest, route, error, kind
+		case countsSource = "counts_source"
+		case inputCount = "input_count"
 		case userAgent = "user_agent"
 		case startNs = "start_ns"
 		case endNs = "end_ns"

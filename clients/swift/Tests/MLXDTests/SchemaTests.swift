@@ -197,6 +197,7 @@ final class SchemaTests: XCTestCase {
 		try check(CacheModel.self, "CacheModel")
 		try check(CacheIndex.self, "CacheIndex")
 		try check(CacheStats.self, "CacheStats")
+		try check(Session.self, "Session")
 	}
 
 	/// The check itself catches drift: a schema with a property the model
@@ -215,7 +216,7 @@ final class SchemaTests: XCTestCase {
 	func testEverySchemaIsCovered() {
 		let checked: Set<String> = ["Health", "Status", "Model", "RunningModel", "ModelList",
 		    "RunningList", "Job", "MetricsSample", "MetricsHistory", "Config", "JobStarted",
-		    "CacheStatus", "CacheModel", "CacheIndex", "CacheStats"]
+		    "CacheStatus", "CacheModel", "CacheIndex", "CacheStats", "Session"]
 		// Error is MLXDError; ModelCommon is part of Model and RunningModel.
 		let left: Set<String> = ["Error", "ModelCommon"]
 		let all = Set(schemas.children.map(\.key))
