@@ -134,7 +134,8 @@ proxy_live_rate(const struct ollama_gen_stats *st)
 	    - st->ttft_ns) / 1e9));
 }
 
-static void
+/* See proxy_int.h. */
+void
 proxy_publish(struct proxy *p)
 {
 	struct proxy_gen	*g;
@@ -151,6 +152,7 @@ proxy_publish(struct proxy *p)
 		    "chunks", (json_int_t)g->st.chunks,
 		    "tokens_per_s", proxy_live_rate(&g->st),
 		    "ttft_ms", proxy_ms(g->st.ttft_ns)));
+	proxy_pass_active(p, active);
 	state_publish(STATE_GENERATION, json_pack("{s:o, s:O}", "active",
 	    active, "last", p->last != NULL ? p->last : json_null()));
 	p->dirty = 0;

@@ -70,6 +70,8 @@ char	*proxy_digest(const char *model);
  */
 struct proxy_meter *proxy_meter_new(const char *method, const char *path,
 	    const char *client);
+void	proxy_meter_begin(struct proxy *p, struct proxy_meter *m);
+json_t	*proxy_meter_active(const struct proxy_meter *m);
 void	proxy_meter_request(struct proxy_meter *m, const char *body,
 	    size_t len);
 void	proxy_meter_head(struct proxy_meter *m, long status, const char *ctype);
@@ -77,6 +79,15 @@ void	proxy_meter_data(struct proxy_meter *m, const char *buf, size_t len);
 void	proxy_meter_end(struct proxy *p, struct proxy_meter *m,
 	    const char *error);
 void	proxy_meter_free(struct proxy_meter *m);
+
+/* proxy.c: publish generation.active and .last now (loop). */
+void	proxy_publish(struct proxy *p);
+
+/*
+ * proxy_pass.c: append the running metered generations of the
+ * pass-through (the OpenAI-compatible routes) to active (loop).
+ */
+void	proxy_pass_active(struct proxy *p, json_t *active);
 
 /* proxy_pass.c: set up the pass-through timer (loop, at start). */
 void	proxy_pass_init(struct proxy *p);

@@ -313,6 +313,7 @@ enum meter_kind {
 
 struct proxy_meter {
 	enum meter_kind	 kind;
+	uint64_t	 id;		/* in generation.active (loop) */
 	char		*route;
 	char		*client;
 	int64_t		 started_ns;	/* wall clock */
@@ -395,6 +396,43 @@ meter_is_embed(const struct proxy_meter *m)
 {
 	return m->kind == METER_EMBED || m->kind == METER_EMBED_OLD ||
 	    m->kind == METER_OA_EMBED;
+}
+
+/* The upstream request started (loop): number it for generation.active. */
+void
+proxy_meter_begin(struct proxy *p, struct proxy_meter *m)
+{
+	if (m != NULL && !meter_is_embed(m))
+		m->id = ++p->next_id;
+}
+
+/*
+ * The entry of a running generation in generation.active, as proxy.c
+ * shows /api/generate and /api/chat; NULL for an embedding call (loop,
+ * under the pass's lock since the model comes from the HTTP thread). The
+ * live rate needs two content events of a stream; a single JSON reply has
+ * none.
+ */
+json_t *
+proxy_meter_active(const struct proxy_meter *m)
+{
+	json_t	*rate = json_null();
+
+	if (m == NULL || meter_is_embed(m) || m->id == 0)
+		return NULL;
+	if (m->sse && m->chunks >= 2 && m->last_ns > m->ttft_ns)
+		rate = json_real((double)(m->chunks - 1) / ((double)(m->last_ns
+		    - m->ttft_ns) / 1e9));
+	return json_pack("{s:I, s:s?, s:s, s:s?, s:o, s:I, s:o, s:o}",
+	    "id", (json_int_t)m->id,
+	    "model", m->model,
+	    "route", m->route,
+	    "client", m->client,
+	    "started_at", timeutil_iso_json(m->started_ns),
+	    "chunks", (json_int_t)m->chunks,
+	    "tokens_per_s", rate,
+	    "ttft_ms", m->ttft_ns >= 0 ? json_real((double)m->ttft_ns / 1e6) :
+	    json_null());
 }
 
 /* Learn the model and inputs from the request body (HTTP thread). */

@@ -228,10 +228,12 @@ pass_end(struct proxy_pass *pp, int err, const char *msg)
 	if (m != NULL)
 		pp->meter = NULL;
 	pthread_mutex_unlock(&pp->mtx);
-	if (m != NULL)
+	if (m != NULL) {
 		proxy_meter_end(pp->p, m, err == 0 ? NULL : err ==
 		    -ECANCELED ? "client disconnected" : msg != NULL ? msg :
 		    strerror(-err));
+		proxy_publish(pp->p);
+	}
 	pthread_mutex_lock(&pp->mtx);
 	head = pp->head;
 	pp->ended = 1;
@@ -321,7 +323,10 @@ pass_data_cb(void *arg, const char *buf, size_t len)
 	}
 	if (http_stream_write(pp->stream, buf, len) != 0)
 		return 1;
-	proxy_meter_data(pp->meter, buf, len);
+	if (pp->meter != NULL) {
+		proxy_meter_data(pp->meter, buf, len);
+		pp->p->dirty = 1;
+	}
 	return 0;
 }
 
@@ -435,6 +440,10 @@ pass_begin(void *arg)
 	if (p->passes != NULL)
 		p->passes->prev = pp;
 	p->passes = pp;
+	if (pp->meter != NULL) {
+		proxy_meter_begin(p, pp->meter);
+		proxy_publish(p);
+	}
 }
 
 static void
@@ -474,6 +483,24 @@ proxy_pass_stop_all(struct proxy *p)
 		pass_unref(pp);
 	}
 	uv_timer_stop(&p->kick);
+}
+
+/* See proxy_int.h. */
+void
+proxy_pass_active(struct proxy *p, json_t *active)
+{
+	struct proxy_pass	*pp;
+	json_t			*e;
+
+	for (pp = p->passes; pp != NULL; pp = pp->next) {
+		if (!pp->metered)
+			continue;
+		pthread_mutex_lock(&pp->mtx);
+		e = proxy_meter_active(pp->meter);
+		pthread_mutex_unlock(&pp->mtx);
+		if (e != NULL)
+			json_array_append_new(active, e);
+	}
 }
 
 /* Set up the timer the passes use (loop, from proxy_start). */
@@ -591,16 +618,36 @@ pass_wake_loop(struct proxy_pass *pp, int kick)
 		(void)http_loop_call(pp->md->http, pass_resume, pp);
 }
 
+/* On the loop: the meter knows the model now; show it in the status. */
+static void
+pass_meter_known(void *arg)
+{
+	struct proxy_pass	*pp = arg;
+
+	if (pp->listed && pp->p != NULL)
+		proxy_publish(pp->p);
+	pass_unref(pp);
+}
+
 /* Give the meter the request body once (HTTP thread). */
 static void
 pass_meter_body(struct proxy_pass *pp)
 {
+	int	known = 0;
+
 	if (pp->mbody == NULL)
 		return;
 	pthread_mutex_lock(&pp->mtx);
-	if (pp->meter != NULL)
+	if (pp->meter != NULL) {
 		proxy_meter_request(pp->meter, pp->mbody, pp->mlen);
+		known = 1;
+	}
 	pthread_mutex_unlock(&pp->mtx);
+	if (known) {
+		pass_ref(pp);
+		if (http_loop_call(pp->md->http, pass_meter_known, pp) != 0)
+			pass_unref(pp);
+	}
 	free(pp->mbody);
 	pp->mbody = NULL;
 	pp->mlen = pp->mcap = 0;

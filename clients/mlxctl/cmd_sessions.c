@@ -106,8 +106,8 @@ static void
 cmd_sessions_table(const struct mlxd_sessions *ss, int64_t now)
 {
 	static const char *const	 hdr[] = {
-		"STARTED", "MODEL", "ROUTE", "CLIENT", "PROMPT", "PROMPT T/S",
-		"TOKENS", "T/S", "TTFT", "END"
+		"STARTED", "MODEL", "ROUTE", "KIND", "CLIENT", "PROMPT",
+		"PROMPT T/S", "TOKENS", "T/S", "TTFT", "END"
 	};
 	const struct mlxd_session	*s;
 	struct output_table		*t;
@@ -115,10 +115,11 @@ cmd_sessions_table(const struct mlxd_sessions *ss, int64_t now)
 	char				 pc[OUTPUT_CELL_LEN], pr[OUTPUT_CELL_LEN];
 	char				 ec[OUTPUT_CELL_LEN], er[OUTPUT_CELL_LEN];
 	char				 ttft[OUTPUT_CELL_LEN], end[256];
-	const char			*cells[10];
+	char				 kind[OUTPUT_CELL_LEN];
+	const char			*cells[11];
 	size_t				 i;
 
-	t = output_table_new(10, hdr);
+	t = output_table_new(11, hdr);
 	for (i = 0; i < ss->nsessions; i++) {
 		s = &ss->sessions[i];
 		output_reltime(when, sizeof when, s->start_at_ms, now);
@@ -139,16 +140,25 @@ cmd_sessions_table(const struct mlxd_sessions *ss, int64_t now)
 		else
 			snprintf(end, sizeof end, "%s", s->done_reason != NULL ?
 			    s->done_reason : "-");
+		/* An embedding call says how many inputs it had. */
+		if (s->kind != NULL && s->input_count != MLXD_NULL_INT64 &&
+		    s->input_count >= 0)
+			snprintf(kind, sizeof kind, "%s (%lld)", s->kind,
+			    (long long)s->input_count);
+		else
+			snprintf(kind, sizeof kind, "%s", s->kind != NULL ?
+			    s->kind : "-");
 		cells[0] = when;
 		cells[1] = s->model;
 		cells[2] = cmd_sessions_route(s->route);
-		cells[3] = s->user_agent;
-		cells[4] = pc;
-		cells[5] = pr;
-		cells[6] = ec;
-		cells[7] = er;
-		cells[8] = ttft;
-		cells[9] = end;
+		cells[3] = kind;
+		cells[4] = s->user_agent;
+		cells[5] = pc;
+		cells[6] = pr;
+		cells[7] = ec;
+		cells[8] = er;
+		cells[9] = ttft;
+		cells[10] = end;
 		output_table_add(t, cells);
 	}
 	output_table_print(t, stdout);

@@ -335,6 +335,9 @@ generate_sessions_parse(const json_t *arr, struct mlxd_session **sp,
 		s->error = reply_string(o, "error");
 		s->prompt_text = reply_string(o, "prompt_text");
 		s->output_text = reply_string(o, "output_text");
+		s->kind = reply_string(o, "kind");
+		s->counts_source = reply_string(o, "counts_source");
+		s->input_count = reply_int(o, "input_count");
 	}
 	*sp = ss;
 	*np = n;

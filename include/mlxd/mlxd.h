@@ -853,6 +853,10 @@ struct mlxd_session {
 	const char	*error;		/* why it failed, or NULL */
 	const char	*prompt_text;	/* only with sessions.store_text, else NULL */
 	const char	*output_text;
+	/* Added later: NULL / MLXD_NULL_INT64 from an older daemon. */
+	const char	*kind;		/* "generate" or "embed" */
+	const char	*counts_source;	/* "ollama", "openai_usage", or NULL */
+	int64_t		 input_count;	/* inputs of an embed session */
 };
 
 /* GET /v1/sessions. */

@@ -7,11 +7,13 @@ table and lists, shows, exports, compares (exit 3 on a regression) and
 cancels runs; plus the exit codes (1 API error, 2 usage) and the SDK's
 example program."""
 import csv
+import http.client
 import io
 import json
 import os
 import re
 import signal
+import socket
 import subprocess
 import time
 
@@ -210,6 +212,42 @@ def test_sessions(env):
                 ["--limit", "x"], ["extra"], ["--bogus"]):
         rc, _, err = env.mlxctl("sessions", *bad)
         eq(rc, 2, "usage error for %r" % bad)
+
+
+def test_sessions_kind(env):
+    """The table has a KIND column, embeddings with their input count; the
+    JSON names where the counters came from."""
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    sim = env.sim(["--tps", "100", "--ttft-ms", "5"])
+    env.daemon(sim, config="proxy:\n  listen: 127.0.0.1:%d\n" % port)
+    wait_for(lambda: env.request("GET", "/v1/models")[0] == 200, 5,
+             "the daemon to reach the simulator")
+    rc, _, err = env.mlxctl("run", MODEL, "hi", "-n", "3")
+    eq(rc, 0, "run")
+    c = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    c.request("POST", "/api/embed", body=json.dumps(
+        {"model": MODEL, "input": ["a", "b", "c"]}))
+    eq(c.getresponse().status, 200, "embed through the proxy listener")
+    c.close()
+    wait_for(lambda: len(env.get("/v1/sessions")["sessions"]) == 2, 5,
+             "two sessions")
+    rc, out, err = env.mlxctl("sessions")
+    eq(rc, 0, "sessions table")
+    lines = out.splitlines()
+    eq(lines[0].split()[:5], ["STARTED", "MODEL", "ROUTE", "KIND", "CLIENT"],
+       "header")
+    check(re.search(r" embed\s+embed \(3\) ", lines[1]),
+          "embed row with its inputs: %r" % lines[1])
+    check(re.search(r" generate\s+generate ", lines[2]),
+          "generate row: %r" % lines[2])
+    rc, out, err = env.mlxctl("sessions", "--json")
+    got = json.loads(out)["sessions"]
+    eq([(s["kind"], s["input_count"], s["counts_source"]) for s in got],
+       [("embed", 3, "ollama"), ("generate", None, got[1]["counts_source"])],
+       "kind, inputs and counts source in --json")
 
 
 def bench_table(out):
@@ -415,6 +453,7 @@ def test_generate_example(env):
 
 if __name__ == "__main__":
     run([test_run_streams_and_prints_ollama_figures, test_chat_keeps_history,
-         test_sessions, test_bench_run_list_show_export_compare,
+         test_sessions, test_sessions_kind,
+         test_bench_run_list_show_export_compare,
          test_bench_default_model_cancel_delete, test_errors_and_usage,
          test_generate_example])

@@ -1,6 +1,9 @@
 # SPDX-License-Identifier: ISC
 """A dead, failing, lying or stalled Ollama is a state mlxd shows, never a
 crash: down and back (noticed within 5 s), HTTP 500, garbage, stalls."""
+import select
+import socket
+import threading
 import time
 
 from harness import check, eq, run, wait_for
@@ -80,6 +83,69 @@ def test_stall_never_blocks_api(env):
     wait_for(lambda: connected(env), 5, "recovered after the stall")
 
 
+class HangingOllama:
+    """Accepts connections and never answers, counting the connections the
+    client holds open at once (one closed by the client no longer counts)."""
+
+    def __init__(self):
+        self.lsock = socket.socket()
+        self.lsock.bind(("127.0.0.1", 0))
+        self.lsock.listen(64)
+        self.url = "http://127.0.0.1:%d" % self.lsock.getsockname()[1]
+        self.open = []
+        self.accepted = 0
+        self.most = 0
+        self.paths = []
+        self.done = False
+        self.t = threading.Thread(target=self.serve, daemon=True)
+        self.t.start()
+
+    def serve(self):
+        while not self.done:
+            r, _, _ = select.select([self.lsock] + self.open, [], [], 0.02)
+            for s in r:
+                if s is self.lsock:
+                    c, _ = s.accept()
+                    self.open.append(c)
+                    self.accepted += 1
+                    self.most = max(self.most, len(self.open))
+                    continue
+                try:
+                    got = s.recv(4096)
+                except OSError:
+                    got = b""
+                if not got:
+                    self.open.remove(s)
+                    s.close()
+                elif got.split(b" ")[0] in (b"GET", b"POST", b"HEAD"):
+                    self.paths.append(got.split(b" ")[1].decode())
+
+    def stop(self):
+        self.done = True
+        self.t.join(2)
+        for s in self.open:
+            s.close()
+        self.lsock.close()
+
+
+def test_one_probe_in_flight_while_disconnected(env):
+    """A hung Ollama: each /api/ps probe times out (1 s) long after the
+    next poll tick (100 ms), yet mlxd never has two probes open at once."""
+    ho = HangingOllama()
+    try:
+        env.daemon(config="ollama:\n  url: %s\n  poll_interval_ms: 100\n"
+                   "  timeout_ms: 1000\n" % ho.url)
+        wait_for(lambda: ho.accepted >= 3, 10, "three probes")
+        eq(connected(env), False, "not connected to a hung Ollama")
+        print("probes: %d, most open at once: %d, paths: %s"
+              % (ho.accepted, ho.most, sorted(set(ho.paths))))
+        eq(ho.most, 1, "probes open at once")
+        eq(set(ho.paths), {"/api/ps"}, "only /api/ps probes")
+    finally:
+        ho.stop()
+
+
 if __name__ == "__main__":
     run([test_down_and_back, test_http_500, test_garbage,
-         test_stall_never_blocks_api])
+         test_stall_never_blocks_api,
+         test_one_probe_in_flight_while_disconnected])

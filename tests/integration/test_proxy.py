@@ -304,22 +304,22 @@ def test_stop_mid_stream(env):
     s = socket.create_connection(("127.0.0.1", port), timeout=10)
     data = json.dumps({"model": MODEL, "prompt": "x",
                        "options": {"num_predict": 1000}}).encode()
-    s.sendall(b"POST /api/generate HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: "
-              b"%d\r\n\r\n%s" % (len(data), data))
+    s.sendall(b"POST /api/generate HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+              b"Content-Length: %d\r\n\r\n%s" % (len(data), data))
     buf = b""
     while buf.count(b"\n") < 10:
         got = s.recv(4096)
-        check(got, "the stream goes on: %r" % buf[-200:])
+        check(got, "generate ended early: %r" % buf)
         buf += got
     # A pass-through NDJSON stream (pull progress) at the same time.
     s2 = socket.create_connection(("127.0.0.1", port), timeout=10)
     data = json.dumps({"model": MODEL}).encode()
-    s2.sendall(b"POST /api/pull HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: "
-               b"%d\r\n\r\n%s" % (len(data), data))
+    s2.sendall(b"POST /api/pull HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+               b"Content-Length: %d\r\n\r\n%s" % (len(data), data))
     buf2 = b""
     while b"pulling manifest" not in buf2:
         got = s2.recv(4096)
-        check(got, "the pull goes on: %r" % buf2[-200:])
+        check(got, "pull ended early: %r" % buf2)
         buf2 += got
     d.signal(signal.SIGTERM)
     t0 = time.monotonic()
@@ -399,6 +399,54 @@ def test_utf8_user_agent(env):
     s.close()
 
 
+def test_openai_routes_listed_as_active(env):
+    # At 20 tok/s, 40 tokens take 2 s: long enough to see them run.
+    sim, d, port = start(env, ["--tps", "20", "--ttft-ms", "5",
+                               "--load-ms", "5"])
+    msgs = [{"role": "user", "content": "x"}]
+    cases = [
+        ("/v1/chat/completions", {"model": MODEL, "stream": True,
+                                  "max_tokens": 40, "messages": msgs}, True),
+        ("/v1/completions", {"model": MODEL, "stream": True,
+                             "max_tokens": 40, "prompt": "x"}, True),
+        ("/v1/chat/completions", {"model": MODEL, "max_tokens": 40,
+                                  "messages": msgs}, False),
+        ("/v1/completions", {"model": MODEL, "max_tokens": 40,
+                             "prompt": "x"}, False),
+    ]
+    for path, body, streamed in cases:
+        what = "%s (%s)" % (path, "stream" if streamed else "whole")
+        out = {}
+        t = threading.Thread(target=lambda: out.update(r=call(
+            port, "POST", path, body, {"User-Agent": "oa-test"})))
+        t.start()
+
+        def listed():
+            act = env.get("/v1/status")["generation"]["active"]
+            a = [x for x in act if x["route"] == path]
+            if a and a[0]["model"] is not None and (
+                    not streamed or a[0]["tokens_per_s"] is not None):
+                return a[0]
+            return None
+
+        a = wait_for(listed, 1.5, what + " listed as active",
+                     interval=0.05)
+        eq((a["model"], a["client"]), (MODEL, "oa-test"), what + " entry")
+        check(isinstance(a["id"], int) and a["started_at"], what + " id")
+        if streamed:
+            print("%s: live %.1f tok/s" % (what, a["tokens_per_s"]))
+            check(10 <= a["tokens_per_s"] <= 40,
+                  "%s: live rate %r at 20 tok/s" % (what, a["tokens_per_s"]))
+            check(a["chunks"] >= 2 and a["ttft_ms"] is not None,
+                  what + ": chunks and TTFT")
+        else:
+            eq(a["tokens_per_s"], None, what + ": no live rate")
+        t.join(30)
+        eq(out["r"][0], 200, what + " status")
+        wait_for(lambda: env.get("/v1/status")["generation"]["active"] == [],
+                 2, what + " gone from active when done")
+
+
 def test_get_with_body_stays_get(env):
     sim, d, port = start(env)
     # A GET with a body stays a GET (Ollama would answer 405 to a POST).
@@ -461,6 +509,7 @@ if __name__ == "__main__":
          test_big_image_chat, test_abort_stops_upstream,
          test_broken_stream_looks_broken, test_stop_mid_stream,
          test_shutdown_bounded_with_stalled_ollama,
-         test_utf8_user_agent, test_get_with_body_stays_get,
+         test_utf8_user_agent, test_openai_routes_listed_as_active,
+         test_get_with_body_stays_get,
          test_sessions_keep_output_text,
          test_ollama_return_noticed_within_a_second])

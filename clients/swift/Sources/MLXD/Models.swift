@@ -107,9 +107,11 @@ public struct GenerationInfo: Codable, Sendable, Equatable {
 	public let doneReason: String?
 	/// The error it ended with, if any.
 	public let error: String?
+	/// Content chunks received so far (while it runs).
+	public let chunks: Int64?
 
 	enum CodingKeys: String, CodingKey {
-		case id, model, route, client, tokens, error
+		case id, model, route, client, tokens, error, chunks
 		case startedAt = "started_at"
 		case endedAt = "ended_at"
 		case ttftMs = "ttft_ms"
@@ -362,8 +364,11 @@ public struct CPUMetrics: Codable, Sendable, Equatable {
 	public let psiSomePct: Double?
 	/// Load averages.
 	public let loadAverage: LoadAverage?
+	/// Busy share per core cluster, percent, keyed by its label (E, P, S).
+	public let clusters: JSONValue?
 
 	enum CodingKeys: String, CodingKey {
+		case clusters
 		case utilizationPct = "utilization_pct"
 		case psiSomePct = "psi_some_pct"
 		case loadAverage = "load_average"
@@ -568,9 +573,18 @@ public struct Session: Codable, Sendable, Equatable, Identifiable {
 	public let promptTps: Double?
 	/// Start time.
 	public let startAt: Date?
+	/// `"generate"` or `"embed"`.
+	public let kind: String?
+	/// Where the counters came from: `"ollama"`, `"openai_usage"` (an
+	/// OpenAI-compatible reply's `usage`), or nil.
+	public let countsSource: String?
+	/// The number of inputs of an embedding call.
+	public let inputCount: Int64?
 
 	enum CodingKeys: String, CodingKey {
-		case id, model, digest, route, error
+		case id, model, digest, route, error, kind
+		case countsSource = "counts_source"
+		case inputCount = "input_count"
 		case userAgent = "user_agent"
 		case startNs = "start_ns"
 		case endNs = "end_ns"
@@ -776,9 +790,22 @@ public struct BenchmarkTest: Codable, Sendable, Equatable {
 	public let loadS: BenchmarkStat?
 	/// End-to-end time, s.
 	public let e2eS: BenchmarkStat?
+	/// Its place in the suite.
+	public let position: Int?
+	/// Samples taken.
+	public let nSamples: Int?
+	/// Mean prompt tokens Ollama evaluated.
+	public let avgPromptTokens: Double?
+	/// Mean tokens generated.
+	public let avgEvalTokens: Double?
+	/// The raw samples.
+	public let samples: [JSONValue]?
 
 	enum CodingKeys: String, CodingKey {
-		case name, kind, n
+		case name, kind, n, position, samples
+		case nSamples = "n_samples"
+		case avgPromptTokens = "avg_prompt_tokens"
+		case avgEvalTokens = "avg_eval_tokens"
 		case nPrompt = "n_prompt"
 		case nGen = "n_gen"
 		case nFlagged = "n_flagged"
@@ -823,9 +850,63 @@ public struct BenchmarkRun: Codable, Sendable, Equatable, Identifiable {
 	public let tests: [BenchmarkTest]?
 	/// Live progress; nil unless it is running (one run's detail only).
 	public let progress: BenchmarkProgress?
+	/// The model's family.
+	public let family: String?
+	/// Its parameter size as Ollama spells it (`8.0B`).
+	public let parameterSize: String?
+	/// Its parameter count.
+	public let nParams: Int64?
+	/// Its file format.
+	public let format: String?
+	/// Its size on disk.
+	public let modelSizeBytes: Int64?
+	/// Its size once loaded (Ollama's /api/ps).
+	public let psSizeBytes: Int64?
+	/// The part of it in GPU memory.
+	public let psVramBytes: Int64?
+	/// The options the run used.
+	public let options: JSONValue?
+	/// The machine's memory.
+	public let memoryBytes: Int64?
+	/// The operating system.
+	public let os: String?
+	/// Thermal state at the start.
+	public let thermalStart: String?
+	/// Thermal state at the end.
+	public let thermalEnd: String?
+	/// Power source at the start.
+	public let powerStart: String?
+	/// Power source at the end.
+	public let powerEnd: String?
+	/// Peak memory in use during it.
+	public let peakMemoryBytes: Int64?
+	/// Created, ns since the epoch.
+	public let createdNs: Int64?
+	/// Started, ns since the epoch.
+	public let startedNs: Int64?
+	/// Finished, ns since the epoch.
+	public let finishedNs: Int64?
+	/// When it started.
+	public let startedAt: Date?
 
 	enum CodingKeys: String, CodingKey {
 		case id, model, digest, quantization, suite, state, error, chip, tests, progress
+		case family, format, options, os
+		case parameterSize = "parameter_size"
+		case nParams = "n_params"
+		case modelSizeBytes = "model_size_bytes"
+		case psSizeBytes = "ps_size_bytes"
+		case psVramBytes = "ps_vram_bytes"
+		case memoryBytes = "memory_bytes"
+		case thermalStart = "thermal_start"
+		case thermalEnd = "thermal_end"
+		case powerStart = "power_start"
+		case powerEnd = "power_end"
+		case peakMemoryBytes = "peak_memory_bytes"
+		case createdNs = "created_ns"
+		case startedNs = "started_ns"
+		case finishedNs = "finished_ns"
+		case startedAt = "started_at"
 		case ollamaVersion = "ollama_version"
 		case mlxdVersion = "mlxd_version"
 		case createdAt = "created_at"
@@ -896,6 +977,65 @@ public struct BenchmarkComparison: Codable, Sendable, Equatable {
 	public let changed: [JSONValue]?
 	/// Test by test.
 	public let tests: [ComparedTest]
+	/// The base run.
+	public let a: BenchmarkBrief?
+	/// The run compared with it.
+	public let b: BenchmarkBrief?
+	/// The thresholds of a change.
+	public let rule: ComparisonRule?
+}
+
+/// What a comparison says of each run.
+public struct BenchmarkBrief: Codable, Sendable, Equatable {
+	/// Its id.
+	public let id: String
+	/// The model.
+	public let model: String
+	/// The suite.
+	public let suite: String?
+	/// The model's digest.
+	public let digest: String?
+	/// Its quantisation.
+	public let quantization: String?
+	/// Ollama's version during the run.
+	public let ollamaVersion: String?
+	/// mlxd's version during the run.
+	public let mlxdVersion: String?
+	/// The chip.
+	public let chip: String?
+	/// The machine's memory.
+	public let memoryBytes: Int64?
+	/// The operating system.
+	public let os: String?
+	/// Power source at the start.
+	public let powerStart: String?
+	/// Thermal state at the start.
+	public let thermalStart: String?
+	/// Created, ns since the epoch.
+	public let createdNs: Int64?
+
+	enum CodingKeys: String, CodingKey {
+		case id, model, suite, digest, quantization, chip, os
+		case ollamaVersion = "ollama_version"
+		case mlxdVersion = "mlxd_version"
+		case memoryBytes = "memory_bytes"
+		case powerStart = "power_start"
+		case thermalStart = "thermal_start"
+		case createdNs = "created_ns"
+	}
+}
+
+/// The thresholds a comparison applied.
+public struct ComparisonRule: Codable, Sendable, Equatable {
+	/// Smallest change of the mean that counts, percent.
+	public let minPct: Double?
+	/// Smallest z-score that counts.
+	public let minZ: Double?
+
+	enum CodingKeys: String, CodingKey {
+		case minPct = "min_pct"
+		case minZ = "min_z"
+	}
 }
 
 /// Formats of `GET /v1/benchmarks/{id}/export`.
@@ -1033,9 +1173,27 @@ public struct CacheStats: Codable, Sendable, Equatable {
 	public let cleanupBytes: Int64?
 	/// Wasted bytes known from the last duplicate search.
 	public let reclaimableBytes: Int64?
+	/// Dedup operations done.
+	public let opsDone: Int64?
+	/// Dedup operations rolled back.
+	public let opsRolledBack: Int64?
+	/// Dedup operations pending (journalled, not finished).
+	public let opsPending: Int64?
+	/// Files a clean would remove.
+	public let cleanupCandidates: Int64?
+	/// When the last scan ended.
+	public let lastScanAt: Date?
+	/// When the last duplicate search ended.
+	public let lastDedupAt: Date?
 
 	enum CodingKeys: String, CodingKey {
 		case files, inodes
+		case opsDone = "ops_done"
+		case opsRolledBack = "ops_rolled_back"
+		case opsPending = "ops_pending"
+		case cleanupCandidates = "cleanup_candidates"
+		case lastScanAt = "last_scan_at"
+		case lastDedupAt = "last_dedup_at"
 		case logicalBytes = "logical_bytes"
 		case uniqueBytes = "unique_bytes"
 		case physicalBytes = "physical_bytes"
@@ -1090,8 +1248,8 @@ public struct CacheApp: Codable, Sendable, Equatable, Identifiable {
 	public let name: String
 	/// Its folder.
 	public let path: String
-	/// When it was linked, Unix seconds.
-	public let addedAt: Int64?
+	/// When it was linked.
+	public let addedAt: Date?
 	/// The models it uses.
 	public let models: [CacheAppModel]
 

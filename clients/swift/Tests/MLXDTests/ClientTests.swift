@@ -145,6 +145,7 @@ final class ClientTests: XCTestCase {
 		XCTAssertEqual(sessions.first?.evalCount, 3)
 		XCTAssertEqual(sessions.first?.doneReason, "length")
 		XCTAssertNotNil(sessions.first?.genTps)
+		XCTAssertEqual(sessions.first?.kind, "generate")
 		let got1 = try await mlxd.sessions(model: "nothing-like-it").count
 		XCTAssertEqual(got1, 0)
 

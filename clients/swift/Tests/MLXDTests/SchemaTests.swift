@@ -197,6 +197,13 @@ final class SchemaTests: XCTestCase {
 		try check(CacheModel.self, "CacheModel")
 		try check(CacheIndex.self, "CacheIndex")
 		try check(CacheStats.self, "CacheStats")
+		try check(Session.self, "Session")
+		try check(SystemInfo.self, "SystemInfo")
+		try check(GenerationStatus.self, "GenerationStatus")
+		try check(BenchmarkStat.self, "Stat")
+		try check(BenchmarkProgress.self, "BenchmarkProgress")
+		try check(BenchmarkRun.self, "BenchmarkRun")
+		try check(BenchmarkComparison.self, "BenchmarkComparison")
 	}
 
 	/// The check itself catches drift: a schema with a property the model
@@ -215,9 +222,15 @@ final class SchemaTests: XCTestCase {
 	func testEverySchemaIsCovered() {
 		let checked: Set<String> = ["Health", "Status", "Model", "RunningModel", "ModelList",
 		    "RunningList", "Job", "MetricsSample", "MetricsHistory", "Config", "JobStarted",
-		    "CacheStatus", "CacheModel", "CacheIndex", "CacheStats"]
-		// Error is MLXDError; ModelCommon is part of Model and RunningModel.
-		let left: Set<String> = ["Error", "ModelCommon"]
+		    "CacheStatus", "CacheModel", "CacheIndex", "CacheStats", "Session", "SystemInfo",
+		    "GenerationStatus", "Stat", "BenchmarkProgress", "BenchmarkRun",
+		    "BenchmarkComparison"]
+		// Error and ErrorDetail are MLXDError; ModelCommon is part of Model and
+		// RunningModel; Verdict and BenchmarkBrief are parts of
+		// BenchmarkComparison; deleteBenchmark() returns nothing of
+		// BenchmarkDeleted.
+		let left: Set<String> = ["Error", "ErrorDetail", "ModelCommon", "Verdict",
+		    "BenchmarkBrief", "BenchmarkDeleted"]
 		let all = Set(schemas.children.map(\.key))
 		XCTAssertEqual(all.subtracting(checked).subtracting(left), [],
 		    "schemas without a model in the SDK")
