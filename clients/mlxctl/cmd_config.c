@@ -86,7 +86,8 @@ cmd_config_patch(struct mlxctl *m, const char *key, json_t *value)
 	if (rc != 0)
 		return mlxctl_fail(m, rc);
 	if (m->json)
-		output_json_pretty(stdout, cfg->raw_json, strlen(cfg->raw_json));
+		output_json_pretty(stdout, cfg->raw_json,
+		    strlen(cfg->raw_json));
 	else {
 		printf("%s %s.\n", key, unset ? "unset" : "set");
 		for (i = 0; i < mlxd_config_restart_count(cfg); i++)
