@@ -28,7 +28,9 @@
 #include "metrics.h"
 #include "mlxd.h"
 #include "mlxd_config.h"
+#include "ollama.h"
 #include "ollama_gen.h"
+#include "ollama_parse.h"
 #include "sampler.h"
 #include "state.h"
 #include "store_bench.h"
@@ -48,6 +50,7 @@ struct bench_run {
 	int			 attempt;	/* retries of this step so far */
 	size_t			 measured;	/* measured steps done */
 	struct ollama_gen	*og;
+	struct ollama_show	*show;		/* /api/show in flight */
 	int			 consec_errors;
 	int64_t			 sent_ns;	/* wall clock of the request */
 	int			 cancelled;
@@ -170,6 +173,7 @@ bench_run_free(struct bench_run *r)
 {
 	size_t	i;
 
+	ollama_show_cancel(r->show);
 	if (r->samples != NULL)
 		for (i = 0; i < r->suite->ntests; i++)
 			free(r->samples[i]);
@@ -301,6 +305,30 @@ bench_gen_chunk(void *arg, const struct ollama_gen_stats *st)
 	(void)st;
 	if ((mem = sampler_mem_used(r->b->md->sampler)) > r->peak_mem)
 		r->peak_mem = mem;
+}
+
+/*
+ * Ollama's /api/show reply for the run's model: keep the parameter count
+ * (n_params) with the run. A failure leaves it null.
+ */
+static void
+bench_show_done(void *arg, const char *body, size_t len)
+{
+	struct bench_run		*r = arg;
+	struct store_bench_update	 u;
+	int				 rc;
+
+	r->show = NULL;
+	store_bench_update_init(&u);
+	if (body == NULL || (u.n_params = ollama_parse_param_count(body,
+	    len)) < 0) {
+		log_debug("bench: run %s: no parameter count from Ollama",
+		    r->id);
+		return;
+	}
+	if ((rc = store_bench_run_update(r->b->md->store, r->id, &u)) != 0)
+		log_warnx("bench: cannot store the parameter count of run %s: "
+		    "%s", r->id, strerror(-rc));
 }
 
 /* The run's started_at: when its first request goes out. */
@@ -656,6 +684,9 @@ bench_run(struct bench *b, const json_t *req, char **idp, char **jobp,
 	    bench_job_cancel, r);
 	r->started_mono = timeutil_mono_ns();
 	b->run = r;
+	if (b->md->ollama != NULL)
+		r->show = ollama_show(b->md->ollama, suite->model,
+		    bench_show_done, r);
 	log_info("bench: run %s: %s suite on %s, %zu requests", r->id,
 	    suite->name, suite->model, r->plan->nsteps);
 	*idp = xstrdup(r->id);

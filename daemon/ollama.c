@@ -150,6 +150,69 @@ ollama_get(struct ollama *o, const char *path, httpc_done_cb cb)
 	return r;
 }
 
+struct ollama_show {
+	struct httpc_req	*req;
+	ollama_show_cb		 cb;
+	void			*arg;
+};
+
+static void
+ollama_show_done(void *arg, const struct httpc_result *res)
+{
+	struct ollama_show	*s = arg;
+	int			 ok = res->err == 0 && res->status == 200;
+
+	s->cb(s->arg, ok ? res->body : NULL, ok ? res->len : 0);
+	free(s);
+}
+
+/* POST /api/show {"model": model}; see ollama.h. */
+struct ollama_show *
+ollama_show(struct ollama *o, const char *model, ollama_show_cb cb, void *arg)
+{
+	struct httpc_opts	 opts;
+	struct ollama_show	*s;
+	json_t			*body;
+	char			*url, *text;
+
+	body = json_pack("{s:s}", "model", model);
+	text = body != NULL ? json_dumps(body, JSON_COMPACT) : NULL;
+	json_decref(body);
+	if (text == NULL)
+		return NULL;
+	s = xcalloc(1, sizeof(*s));
+	s->cb = cb;
+	s->arg = arg;
+	url = xasprintf("%s/api/show", o->url);
+	memset(&opts, 0, sizeof(opts));
+	opts.method = "POST";
+	opts.url = url;
+	opts.body = text;
+	opts.body_len = strlen(text);
+	opts.timeout_ms = (long)o->timeout_ms;
+	opts.connect_timeout_ms = (long)o->timeout_ms;
+	opts.done_cb = ollama_show_done;
+	opts.arg = s;
+	s->req = httpc_start(o->md->httpc, &opts);
+	free(url);
+	free(text);
+	if (s->req == NULL) {
+		free(s);
+		return NULL;
+	}
+	return s;
+}
+
+/* See ollama.h. */
+void
+ollama_show_cancel(struct ollama_show *s)
+{
+	if (s == NULL)
+		return;
+	httpc_cancel(s->req);
+	free(s);
+}
+
 static int
 ollama_check_reply(struct ollama *o, const char *what,
     const struct httpc_result *res)

@@ -12,6 +12,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -134,6 +135,48 @@ ollama_loads(const char *body, size_t len, char **errp)
 		return NULL;
 	}
 	return root;
+}
+
+/* A human parameter size ("8.0B", "566.70M", "1.5T", "270K") or -1. */
+static int64_t
+ollama_param_size(const char *s)
+{
+	double	 v, mult;
+	char	*end;
+
+	if (s == NULL || !isdigit((unsigned char)*s))
+		return -1;
+	v = strtod(s, &end);
+	switch (toupper((unsigned char)*end)) {
+	case 'K': mult = 1e3; break;
+	case 'M': mult = 1e6; break;
+	case 'B': mult = 1e9; break;
+	case 'T': mult = 1e12; break;
+	default: return -1;
+	}
+	if (end[1] != '\0' || !isfinite(v) || v <= 0 || v * mult >= 9.0e18)
+		return -1;
+	return (int64_t)llround(v * mult);
+}
+
+/* See ollama_parse.h. */
+int64_t
+ollama_parse_param_count(const char *body, size_t len)
+{
+	json_t	*root, *v;
+	int64_t	 n = -1;
+
+	if ((root = json_loadb(body, len, 0, NULL)) == NULL)
+		return -1;
+	v = json_object_get(json_object_get(root, "model_info"),
+	    "general.parameter_count");
+	if (json_is_integer(v) && json_integer_value(v) > 0)
+		n = json_integer_value(v);
+	else
+		n = ollama_param_size(json_string_value(json_object_get(
+		    json_object_get(root, "details"), "parameter_size")));
+	json_decref(root);
+	return n;
 }
 
 /* {"version":"..."} */

@@ -8,6 +8,7 @@
 #define MLXD_OLLAMA_PARSE_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include <jansson.h>
 
@@ -17,6 +18,13 @@
  * trailing slash). Bind-all hosts map to loopback. 0 or -EINVAL.
  */
 int	ollama_host_url(const char *value, char **urlp);
+
+/*
+ * The parameter count of a POST /api/show reply: model_info's
+ * "general.parameter_count", else details.parameter_size read as a
+ * human figure ("8.0B", "566.70M", "1.5T"); -1 when neither is usable.
+ */
+int64_t	ollama_parse_param_count(const char *body, size_t len);
 
 /* {"version":"..."} → *versionp (caller frees). 0 or -EPROTO. */
 int	ollama_parse_version(const char *body, size_t len, char **versionp);

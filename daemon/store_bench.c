@@ -294,6 +294,7 @@ store_bench_update_init(struct store_bench_update *u)
 	u->started_ns = -1;
 	u->ps_size_bytes = -1;
 	u->ps_vram_bytes = -1;
+	u->n_params = -1;
 	u->finished_ns = -1;
 	u->peak_memory_bytes = -1;
 }
@@ -394,7 +395,8 @@ store_bench_run_update(struct store *st, const char *id,
 	    "power_end = COALESCE(?6, power_end), "
 	    "peak_memory_bytes = COALESCE(?7, peak_memory_bytes), "
 	    "ps_size_bytes = COALESCE(?10, ps_size_bytes), "
-	    "ps_vram_bytes = COALESCE(?11, ps_vram_bytes) "
+	    "ps_vram_bytes = COALESCE(?11, ps_vram_bytes), "
+	    "n_params = COALESCE(?12, n_params) "
 	    "WHERE id = ?9", &stmt)) != 0)
 		return rc;
 	b_init(&b, stmt);
@@ -409,6 +411,7 @@ store_bench_run_update(struct store *st, const char *id,
 	b_text(&b, id);
 	b_i64(&b, u->ps_size_bytes);
 	b_i64(&b, u->ps_vram_bytes);
+	b_i64(&b, u->n_params);
 	if ((rc = bind_done(st, &b)) == 0 &&
 	    (rc = step_done(st, stmt)) == 0 && sqlite3_changes(st->db) == 0)
 		rc = -ENOENT;

@@ -71,6 +71,7 @@ struct store_bench_update {
 	int64_t		 peak_memory_bytes;
 	int64_t		 ps_size_bytes;		/* -1: unchanged */
 	int64_t		 ps_vram_bytes;		/* -1: unchanged */
+	int64_t		 n_params;		/* -1: unchanged */
 };
 
 /* A proxied generation; -1 integers and NULL strings are stored as NULL. */

@@ -64,49 +64,37 @@ cmd_config_value(const struct mlxd_config_option *o, const char *text)
 	}
 }
 
-/* PATCH /v1/config with {key: value}; prints what changed. */
+/* Set key to value (stolen; JSON null unsets it); prints what changed. */
 static int
 cmd_config_patch(struct mlxctl *m, const char *key, json_t *value)
 {
-	json_t		*body, *reply, *v, *restart;
-	json_error_t	 jerr;
-	char		*text, *out = NULL;
-	size_t		 len = 0, i;
-	int		 status = 0, rc, unset;
+	struct mlxd_config	*cfg = NULL;
+	char			*text = NULL;
+	size_t			 i;
+	int			 rc, unset;
 
-	unset = json_is_null(value);
-	body = json_object();
-	json_object_set_new(body, key, value);
-	text = json_dumps(body, JSON_COMPACT);
-	json_decref(body);
-	if (text == NULL)
-		output_oom();
-	rc = mlxd_request(m->client, "PATCH", "/v1/config", text,
-	    strlen(text), &status, &out, &len);
-	free(text);
+	if ((unset = json_is_null(value)))
+		rc = mlxd_config_unset(m->client, key, &cfg);
+	else {
+		text = json_dumps(value, JSON_COMPACT | JSON_ENCODE_ANY);
+		if (text == NULL)
+			output_oom();
+		rc = mlxd_config_set(m->client, key, text, &cfg);
+		free(text);
+	}
+	json_decref(value);
 	if (rc != 0)
 		return mlxctl_fail(m, rc);
-	reply = json_loadb(out != NULL ? out : "", len, 0, &jerr);
-	if (status != 200) {
-		v = json_object_get(json_object_get(reply, "error"),
-		    "message");
-		fprintf(stderr, "mlxctl: %s\n", json_is_string(v) ?
-		    json_string_value(v) : "the daemon refused the change");
-		json_decref(reply);
-		free(out);
-		return MLXCTL_EXIT_ERROR;
-	}
 	if (m->json)
-		output_json_pretty(stdout, out, len);
+		output_json_pretty(stdout, cfg->raw_json,
+		    strlen(cfg->raw_json));
 	else {
-		restart = json_object_get(reply, "restart_required");
 		printf("%s %s.\n", key, unset ? "unset" : "set");
-		json_array_foreach(restart, i, v)
+		for (i = 0; i < mlxd_config_restart_count(cfg); i++)
 			printf("%s takes effect when mlxd restarts.\n",
-			    json_string_value(v));
+			    mlxd_config_restart_get(cfg, i));
 	}
-	json_decref(reply);
-	free(out);
+	mlxd_config_free(cfg);
 	return MLXCTL_EXIT_OK;
 }
 

@@ -70,6 +70,21 @@ mlxd_config_get_option(const struct mlxd_config *cfg, size_t i)
 	return cfg != NULL ? ABI_GET(cfg->options, cfg->noptions, i) : NULL;
 }
 
+/* Number of options of a PATCH reply that wait for a restart. */
+size_t
+mlxd_config_restart_count(const struct mlxd_config *cfg)
+{
+	return cfg != NULL ? cfg->nrestart_required : 0;
+}
+
+/* Option i of those waiting for a restart, or NULL. */
+const char *
+mlxd_config_restart_get(const struct mlxd_config *cfg, size_t i)
+{
+	return cfg != NULL && cfg->restart_required != NULL &&
+	    i < cfg->nrestart_required ? cfg->restart_required[i] : NULL;
+}
+
 /* Number of sessions in a reply of mlxd_sessions(). */
 size_t
 mlxd_sessions_count(const struct mlxd_sessions *s)

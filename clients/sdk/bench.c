@@ -676,16 +676,30 @@ bench_compare_parse(const json_t *root, struct mlxd_bench_compare *cmp)
 	return 0;
 }
 
+static void
+bench_compare_release(void *p)
+{
+	mlxd_bench_compare_free(p);
+}
+
+static int
+bench_compare_fill(void *p, const json_t *root, const char *raw)
+{
+	struct bench_compare_reply	*r = p;
+
+	r->pub.raw_json = raw;
+	return bench_compare_parse(root, &r->pub);
+}
+
 /* Compare two runs. */
 int
 mlxd_bench_compare(struct mlxd_client *c, const char *base,
     const char *candidate, struct mlxd_bench_compare **cmpp)
 {
-	struct bench_compare_reply	*r;
-	struct reply			 rep = { NULL, NULL };
-	char				 path[BENCH_PATH_MAX];
-	size_t				 off = 0;
-	int				 rc;
+	char	 path[BENCH_PATH_MAX];
+	size_t	 off = 0;
+	void	*r;
+	int	 rc;
 
 	if (c == NULL || cmpp == NULL || base == NULL || *base == '\0' ||
 	    candidate == NULL || *candidate == '\0')
@@ -696,19 +710,10 @@ mlxd_bench_compare(struct mlxd_client *c, const char *base,
 	    (rc = bench_append(path, sizeof path, &off, "&candidate=")) != 0 ||
 	    (rc = reply_escape(path, sizeof path, &off, candidate)) != 0)
 		return rc;
-	if ((rc = reply_fetch(c, path, &rep)) != 0)
+	if ((rc = CALL_GET(c, path, struct bench_compare_reply,
+	    bench_compare_fill, bench_compare_release, &r)) != 0)
 		return rc;
-	if ((r = calloc(1, sizeof *r)) == NULL) {
-		reply_clear(&rep);
-		return -ENOMEM;
-	}
-	r->r = rep;
-	if ((rc = bench_compare_parse(rep.root, &r->pub)) != 0) {
-		mlxd_bench_compare_free(&r->pub);
-		return rc;
-	}
-	r->pub.raw_json = rep.raw;
-	*cmpp = &r->pub;
+	*cmpp = &((struct bench_compare_reply *)r)->pub;
 	return 0;
 }
 

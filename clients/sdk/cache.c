@@ -136,43 +136,52 @@ cache_model_parse(const json_t *o, struct mlxd_cache_model *m)
 	return 0;
 }
 
-/* GET /v1/cache. */
-int
-mlxd_cache_list(struct mlxd_client *c, struct mlxd_cache_list **lp)
+static void
+cache_list_release(void *p)
 {
-	struct cache_list_reply	*r;
+	mlxd_cache_list_free(p);
+}
+
+static int
+cache_list_fill(void *p, const json_t *root, const char *raw)
+{
+	struct cache_list_reply	*r = p;
 	const json_t		*arr;
 	size_t			 i;
 	int			 rc;
 
-	if (lp == NULL)
-		return -EINVAL;
-	if ((r = calloc(1, sizeof(*r))) == NULL)
-		return -ENOMEM;
-	if ((rc = reply_fetch(c, "/v1/cache", &r->r)) != 0)
-		goto fail;
-	arr = json_object_get(r->r.root, "models");
+	arr = json_object_get(root, "models");
 	if ((r->pub.models = calloc(json_array_size(arr) + 1,
-	    sizeof(*r->pub.models))) == NULL) {
-		rc = -ENOMEM;
-		goto fail;
-	}
+	    sizeof(*r->pub.models))) == NULL)
+		return -ENOMEM;
 	for (i = 0; i < json_array_size(arr); i++) {
 		r->pub.nmodels++;
 		if ((rc = cache_model_parse(json_array_get(arr, i),
 		    &r->pub.models[i])) != 0)
-			goto fail;
+			return rc;
 	}
-	r->pub.warnings_total = reply_int(r->r.root, "warnings_total");
-	r->pub.last_scan_at = reply_string(r->r.root, "last_scan_at");
-	r->pub.last_scan_at_ms = reply_time(r->r.root, "last_scan_at");
-	r->pub.scanning = reply_bool(r->r.root, "scanning");
-	r->pub.raw_json = r->r.raw;
-	*lp = &r->pub;
+	r->pub.warnings_total = reply_int(root, "warnings_total");
+	r->pub.last_scan_at = reply_string(root, "last_scan_at");
+	r->pub.last_scan_at_ms = reply_time(root, "last_scan_at");
+	r->pub.scanning = reply_bool(root, "scanning");
+	r->pub.raw_json = raw;
 	return 0;
-fail:
-	mlxd_cache_list_free(&r->pub);
-	return rc;
+}
+
+/* GET /v1/cache. */
+int
+mlxd_cache_list(struct mlxd_client *c, struct mlxd_cache_list **lp)
+{
+	void	*r;
+	int	 rc;
+
+	if (lp == NULL)
+		return -EINVAL;
+	if ((rc = CALL_GET(c, "/v1/cache", struct cache_list_reply,
+	    cache_list_fill, cache_list_release, &r)) != 0)
+		return rc;
+	*lp = &((struct cache_list_reply *)r)->pub;
+	return 0;
 }
 
 /* Free a reply of mlxd_cache_list(). */
@@ -191,25 +200,19 @@ mlxd_cache_list_free(struct mlxd_cache_list *l)
 	free(r);
 }
 
-/* GET /v1/cache/stats. */
-int
-mlxd_cache_stats(struct mlxd_client *c, struct mlxd_cache_stats **sp)
+static void
+cache_stats_release(void *p)
 {
-	struct cache_stats_reply	*r;
-	struct mlxd_cache_stats		*s;
-	const json_t			*o, *by;
-	int				 rc;
+	mlxd_cache_stats_free(p);
+}
 
-	if (sp == NULL)
-		return -EINVAL;
-	if ((r = calloc(1, sizeof(*r))) == NULL)
-		return -ENOMEM;
-	if ((rc = reply_fetch(c, "/v1/cache/stats", &r->r)) != 0) {
-		free(r);
-		return rc;
-	}
-	o = r->r.root;
-	s = &r->pub;
+static int
+cache_stats_fill(void *p, const json_t *o, const char *raw)
+{
+	struct cache_stats_reply	*r = p;
+	struct mlxd_cache_stats		*s = &r->pub;
+	const json_t			*by;
+
 	s->files = reply_int(o, "files");
 	s->inodes = reply_int(o, "inodes");
 	s->logical_bytes = reply_int(o, "logical_bytes");
@@ -229,8 +232,23 @@ mlxd_cache_stats(struct mlxd_client *c, struct mlxd_cache_stats **sp)
 	s->reclaimable_bytes = reply_int(o, "reclaimable_bytes");
 	s->last_scan_at = reply_string(o, "last_scan_at");
 	s->last_dedup_at = reply_string(o, "last_dedup_at");
-	s->raw_json = r->r.raw;
-	*sp = s;
+	s->raw_json = raw;
+	return 0;
+}
+
+/* GET /v1/cache/stats. */
+int
+mlxd_cache_stats(struct mlxd_client *c, struct mlxd_cache_stats **sp)
+{
+	void	*r;
+	int	 rc;
+
+	if (sp == NULL)
+		return -EINVAL;
+	if ((rc = CALL_GET(c, "/v1/cache/stats", struct cache_stats_reply,
+	    cache_stats_fill, cache_stats_release, &r)) != 0)
+		return rc;
+	*sp = &((struct cache_stats_reply *)r)->pub;
 	return 0;
 }
 
@@ -246,38 +264,45 @@ mlxd_cache_stats_free(struct mlxd_cache_stats *s)
 	free(r);
 }
 
-/* GET /v1/cache/config. */
-int
-mlxd_cache_config(struct mlxd_client *c, struct mlxd_cache_config **cfgp)
+static void
+cache_config_release(void *p)
 {
-	struct cache_config_reply	*r;
-	struct mlxd_cache_config	*cfg;
-	const json_t			*o;
+	mlxd_cache_config_free(p);
+}
+
+static int
+cache_config_fill(void *p, const json_t *o, const char *raw)
+{
+	struct cache_config_reply	*r = p;
+	struct mlxd_cache_config	*cfg = &r->pub;
 	int				 rc;
 
-	if (cfgp == NULL)
-		return -EINVAL;
-	if ((r = calloc(1, sizeof(*r))) == NULL)
-		return -ENOMEM;
-	if ((rc = reply_fetch(c, "/v1/cache/config", &r->r)) != 0) {
-		free(r);
-		return rc;
-	}
-	o = r->r.root;
-	cfg = &r->pub;
 	if ((rc = reply_strings(o, "dedup_methods", &cfg->dedup_methods,
 	    &cfg->ndedup_methods)) != 0 ||
 	    (rc = reply_strings(o, "roots", &cfg->roots, &cfg->nroots)) != 0 ||
 	    (rc = reply_strings(o, "added_roots", &cfg->added_roots,
-	    &cfg->nadded_roots)) != 0) {
-		mlxd_cache_config_free(cfg);
+	    &cfg->nadded_roots)) != 0)
 		return rc;
-	}
 	cfg->min_size_bytes = reply_int(o, "min_size_bytes");
 	cfg->scan_on_start = reply_bool(o, "scan_on_start");
 	cfg->dir = reply_string(o, "dir");
-	cfg->raw_json = r->r.raw;
-	*cfgp = cfg;
+	cfg->raw_json = raw;
+	return 0;
+}
+
+/* GET /v1/cache/config. */
+int
+mlxd_cache_config(struct mlxd_client *c, struct mlxd_cache_config **cfgp)
+{
+	void	*r;
+	int	 rc;
+
+	if (cfgp == NULL)
+		return -EINVAL;
+	if ((rc = CALL_GET(c, "/v1/cache/config", struct cache_config_reply,
+	    cache_config_fill, cache_config_release, &r)) != 0)
+		return rc;
+	*cfgp = &((struct cache_config_reply *)r)->pub;
 	return 0;
 }
 
@@ -296,28 +321,24 @@ mlxd_cache_config_free(struct mlxd_cache_config *cfg)
 	free(r);
 }
 
-/* GET /v1/cache/apps. */
-int
-mlxd_cache_apps(struct mlxd_client *c, struct mlxd_cache_apps **ap)
+static void
+cache_apps_release(void *p)
 {
-	struct cache_apps_reply	*r;
+	mlxd_cache_apps_free(p);
+}
+
+static int
+cache_apps_fill(void *p, const json_t *root, const char *raw)
+{
+	struct cache_apps_reply	*r = p;
 	struct mlxd_cache_app	*a;
 	const json_t		*arr, *o, *uses;
 	size_t			 i, k;
-	int			 rc;
 
-	if (ap == NULL)
-		return -EINVAL;
-	if ((r = calloc(1, sizeof(*r))) == NULL)
-		return -ENOMEM;
-	if ((rc = reply_fetch(c, "/v1/cache/apps", &r->r)) != 0)
-		goto fail;
-	arr = json_object_get(r->r.root, "apps");
+	arr = json_object_get(root, "apps");
 	if ((r->pub.apps = calloc(json_array_size(arr) + 1,
-	    sizeof(*r->pub.apps))) == NULL) {
-		rc = -ENOMEM;
-		goto fail;
-	}
+	    sizeof(*r->pub.apps))) == NULL)
+		return -ENOMEM;
 	for (i = 0; i < json_array_size(arr); i++) {
 		o = json_array_get(arr, i);
 		a = &r->pub.apps[r->pub.napps++];
@@ -325,10 +346,8 @@ mlxd_cache_apps(struct mlxd_client *c, struct mlxd_cache_apps **ap)
 		a->path = reply_string(o, "path");
 		uses = json_object_get(o, "models");
 		if ((a->models = calloc(json_array_size(uses) + 1,
-		    sizeof(*a->models))) == NULL) {
-			rc = -ENOMEM;
-			goto fail;
-		}
+		    sizeof(*a->models))) == NULL)
+			return -ENOMEM;
 		for (k = 0; k < json_array_size(uses); k++) {
 			a->models[k].ref = reply_string(json_array_get(uses,
 			    k), "ref");
@@ -337,12 +356,24 @@ mlxd_cache_apps(struct mlxd_client *c, struct mlxd_cache_apps **ap)
 		}
 		a->nmodels = json_array_size(uses);
 	}
-	r->pub.raw_json = r->r.raw;
-	*ap = &r->pub;
+	r->pub.raw_json = raw;
 	return 0;
-fail:
-	mlxd_cache_apps_free(&r->pub);
-	return rc;
+}
+
+/* GET /v1/cache/apps. */
+int
+mlxd_cache_apps(struct mlxd_client *c, struct mlxd_cache_apps **ap)
+{
+	void	*r;
+	int	 rc;
+
+	if (ap == NULL)
+		return -EINVAL;
+	if ((rc = CALL_GET(c, "/v1/cache/apps", struct cache_apps_reply,
+	    cache_apps_fill, cache_apps_release, &r)) != 0)
+		return rc;
+	*ap = &((struct cache_apps_reply *)r)->pub;
+	return 0;
 }
 
 /* Free a reply of mlxd_cache_apps(). */
@@ -674,6 +705,46 @@ cache_job_body_line(void *arg, const char *line, size_t len)
 	return 0;
 }
 
+static void
+cache_job_release(void *p)
+{
+	mlxd_cache_job_free(p);
+}
+
+static int
+cache_job_fill(void *p, const json_t *root, const char *raw)
+{
+	struct cache_job_reply	*r = p;
+	struct mlxd_cache_job	*j = &r->pub;
+	const json_t		*pr, *res;
+	int			 rc;
+
+	j->id = reply_string(root, "id");
+	j->kind = reply_string(root, "kind");
+	j->target = reply_string(root, "target");
+	j->state = reply_string(root, "state");
+	j->error = reply_string(root, "error");
+	pr = json_object_get(root, "progress");
+	j->step = reply_string(pr, "step");
+	j->phase = reply_string(pr, "phase");
+	j->path = reply_string(pr, "path");
+	j->files_done = reply_int(pr, "files_done");
+	j->files_total = reply_int(pr, "files_total");
+	j->bytes_done = reply_int(pr, "bytes_done");
+	j->bytes_total = reply_int(pr, "bytes_total");
+	j->files_hashed = reply_int(pr, "files_hashed");
+	j->rate_bytes_per_s = reply_double(pr, "rate_bytes_per_s");
+	j->eta_s = reply_double(pr, "eta_s");
+	j->percent = reply_double(pr, "percent");
+	if (json_is_object(res = json_object_get(root, "result"))) {
+		if ((rc = cache_result_parse(res, &r->res)) != 0)
+			return rc;
+		j->result = &r->res;
+	}
+	j->raw_json = raw;
+	return 0;
+}
+
 /*
  * GET /v1/jobs/{id}, with wait_s > 0 as a long poll that the daemon
  * answers at the job's next change. The waiting request goes through
@@ -683,62 +754,32 @@ static int
 cache_job_get(struct mlxd_client *c, const char *id, int wait_s,
     struct mlxd_cache_job **jp)
 {
-	struct cache_job_reply	*r;
 	struct cache_job_body	 b = { NULL, 0, 0 };
-	struct mlxd_cache_job	*j;
-	const json_t		*p, *res;
 	char			 path[256];
+	void			*r;
 	int			 rc;
 
 	if (c == NULL || id == NULL || jp == NULL || *id == '\0' ||
 	    strlen(id) > 128 || strpbrk(id, "/?#% ") != NULL)
 		return -EINVAL;
-	if ((r = calloc(1, sizeof(*r))) == NULL)
-		return -ENOMEM;
 	if (wait_s > 0) {
 		snprintf(path, sizeof(path), "/v1/jobs/%s?wait=%d", id,
 		    wait_s);
 		rc = mlxd_stream(c, "GET", path, NULL, 0, cache_job_body_line,
 		    &b);
 		if (rc == 0)
-			rc = b.buf != NULL ? reply_load(b.buf, b.len,
-			    &r->r.root, &r->r.raw) : MLXD_EPROTO;
+			rc = b.buf != NULL ? CALL_PARSE(b.buf, b.len,
+			    struct cache_job_reply, cache_job_fill,
+			    cache_job_release, &r) : MLXD_EPROTO;
 		free(b.buf);
 	} else {
 		snprintf(path, sizeof(path), "/v1/jobs/%s", id);
-		rc = reply_fetch(c, path, &r->r);
+		rc = CALL_GET(c, path, struct cache_job_reply, cache_job_fill,
+		    cache_job_release, &r);
 	}
-	if (rc != 0) {
-		free(r);
+	if (rc != 0)
 		return rc;
-	}
-	j = &r->pub;
-	j->id = reply_string(r->r.root, "id");
-	j->kind = reply_string(r->r.root, "kind");
-	j->target = reply_string(r->r.root, "target");
-	j->state = reply_string(r->r.root, "state");
-	j->error = reply_string(r->r.root, "error");
-	p = json_object_get(r->r.root, "progress");
-	j->step = reply_string(p, "step");
-	j->phase = reply_string(p, "phase");
-	j->path = reply_string(p, "path");
-	j->files_done = reply_int(p, "files_done");
-	j->files_total = reply_int(p, "files_total");
-	j->bytes_done = reply_int(p, "bytes_done");
-	j->bytes_total = reply_int(p, "bytes_total");
-	j->files_hashed = reply_int(p, "files_hashed");
-	j->rate_bytes_per_s = reply_double(p, "rate_bytes_per_s");
-	j->eta_s = reply_double(p, "eta_s");
-	j->percent = reply_double(p, "percent");
-	if (json_is_object(res = json_object_get(r->r.root, "result"))) {
-		if ((rc = cache_result_parse(res, &r->res)) != 0) {
-			mlxd_cache_job_free(j);
-			return rc;
-		}
-		j->result = &r->res;
-	}
-	j->raw_json = r->r.raw;
-	*jp = j;
+	*jp = &((struct cache_job_reply *)r)->pub;
 	return 0;
 }
 

@@ -344,16 +344,31 @@ generate_sessions_parse(const json_t *arr, struct mlxd_session **sp,
 	return 0;
 }
 
+static void
+generate_sessions_release(void *p)
+{
+	mlxd_sessions_free(p);
+}
+
+static int
+generate_sessions_fill(void *p, const json_t *root, const char *raw)
+{
+	struct generate_sessions_reply	*r = p;
+
+	r->pub.raw_json = raw;
+	return generate_sessions_parse(json_object_get(root, "sessions"),
+	    &r->pub.sessions, &r->pub.nsessions);
+}
+
 /* List stored generations. */
 int
 mlxd_sessions(struct mlxd_client *c, const char *model, const char *since,
     int limit, struct mlxd_sessions **sp)
 {
-	struct generate_sessions_reply	*r;
-	struct reply			 rep = { NULL, NULL };
-	char				 path[1024], num[32];
-	size_t				 off;
-	int				 rc;
+	char	 path[1024], num[32];
+	size_t	 off;
+	void	*r;
+	int	 rc;
 
 	if (c == NULL || sp == NULL || limit < 0 || limit > 10000)
 		return -EINVAL;
@@ -372,20 +387,10 @@ mlxd_sessions(struct mlxd_client *c, const char *model, const char *since,
 		    num)) != 0)
 			return rc;
 	}
-	if ((rc = reply_fetch(c, path, &rep)) != 0)
+	if ((rc = CALL_GET(c, path, struct generate_sessions_reply,
+	    generate_sessions_fill, generate_sessions_release, &r)) != 0)
 		return rc;
-	if ((r = calloc(1, sizeof *r)) == NULL) {
-		reply_clear(&rep);
-		return -ENOMEM;
-	}
-	r->r = rep;
-	if ((rc = generate_sessions_parse(json_object_get(rep.root,
-	    "sessions"), &r->pub.sessions, &r->pub.nsessions)) != 0) {
-		mlxd_sessions_free(&r->pub);
-		return rc;
-	}
-	r->pub.raw_json = rep.raw;
-	*sp = &r->pub;
+	*sp = &((struct generate_sessions_reply *)r)->pub;
 	return 0;
 }
 

@@ -362,15 +362,30 @@ metrics_history_fill(struct metrics_history_reply *r)
 	return 0;
 }
 
+static void
+metrics_history_release(void *p)
+{
+	mlxd_metrics_history_free(p);
+}
+
+static int
+metrics_history_parse(void *p, const json_t *root, const char *raw)
+{
+	struct metrics_history_reply	*r = p;
+
+	(void)root;
+	r->pub.raw_json = raw;
+	return metrics_history_fill(r);
+}
+
 /* Fetch recent samples as one array per field. */
 int
 mlxd_metrics_history(struct mlxd_client *c, int64_t window_ms,
     int64_t step_ms, struct mlxd_metrics_history **hp)
 {
-	struct metrics_history_reply	*r;
-	struct reply			 rep = { NULL, NULL };
-	char				 path[128], w[32], st[32];
-	int				 rc;
+	char	 path[128], w[32], st[32];
+	void	*r;
+	int	 rc;
 
 	if (c == NULL || hp == NULL || window_ms <= 0 || step_ms < 0)
 		return -EINVAL;
@@ -382,19 +397,10 @@ mlxd_metrics_history(struct mlxd_client *c, int64_t window_ms,
 	} else
 		snprintf(path, sizeof path, "/v1/metrics/history?window=%s",
 		    w);
-	if ((rc = reply_fetch(c, path, &rep)) != 0)
+	if ((rc = CALL_GET(c, path, struct metrics_history_reply,
+	    metrics_history_parse, metrics_history_release, &r)) != 0)
 		return rc;
-	if ((r = calloc(1, sizeof *r)) == NULL) {
-		reply_clear(&rep);
-		return -ENOMEM;
-	}
-	r->r = rep;
-	r->pub.raw_json = rep.raw;
-	if ((rc = metrics_history_fill(r)) != 0) {
-		mlxd_metrics_history_free(&r->pub);
-		return rc;
-	}
-	*hp = &r->pub;
+	*hp = &((struct metrics_history_reply *)r)->pub;
 	return 0;
 }
 

@@ -43,12 +43,20 @@ int	 call_build(struct reply *rep, size_t size, size_t roff,
 int	 call_get(struct mlxd_client *c, const char *path, size_t size,
 	     size_t roff, call_parse_fn parse, call_release_fn release,
 	     void **outp);
+int	 call_send(struct mlxd_client *c, const char *method,
+	     const char *path, const char *body, size_t len, size_t size,
+	     size_t roff, call_parse_fn parse, call_release_fn release,
+	     void **outp);
 int	 call_parse(const char *json, size_t len, size_t size, size_t roff,
 	     call_parse_fn parse, call_release_fn release, void **outp);
 /* call_get() for a private reply type with its struct reply in member r. */
 #define CALL_GET(c, path, type, parse, release, outp)			\
 	call_get((c), (path), sizeof(type), offsetof(type, r), (parse),	\
 	    (release), (outp))
+/* call_send() likewise. */
+#define CALL_SEND(c, method, path, body, len, type, parse, release, outp) \
+	call_send((c), (method), (path), (body), (len), sizeof(type),	\
+	    offsetof(type, r), (parse), (release), (outp))
 /* call_parse() likewise. */
 #define CALL_PARSE(json, len, type, parse, release, outp)		\
 	call_parse((json), (len), sizeof(type), offsetof(type, r),	\

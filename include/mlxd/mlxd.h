@@ -499,6 +499,11 @@ struct mlxd_config {
 	struct mlxd_config_option	*options; /* noptions entries */
 	size_t				 noptions;
 	const char			*raw_json;
+	/* Options of mlxd_config_set()/mlxd_config_unset() that apply only
+	 * when mlxd restarts (none for mlxd_config_get()); read them with
+	 * mlxd_config_restart_count()/mlxd_config_restart_get(). */
+	const char			**restart_required;
+	size_t				 nrestart_required;
 };
 
 /*
@@ -515,6 +520,34 @@ MLXD_EXPORT void mlxd_config_free(struct mlxd_config *cfg);
 MLXD_EXPORT size_t mlxd_config_count(const struct mlxd_config *cfg);
 MLXD_EXPORT const struct mlxd_config_option *mlxd_config_get_option(
 		    const struct mlxd_config *cfg, size_t i);
+
+/*
+ * PATCH /v1/config: set option key (e.g. "retention_days") to value_json,
+ * the new value as JSON text ("7", "true", "\"http://...\"",
+ * "[\"clone\"]"), kept by the daemon in its overlay file and applied at
+ * once when the option is reloadable. Both strings are the caller's and
+ * are not kept. Text that is not JSON, or a JSON null (use
+ * mlxd_config_unset()), is -EINVAL before anything is sent. A value the
+ * daemon refuses is MLXD_EAPI with its message and code ("bad_request",
+ * "conflict" for an option the environment or a flag sets) in
+ * mlxd_client_last_error() and mlxd_client_last_code(). On success, when
+ * cfgp is not NULL, *cfgp is the configuration now in effect with
+ * restart_required filled, freed with mlxd_config_free().
+ */
+MLXD_EXPORT int mlxd_config_set(struct mlxd_client *c, const char *key,
+		    const char *value_json, struct mlxd_config **cfgp);
+
+/*
+ * PATCH /v1/config with key: null: drop the change made through the API,
+ * back to the file's value or the default. Otherwise as mlxd_config_set().
+ */
+MLXD_EXPORT int mlxd_config_unset(struct mlxd_client *c, const char *key,
+		    struct mlxd_config **cfgp);
+
+/* The number of options in cfg->restart_required, and the i-th (or NULL). */
+MLXD_EXPORT size_t mlxd_config_restart_count(const struct mlxd_config *cfg);
+MLXD_EXPORT const char *mlxd_config_restart_get(const struct mlxd_config *cfg,
+		    size_t i);
 
 /*
  * Live monitoring: GET /v1/metrics, /v1/system, /v1/metrics/history and the

@@ -51,6 +51,9 @@ def test_figures_match_simulator(env):
     ttft = (tg.get("ttft_ms") or tg["metrics"]["ttft_ms"])["mean"]
     check(abs(ttft - 100) <= 5, "TTFT within 5 ms of 100: %r" % ttft)
     eq(r["ollama_version"], "0.32.15", "environment recorded")
+    # The parameter count from Ollama's /api/show (model_info's
+    # general.parameter_count), fetched once at the start.
+    eq(r["n_params"], 3212749888, "n_params from /api/show")
     check(r["digest"], "model digest recorded")
     # What the requests carried.
     reqs = [q for q in sim.request("GET", "/_sim/requests")[1]["requests"]
@@ -80,6 +83,8 @@ def test_figures_match_simulator(env):
     st, hd, j = env.request("GET", "/v1/benchmarks/%s/export?format=json"
                             % b["id"])
     eq(st, 200, "json export")
+    eq(set(t["model_n_params"] for t in j), {3212749888},
+       "the export's model_n_params, on each test")
     st, _, _ = env.request("GET", "/v1/benchmarks/%s/export?format=xml"
                            % b["id"])
     eq(st, 400, "unknown format")

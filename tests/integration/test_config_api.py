@@ -6,8 +6,11 @@ keeps secrets write-only, refuses options the environment sets, survives a
 restart; mlxctl config set/unset do the same."""
 import json
 import os
+import subprocess
 
 from harness import check, eq, run, wait_for
+
+SDK_CONFIG = os.environ.get("SDK_CONFIG_BIN", "sdk_config")
 
 
 def overlay(env):
@@ -132,5 +135,52 @@ def test_environment_wins_and_mlxctl(env):
     eq(json.loads(out)["restart_required"], [], "--json prints the reply")
 
 
+def sdk_config(env, *args):
+    p = subprocess.run([SDK_CONFIG, env.sock] + list(args),
+                       capture_output=True, env=dict(env.base_env),
+                       timeout=60)
+    return p.returncode, p.stdout.decode(), p.stderr.decode()
+
+
+def test_sdk_config_set_unset(env):
+    """libmlxd's mlxd_config_set()/mlxd_config_unset(): the reply is the
+    configuration now in effect with the options waiting for a restart;
+    refusals carry the daemon's code and message; text that is not JSON
+    never reaches the daemon."""
+    sim = env.sim()
+    env.daemon(sim, extra_env={"MLXD_LOG_LEVEL": "info"})
+    rc, out, err = sdk_config(env, "set", "retention_days", "11")
+    eq((rc, out), (0, "retention_days=11 api\n"), "set (stderr: %s)" % err)
+    eq(option(env, "retention_days")["value"], 11, "the daemon has it")
+    rc, out, err = sdk_config(env, "set", "cache.dedup.methods",
+                              '["hardlink"]')
+    eq((rc, out), (0, 'cache.dedup.methods=["hardlink"] api\n'), "list")
+    rc, out, err = sdk_config(env, "set", "metrics.interval_ms", "2000")
+    # Kept for the next start; the running value stays until then.
+    eq((rc, out), (0, "metrics.interval_ms=1000 default\n"
+                   "restart: metrics.interval_ms\n"), "restart list")
+    rc, out, err = sdk_config(env, "set", "retention_days", "0")
+    eq(rc, 1, "out of range: %s" % out)
+    check(out.startswith("rc=-1002 code=bad_request ") and
+          "out of range" in out, out)
+    rc, out, err = sdk_config(env, "set", "log_level", '"debug"')
+    check(rc == 1 and out.startswith("rc=-1002 code=conflict ") and
+          "MLXD_LOG_LEVEL" in out,
+          "set by the environment: %s" % out)
+    before = len(open(overlay(env)).read())
+    rc, out, err = sdk_config(env, "set", "retention_days", "{7")
+    check(rc == 1 and "rc=-22 " in out and "not JSON" in out, out)
+    rc, out, err = sdk_config(env, "set", "retention_days", "null")
+    check(rc == 1 and "rc=-22 " in out and "mlxd_config_unset" in out, out)
+    eq(len(open(overlay(env)).read()), before, "nothing written")
+    eq(option(env, "retention_days")["value"], 11, "unchanged")
+    rc, out, err = sdk_config(env, "unset", "retention_days")
+    eq(rc, 0, "unset: %s" % out)
+    check(out.startswith("retention_days=") and
+          out.rstrip().endswith(" default"), out)
+    eq(option(env, "retention_days")["source"], "default", "unset")
+
+
 if __name__ == "__main__":
-    run([test_patch_applies_and_persists, test_environment_wins_and_mlxctl])
+    run([test_patch_applies_and_persists, test_environment_wins_and_mlxctl,
+         test_sdk_config_set_unset])

@@ -193,6 +193,42 @@ test_empty_and_bad(void **state)
 	free(msg);
 }
 
+/* The parameter count of an /api/show reply, and its fallbacks. */
+static void
+test_param_count(void **state)
+{
+	static const struct {
+		const char	*body;
+		int64_t		 want;
+	} cases[] = {
+		{ "{\"details\":{\"parameter_size\":\"3.2B\"},\"model_info\":"
+		    "{\"general.architecture\":\"llama\","
+		    "\"general.parameter_count\":3212749888}}", 3212749888LL },
+		{ "{\"details\":{\"parameter_size\":\"8.0B\"},"
+		    "\"model_info\":{}}", 8000000000LL },
+		{ "{\"details\":{\"parameter_size\":\"566.70M\"}}",
+		    566700000LL },
+		{ "{\"details\":{\"parameter_size\":\"1.5T\"}}",
+		    1500000000000LL },
+		{ "{\"details\":{\"parameter_size\":\"270k\"}}", 270000 },
+		{ "{\"details\":{\"parameter_size\":\"\"},\"model_info\":"
+		    "{\"general.parameter_count\":0}}", -1 },
+		{ "{\"details\":{\"parameter_size\":\"8.0 B\"}}", -1 },
+		{ "{\"details\":{\"parameter_size\":\"8.0Bn\"}}", -1 },
+		{ "{\"details\":{\"parameter_size\":\"-8B\"}}", -1 },
+		{ "{\"details\":{\"parameter_size\":\"lots\"}}", -1 },
+		{ "{\"model_info\":{\"general.parameter_count\":\"8B\"}}", -1 },
+		{ "{}", -1 },
+		{ "<html>", -1 },
+	};
+	size_t	i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		assert_int_equal(ollama_parse_param_count(cases[i].body,
+		    strlen(cases[i].body)), cases[i].want);
+}
+
 int
 main(void)
 {
@@ -202,6 +238,7 @@ main(void)
 		cmocka_unit_test(test_tags),
 		cmocka_unit_test(test_ps),
 		cmocka_unit_test(test_empty_and_bad),
+		cmocka_unit_test(test_param_count),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

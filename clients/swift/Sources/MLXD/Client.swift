@@ -194,6 +194,33 @@ public final class MLXDClient: Sendable {
 		try await call(Config.self, "GET", "/v1/config")
 	}
 
+	/// Changes an option at run time (`PATCH /v1/config`): the daemon
+	/// checks the value as it checks the config file's, keeps it in its
+	/// overlay file and applies it at once when the option is reloadable.
+	///
+	///     try await client.setConfig("retention_days", 14)
+	///     try await client.setConfig("cache.dedup.methods", .array(["clone"]))
+	///
+	/// - Parameters:
+	///   - name: the option, such as `"ollama.url"`.
+	///   - value: its new value, of the option's type.
+	/// - Returns: the configuration now in effect; `restartRequired` lists
+	///   the option when it applies only at the next start.
+	/// - Throws: `.api(400, ...)` for a value the daemon refuses,
+	///   `.api(409, ...)` for an option the environment or a flag sets.
+	@discardableResult
+	public func setConfig(_ name: String, _ value: JSONValue) async throws -> Config {
+		try await call(Config.self, "PATCH", "/v1/config", body: [name: value])
+	}
+
+	/// Drops the change made through the API to an option
+	/// (`PATCH /v1/config` with null): back to the file's value or the
+	/// default. Throws as `setConfig(_:_:)`.
+	@discardableResult
+	public func unsetConfig(_ name: String) async throws -> Config {
+		try await call(Config.self, "PATCH", "/v1/config", body: [name: JSONValue.null])
+	}
+
 	/// Stored generations, newest first (`GET /v1/sessions`).
 	///
 	/// - Parameters:

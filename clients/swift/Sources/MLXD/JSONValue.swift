@@ -38,12 +38,15 @@ public enum JSONValue: Codable, Sendable, Equatable, Hashable {
 		}
 	}
 
-	/// Encodes the value as it was.
+	/// Encodes the value as it was; a whole number as an integer (`7`,
+	/// not `7.0`), which options of integer type require.
 	public func encode(to encoder: Encoder) throws {
 		var c = encoder.singleValueContainer()
 		switch self {
 		case .null: try c.encodeNil()
 		case .bool(let b): try c.encode(b)
+		case .number(let n) where n.rounded() == n && abs(n) < 9.0e15:
+			try c.encode(Int64(n))
 		case .number(let n): try c.encode(n)
 		case .string(let s): try c.encode(s)
 		case .array(let a): try c.encode(a)

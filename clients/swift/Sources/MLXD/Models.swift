@@ -277,7 +277,7 @@ public struct ConfigOption: Codable, Sendable, Equatable {
 	public let name: String
 	/// Its value.
 	public let value: JSONValue
-	/// Where it came from: `default`, `file`, `env` or `flag`.
+	/// Where it came from: `default`, `file`, `api`, `env` or `flag`.
 	public let source: String
 	/// The environment variable that sets it, if any.
 	public let env: String?
@@ -287,12 +287,21 @@ public struct ConfigOption: Codable, Sendable, Equatable {
 	public let help: String
 }
 
-/// `GET /v1/config`: the effective configuration.
+/// `GET /v1/config`: the effective configuration; also the reply of
+/// `MLXDClient.setConfig(_:_:)` and `MLXDClient.unsetConfig(_:)`.
 public struct Config: Codable, Sendable, Equatable {
 	/// The configuration file read, if any.
 	public let file: String?
 	/// Every option.
 	public let options: [ConfigOption]
+	/// After a change: the options changed that apply only when mlxd
+	/// restarts (nil for `MLXDClient.config()`).
+	public let restartRequired: [String]?
+
+	enum CodingKeys: String, CodingKey {
+		case file, options
+		case restartRequired = "restart_required"
+	}
 
 	/// The option called `name`.
 	public subscript(name: String) -> ConfigOption? {

@@ -166,6 +166,44 @@ final class ClientTests: XCTestCase {
 		XCTAssertEqual(w.stop(), 0)
 	}
 
+	func testConfigChanges() async throws {
+		let w = try World()
+		let mlxd = try w.client()
+
+		let set = try await mlxd.setConfig("retention_days", 12)
+		XCTAssertEqual(set["retention_days"]?.value, 12)
+		XCTAssertEqual(set["retention_days"]?.source, "api")
+		XCTAssertEqual(set.restartRequired, [])
+		let list = try await mlxd.setConfig("cache.dedup.methods", .array(["hardlink"]))
+		XCTAssertEqual(list["cache.dedup.methods"]?.value, .array(["hardlink"]))
+		let later = try await mlxd.setConfig("metrics.interval_ms", 2000)
+		XCTAssertEqual(later.restartRequired, ["metrics.interval_ms"])
+		let now = try await mlxd.config()
+		XCTAssertEqual(now["retention_days"]?.value, 12, "the daemon keeps it")
+		XCTAssertNil(now.restartRequired)
+
+		do {
+			try await mlxd.setConfig("retention_days", 0)
+			XCTFail("an out-of-range value was taken")
+		} catch let MLXDError.api(status, code, message) {
+			XCTAssertEqual(status, 400)
+			XCTAssertEqual(code, "bad_request")
+			XCTAssertTrue(message.contains("out of range"), message)
+		}
+		do {
+			try await mlxd.setConfig("retention_days", "7")
+			XCTFail("a string was taken for an integer")
+		} catch let e as MLXDError {
+			XCTAssertEqual(e.code, "bad_request")
+		}
+
+		let back = try await mlxd.unsetConfig("retention_days")
+		XCTAssertEqual(back["retention_days"]?.source, "default")
+		let again = try await mlxd.config()
+		XCTAssertEqual(again["retention_days"]?.source, "default")
+		XCTAssertEqual(w.stop(), 0)
+	}
+
 	func testBenchmarks() async throws {
 		let w = try World(simArgs: ["--tps", "400", "--ttft-ms", "5", "--load-ms", "5"])
 		let mlxd = try w.client()
