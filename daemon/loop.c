@@ -113,15 +113,39 @@ loop_shutdown(struct mlxd *md)
 	md->http = NULL;
 	httpc_free(md->httpc);
 	md->httpc = NULL;
+	/*
+	 * The signal watchers stay installed (unreferenced, so uv_run() can
+	 * return): a second signal while stopping reaches loop_signal_cb and
+	 * is ignored there. Closing them now would put back the default
+	 * action, which kills, while the rest is still shutting down.
+	 */
 	if (md->signals_started) {
-		uv_close((uv_handle_t *)&md->sig_term, NULL);
-		uv_close((uv_handle_t *)&md->sig_int, NULL);
-		uv_close((uv_handle_t *)&md->sig_hup, NULL);
-		/* A second signal while stopping must not kill us midway. */
-		signal(SIGTERM, SIG_IGN);
-		signal(SIGINT, SIG_IGN);
-		signal(SIGHUP, SIG_IGN);
+		uv_unref((uv_handle_t *)&md->sig_term);
+		uv_unref((uv_handle_t *)&md->sig_int);
+		uv_unref((uv_handle_t *)&md->sig_hup);
 	}
+}
+
+/*
+ * After uv_run() returned: ignore the stop signals, then close their
+ * watchers (libuv restores the default action when the last one goes, so
+ * ignore them again). The caller runs the loop once more for the closes.
+ */
+void
+loop_signals_close(struct mlxd *md)
+{
+	if (!md->signals_started)
+		return;
+	signal(SIGTERM, SIG_IGN);
+	signal(SIGINT, SIG_IGN);
+	signal(SIGHUP, SIG_IGN);
+	uv_close((uv_handle_t *)&md->sig_term, NULL);
+	uv_close((uv_handle_t *)&md->sig_int, NULL);
+	uv_close((uv_handle_t *)&md->sig_hup, NULL);
+	signal(SIGTERM, SIG_IGN);
+	signal(SIGINT, SIG_IGN);
+	signal(SIGHUP, SIG_IGN);
+	md->signals_started = 0;
 }
 
 /* Re-read the configuration; keep the old one on any error. */
@@ -158,6 +182,8 @@ loop_signal_cb(uv_signal_t *sig, int signum)
 {
 	struct mlxd	*md = sig->data;
 
+	if (md->stopping)
+		return;		/* a second signal while stopping */
 	if (signum == SIGHUP)
 		loop_reload(md);
 	else

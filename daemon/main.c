@@ -459,11 +459,10 @@ main(int argc, char **argv)
 	pthread_sigmask(SIG_SETMASK, &oldmask, NULL);
 	uv_run(md.loop, UV_RUN_DEFAULT);
 	log_info("mlxd: stopped");
-	goto out_close;
 out_run:
-	/* Let close callbacks of what did start run. */
+	/* Let close callbacks of what did start (and the signal watchers) run. */
+	loop_signals_close(&md);
 	uv_run(md.loop, UV_RUN_DEFAULT);
-out_close:
 	if ((rc = uv_loop_close(md.loop)) != 0) {
 		log_warnx("mlxd: loop still has live handles: %s",
 		    uv_strerror(rc));

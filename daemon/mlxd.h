@@ -62,6 +62,7 @@ struct mlxd {
 /* loop.c */
 int	loop_signals_start(struct mlxd *md);
 void	loop_shutdown(struct mlxd *md);
+void	loop_signals_close(struct mlxd *md);
 void	loop_reload(struct mlxd *md);
 
 /* Seconds the daemon has been up; safe from any thread. */

@@ -184,6 +184,34 @@ def lint(spec):
     return out
 
 
+def duplicate_keys(text):
+    """Mapping keys given twice in a YAML text (YAML keeps only the last,
+    so a response or property written twice silently loses one)."""
+    found = []
+
+    class Loader(yaml.SafeLoader):
+        pass
+
+    def mapping(loader, node, deep=False):
+        keys = [loader.construct_object(k, deep=deep) for k, _ in node.value]
+        found.extend("%s (line %d)" % (k, node.start_mark.line + 1)
+                     for k in sorted(set(k for k in keys
+                                         if keys.count(k) > 1), key=str))
+        return yaml.SafeLoader.construct_mapping(loader, node, deep)
+
+    Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG,
+                           mapping)
+    yaml.load(text, Loader)
+    return found
+
+
+def test_no_duplicate_keys(env):
+    with open(SPEC) as f:
+        eq(duplicate_keys(f.read()), [], "keys written twice")
+    eq(duplicate_keys("a:\n  b: 1\n  b: 2\n"), ["b (line 2)"],
+       "the check finds a key written twice")
+
+
 def test_standard_validator(env):
     """openapi-spec-validator accepts the document."""
     validate(load())
@@ -210,5 +238,5 @@ def test_lint_catches_problems(env):
 
 
 if __name__ == "__main__":
-    run([test_standard_validator, test_strict_lint,
+    run([test_no_duplicate_keys, test_standard_validator, test_strict_lint,
          test_lint_catches_problems])
