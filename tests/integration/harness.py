@@ -307,19 +307,27 @@ class Env:
             raise errors[0]
 
 
+class Skip(Exception):
+    """Raised by a test that cannot run here (its reason is printed)."""
+
+
 def run(tests):
-    """Run test functions (each takes an Env); exit 0 only if all pass."""
+    """Run test functions (each takes an Env). Exit 1 if any failed, 77
+    (meson's SKIP) if every one that ran was skipped, else 0."""
     only = sys.argv[1:]
-    failed = 0
+    failed = ran = skipped = 0
     for fn in tests:
         if only and fn.__name__ not in only:
             continue
         env = Env(fn.__name__)
         ok = False
         t0 = time.monotonic()
+        skip = None
         try:
             fn(env)
             ok = True
+        except Skip as e:
+            ok, skip = True, str(e)
         except Exception:
             traceback.print_exc()
         try:
@@ -327,8 +335,15 @@ def run(tests):
         except Exception:
             traceback.print_exc()
             ok = False
-        print("%s %s (%.2fs)" % ("ok  " if ok else "FAIL", fn.__name__,
-                                  time.monotonic() - t0))
+        if skip is not None and ok:
+            print("SKIP %s: %s" % (fn.__name__, skip))
+            skipped += 1
+        else:
+            print("%s %s (%.2fs)" % ("ok  " if ok else "FAIL", fn.__name__,
+                                      time.monotonic() - t0))
         sys.stdout.flush()
+        ran += 1
         failed += not ok
-    sys.exit(1 if failed else 0)
+    if failed:
+        sys.exit(1)
+    sys.exit(77 if ran and skipped == ran else 0)

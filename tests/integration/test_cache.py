@@ -19,7 +19,7 @@ import signal
 import subprocess
 import time
 
-from harness import Failure, check, eq, run, wait_for
+from harness import Failure, Skip, check, eq, run, wait_for
 
 KIB = 1024
 CONFIG = "cache:\n  min_size_bytes: 65536\n"
@@ -703,8 +703,7 @@ def test_xfs_clone(env):
     (as root, with xfsprogs), dedup with clone shares the copies' extents
     and every file reads back unchanged, each keeping its own inode."""
     if os.geteuid() != 0 or shutil.which("mkfs.xfs") is None:
-        print("skipped: the XFS reflink test needs root and mkfs.xfs")
-        return
+        raise Skip("the XFS reflink test needs root and mkfs.xfs")
     img = os.path.join(env.dir, "xfs.img")
     mnt = os.path.join(env.dir, "xfs")
     os.makedirs(mnt)
@@ -712,8 +711,7 @@ def test_xfs_clone(env):
         f.truncate(320 << 20)
     subprocess.run(["mkfs.xfs", "-q", "-m", "reflink=1", img], check=True)
     if subprocess.run(["mount", "-o", "loop", img, mnt]).returncode != 0:
-        print("skipped: cannot loop-mount an XFS image here")
-        return
+        raise Skip("cannot loop-mount an XFS image here")
     d = None
     try:
         w = World(env, root=os.path.join(mnt, "world"),
