@@ -15,6 +15,7 @@
 #include "jobs.h"
 #include "mlxd.h"
 #include "router.h"
+#include "timeutil.h"
 
 struct jobs_call {
 	struct mlxd	*md;
@@ -79,7 +80,7 @@ api_jobs_get(struct router_req *req)
 				    0, 0, 0 };
 	struct timespec		deadline, slice;
 	uint64_t		changes0;
-	int			wait_s, rc;
+	int			wait_s, last, rc;
 
 	if (router_query_int(req, "wait", 0, 0, JOBS_WAIT_MAX_S,
 	    &wait_s) != 0)
@@ -94,23 +95,16 @@ api_jobs_get(struct router_req *req)
 		return;
 	}
 	changes0 = c.changes;
-	clock_gettime(CLOCK_REALTIME, &deadline);
-	deadline.tv_sec += wait_s;
+	timeutil_deadline(&deadline, wait_s * 1000L);
 	while (wait_s > 0 && !c.ended && c.changes == changes0) {
 		/* Quarter-second slices, so shutdown never waits on a poll. */
-		clock_gettime(CLOCK_REALTIME, &slice);
-		slice.tv_nsec += 250000000L;
-		if (slice.tv_nsec >= 1000000000L) {
-			slice.tv_sec++;
-			slice.tv_nsec -= 1000000000L;
-		}
-		if (slice.tv_sec > deadline.tv_sec || (slice.tv_sec ==
-		    deadline.tv_sec && slice.tv_nsec > deadline.tv_nsec))
+		timeutil_deadline(&slice, 250);
+		if ((last = slice.tv_sec > deadline.tv_sec || (slice.tv_sec ==
+		    deadline.tv_sec && slice.tv_nsec >= deadline.tv_nsec)))
 			slice = deadline;
 		rc = jobs_wait_change(c.gen, &slice);
 		if (http_stopping(req->md->http) || rc == -ECANCELED ||
-		    (rc == -ETIMEDOUT && slice.tv_sec == deadline.tv_sec &&
-		    slice.tv_nsec == deadline.tv_nsec))
+		    (rc == -ETIMEDOUT && last))
 			break;
 		json_decref(c.out);
 		if ((rc = http_loop_call(req->md->http, jobs_get_run,

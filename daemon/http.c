@@ -47,6 +47,7 @@
 #include "osdep.h"
 #include "proxy.h"
 #include "router.h"
+#include "timeutil.h"
 #include "xmalloc.h"
 
 struct http_ctx {
@@ -1168,12 +1169,7 @@ http_cond_wait(struct http *http, pthread_cond_t *cond,
 {
 	struct timespec	ts;
 
-	clock_gettime(CLOCK_REALTIME, &ts);
-	ts.tv_nsec += HTTP_STREAM_POLL_MS * 1000000L;
-	if (ts.tv_nsec >= 1000000000L) {
-		ts.tv_sec++;
-		ts.tv_nsec -= 1000000000L;
-	}
+	timeutil_deadline(&ts, HTTP_STREAM_POLL_MS);
 	(void)pthread_cond_timedwait(cond, mtx, &ts);
 	return http_stopping(http) ? -ECANCELED : 0;
 }

@@ -20,6 +20,7 @@
 #include <time.h>
 
 #include "http_int.h"
+#include "timeutil.h"
 #include "xmalloc.h"
 
 /* ---- streams ------------------------------------------------------------ */
@@ -255,12 +256,7 @@ http_stream_reader(void *cls, uint64_t pos, char *out, size_t max)
 			return s->failed ? MHD_CONTENT_READER_END_WITH_ERROR :
 			    MHD_CONTENT_READER_END_OF_STREAM;
 		}
-		clock_gettime(CLOCK_REALTIME, &ts);
-		ts.tv_nsec += HTTP_STREAM_POLL_MS * 1000000L;
-		if (ts.tv_nsec >= 1000000000L) {
-			ts.tv_sec++;
-			ts.tv_nsec -= 1000000000L;
-		}
+		timeutil_deadline(&ts, HTTP_STREAM_POLL_MS);
 		if (pthread_cond_timedwait(&s->cond, &s->mtx, &ts) ==
 		    ETIMEDOUT && http_peer_closed(s->fd)) {
 			pthread_mutex_unlock(&s->mtx);

@@ -459,12 +459,7 @@ proxy_handle(struct router_req *req, const char *path, int ollama_errors)
 	}
 	pthread_mutex_lock(&g->mtx);
 	while (!g->head && !g->failed) {
-		clock_gettime(CLOCK_REALTIME, &ts);
-		ts.tv_nsec += PROXY_GONE_POLL_MS * 1000000L;
-		if (ts.tv_nsec >= 1000000000L) {
-			ts.tv_sec++;
-			ts.tv_nsec -= 1000000000L;
-		}
+		timeutil_deadline(&ts, PROXY_GONE_POLL_MS);
 		if (pthread_cond_timedwait(&g->cond, &g->mtx, &ts) == ETIMEDOUT &&
 		    http_conn_gone(req->conn)) {
 			gone = 1;

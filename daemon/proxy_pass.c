@@ -37,6 +37,7 @@
 #include "proxy.h"
 #include "proxy_int.h"
 #include "router.h"
+#include "timeutil.h"
 #include "xmalloc.h"
 
 #define PASS_UPCAP		(1024 * 1024)	/* request body queue */
@@ -677,12 +678,7 @@ proxy_pass_feed(struct proxy_pass *pp, const char *buf, size_t len)
 		pthread_mutex_lock(&pp->mtx);
 		while (!pp->ended && pp->ulen + n > PASS_UPCAP &&
 		    pp->ulen - pp->uoff + n > PASS_UPCAP) {
-			clock_gettime(CLOCK_REALTIME, &ts);
-			ts.tv_nsec += PASS_WAIT_MS * 1000000L;
-			if (ts.tv_nsec >= 1000000000L) {
-				ts.tv_sec++;
-				ts.tv_nsec -= 1000000000L;
-			}
+			timeutil_deadline(&ts, PASS_WAIT_MS);
 			(void)pthread_cond_timedwait(&pp->cond, &pp->mtx, &ts);
 		}
 		if (pp->ended) {
@@ -734,12 +730,7 @@ proxy_pass_reply(struct proxy_pass *pp, struct router_req *req)
 
 	pthread_mutex_lock(&pp->mtx);
 	while (!pp->head && !pp->ended) {
-		clock_gettime(CLOCK_REALTIME, &ts);
-		ts.tv_nsec += PROXY_GONE_POLL_MS * 1000000L;
-		if (ts.tv_nsec >= 1000000000L) {
-			ts.tv_sec++;
-			ts.tv_nsec -= 1000000000L;
-		}
+		timeutil_deadline(&ts, PROXY_GONE_POLL_MS);
 		if (pthread_cond_timedwait(&pp->cond, &pp->mtx, &ts) ==
 		    ETIMEDOUT && http_conn_gone(req->conn)) {
 			gone = 1;

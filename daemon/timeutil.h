@@ -30,6 +30,12 @@ int64_t	timeutil_now_ns(void);
 /* Monotonic clock in ns. */
 uint64_t timeutil_mono_ns(void);
 
+/*
+ * Set *ts to ms milliseconds from now on CLOCK_REALTIME: the deadline form
+ * pthread_cond_timedwait() takes.
+ */
+void	timeutil_deadline(struct timespec *ts, long ms);
+
 #define TIMEUTIL_ISO_LEN 32
 
 #include <jansson.h>
