@@ -152,7 +152,7 @@ def bench_idle(env):
              peak["Anonymous"] / 1024, (peak["Rss"] - private) / 1024,
              peak["Pss"] / 1024, cpu))
     maps = proc_maps_kb(pid)
-    top = sorted(maps.items(), key=lambda kv: -kv[1]["Rss"])[:10]
+    top = sorted(maps.items(), key=lambda kv: -kv[1]["Rss"])[:int(os.environ.get("MLXD_BENCH_MAPS", "10"))]
     print("idle: mlxd by mapping (RSS/PSS/private KB): " + ", ".join(
         "%s %d/%d/%d" % (n, m["Rss"], m["Pss"], m["Private"])
         for n, m in top))
