@@ -9,6 +9,11 @@
  * CURLcode values and transport errors are translated here and nowhere else.
  * On request, response headers are kept (every response of a followed
  * redirect chain) so callers can read metadata such as ETag or Location.
+ *
+ * Buffered requests to a loopback or numeric http:// address (Ollama's
+ * poller) go through httpc_plain.c instead, and libcurl is loaded on the
+ * first transfer that needs it (curlapi.h), so an idle daemon never maps
+ * it or its TLS libraries.
  */
 #include "config.h"
 
@@ -18,15 +23,17 @@
 #include <string.h>
 #include <strings.h>
 
-#include <curl/curl.h>
-
+#include "curlapi.h"
 #include "httpc.h"
+#include "httpc_plain.h"
 #include "log.h"
 #include "xmalloc.h"
 
+static const struct curlapi	*cu;	/* set with the first multi handle */
+
 struct httpc {
 	uv_loop_t		*loop;
-	CURLM			*multi;
+	CURLM			*multi;		/* NULL until libcurl is needed */
 	uv_timer_t		 timer;
 	int			 active;
 	int			 closing;
@@ -36,7 +43,8 @@ struct httpc {
 
 struct httpc_req {
 	struct httpc		*h;
-	CURL			*easy;
+	struct hplain		*plain;		/* a plain request, or */
+	CURL			*easy;		/* a libcurl transfer */
 	struct curl_slist	*headers;
 	char			*url;		/* copy of o.url */
 	char			*body;		/* request body copy */
@@ -78,7 +86,7 @@ httpc_poll_cb(uv_poll_t *poll, int status, int events)
 		flags |= CURL_CSELECT_IN;
 	if (events & UV_WRITABLE)
 		flags |= CURL_CSELECT_OUT;
-	curl_multi_socket_action(s->h->multi, s->fd, flags, &running);
+	cu->multi_socket_action(s->h->multi, s->fd, flags, &running);
 	httpc_check_done(s->h);
 }
 
@@ -95,7 +103,7 @@ httpc_socket_cb(CURL *easy, curl_socket_t fd, int action, void *userp,
 		if (s != NULL) {
 			uv_poll_stop(&s->poll);
 			uv_close((uv_handle_t *)&s->poll, httpc_sock_closed);
-			curl_multi_assign(h->multi, fd, NULL);
+			cu->multi_assign(h->multi, fd, NULL);
 		}
 		return 0;
 	}
@@ -108,7 +116,7 @@ httpc_socket_cb(CURL *easy, curl_socket_t fd, int action, void *userp,
 			return -1;
 		}
 		s->poll.data = s;
-		curl_multi_assign(h->multi, fd, s);
+		cu->multi_assign(h->multi, fd, s);
 	}
 	if (action == CURL_POLL_IN || action == CURL_POLL_INOUT)
 		events |= UV_READABLE;
@@ -124,7 +132,7 @@ httpc_timer_cb(uv_timer_t *t)
 	struct httpc	*h = t->data;
 	int		 running;
 
-	curl_multi_socket_action(h->multi, CURL_SOCKET_TIMEOUT, 0, &running);
+	cu->multi_socket_action(h->multi, CURL_SOCKET_TIMEOUT, 0, &running);
 	httpc_check_done(h);
 }
 
@@ -152,22 +160,34 @@ httpc_new(uv_loop_t *loop, struct httpc **hp)
 
 	h = xcalloc(1, sizeof(*h));
 	h->loop = loop;
-	if ((h->multi = curl_multi_init()) == NULL) {
-		free(h);
-		return -ENOMEM;
-	}
 	if ((rc = uv_timer_init(loop, &h->timer)) != 0) {
-		curl_multi_cleanup(h->multi);
 		free(h);
 		return rc;
 	}
 	h->timer.data = h;
-	curl_multi_setopt(h->multi, CURLMOPT_SOCKETFUNCTION, httpc_socket_cb);
-	curl_multi_setopt(h->multi, CURLMOPT_SOCKETDATA, h);
-	curl_multi_setopt(h->multi, CURLMOPT_TIMERFUNCTION, httpc_timer_set);
-	curl_multi_setopt(h->multi, CURLMOPT_TIMERDATA, h);
 	*hp = h;
 	return 0;
+}
+
+/* The multi handle, made (and libcurl loaded) on first use; NULL if not. */
+static CURLM *
+httpc_multi(struct httpc *h)
+{
+	const char	*why = NULL;
+
+	if (h->multi != NULL)
+		return h->multi;
+	if ((cu = curlapi_get(&why)) == NULL) {
+		log_warnx("httpc: %s", why);
+		return NULL;
+	}
+	if ((h->multi = cu->multi_init()) == NULL)
+		return NULL;
+	cu->multi_setopt(h->multi, CURLMOPT_SOCKETFUNCTION, httpc_socket_cb);
+	cu->multi_setopt(h->multi, CURLMOPT_SOCKETDATA, h);
+	cu->multi_setopt(h->multi, CURLMOPT_TIMERFUNCTION, httpc_timer_set);
+	cu->multi_setopt(h->multi, CURLMOPT_TIMERDATA, h);
+	return h->multi;
 }
 
 static void
@@ -193,9 +213,14 @@ httpc_req_free(struct httpc_req *r)
 		h->reqs = r->next;
 	if (r->next != NULL)
 		r->next->prev = r->prev;
-	curl_multi_remove_handle(h->multi, r->easy);
-	curl_easy_cleanup(r->easy);
-	curl_slist_free_all(r->headers);
+	if (r->plain != NULL)
+		hplain_abort(r->plain);
+	if (r->easy != NULL) {
+		cu->multi_remove_handle(h->multi, r->easy);
+		cu->easy_cleanup(r->easy);
+	}
+	if (r->headers != NULL)
+		cu->slist_free_all(r->headers);
 	httpc_hdrs_free(r);
 	free(r->url);
 	free(r->body);
@@ -209,7 +234,8 @@ httpc_timer_closed(uv_handle_t *handle)
 {
 	struct httpc	*h = handle->data;
 
-	curl_multi_cleanup(h->multi);
+	if (h->multi != NULL)
+		cu->multi_cleanup(h->multi);
 	free(h);
 }
 
@@ -269,7 +295,7 @@ httpc_fill_headers(struct httpc_req *r, struct httpc_result *res)
 	res->headers = r->hdrs;
 	res->nheaders = r->nhdrs;
 	res->nresponses = r->nresp;
-	curl_easy_getinfo(r->easy, CURLINFO_REDIRECT_URL, &loc);
+	cu->easy_getinfo(r->easy, CURLINFO_REDIRECT_URL, &loc);
 	res->redirect_url = loc;
 }
 
@@ -285,8 +311,8 @@ httpc_send_head(struct httpc_req *r)
 	r->head_sent = 1;
 	if (r->o.head_cb == NULL && r->o.headers_cb == NULL)
 		return;
-	curl_easy_getinfo(r->easy, CURLINFO_RESPONSE_CODE, &status);
-	curl_easy_getinfo(r->easy, CURLINFO_CONTENT_TYPE, &ct);
+	cu->easy_getinfo(r->easy, CURLINFO_RESPONSE_CODE, &status);
+	cu->easy_getinfo(r->easy, CURLINFO_CONTENT_TYPE, &ct);
 	if (r->o.head_cb != NULL)
 		r->o.head_cb(r->o.arg, status, ct);
 	if (r->o.headers_cb != NULL) {
@@ -375,6 +401,32 @@ httpc_read_fn(char *buf, size_t size, size_t nitems, void *userdata)
 	return n;
 }
 
+static void
+httpc_link(struct httpc *h, struct httpc_req *r)
+{
+	r->next = h->reqs;
+	if (h->reqs != NULL)
+		h->reqs->prev = r;
+	h->reqs = r;
+	h->active++;
+}
+
+/* A plain request ended: report it as a libcurl one would be. */
+static void
+httpc_plain_done(void *arg, const struct httpc_result *res)
+{
+	struct httpc_req	*r = arg;
+
+	r->plain = NULL;	/* it frees itself */
+	if (res->err == 0 && r->o.head_cb != NULL)
+		r->o.head_cb(r->o.arg, res->status, res->content_type);
+	log_debug("httpc: %s done: status %ld err %d", r->o.url, res->status,
+	    res->err);
+	if (r->o.done_cb != NULL)
+		r->o.done_cb(r->o.arg, res);
+	httpc_req_free(r);
+}
+
 /* Start a request. */
 struct httpc_req *
 httpc_start(struct httpc *h, const struct httpc_opts *o)
@@ -390,89 +442,99 @@ httpc_start(struct httpc *h, const struct httpc_opts *o)
 	r->o = *o;
 	if (o->headers_cb != NULL)
 		r->o.want_headers = 1;
-	if ((r->easy = curl_easy_init()) == NULL) {
+	if (hplain_eligible(o)) {
+		r->url = xstrdup(o->url);
+		r->o.url = r->url;
+		r->o.body = NULL;
+		r->o.headers = NULL;
+		if ((r->plain = hplain_start(h->loop, o, httpc_plain_done,
+		    r)) == NULL) {
+			free(r->url);
+			free(r);
+			return NULL;
+		}
+		httpc_link(h, r);
+		return r;
+	}
+	if (httpc_multi(h) == NULL || (r->easy = cu->easy_init()) == NULL) {
 		free(r);
 		return NULL;
 	}
 	r->url = xstrdup(o->url);
 	r->o.url = r->url;
-	curl_easy_setopt(r->easy, CURLOPT_URL, r->url);
-	curl_easy_setopt(r->easy, CURLOPT_PRIVATE, r);
-	curl_easy_setopt(r->easy, CURLOPT_WRITEFUNCTION, httpc_write_cb);
-	curl_easy_setopt(r->easy, CURLOPT_WRITEDATA, r);
-	curl_easy_setopt(r->easy, CURLOPT_ERRORBUFFER, r->errbuf);
-	curl_easy_setopt(r->easy, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(r->easy, CURLOPT_USERAGENT, o->user_agent ?
+	cu->easy_setopt(r->easy, CURLOPT_URL, r->url);
+	cu->easy_setopt(r->easy, CURLOPT_PRIVATE, r);
+	cu->easy_setopt(r->easy, CURLOPT_WRITEFUNCTION, httpc_write_cb);
+	cu->easy_setopt(r->easy, CURLOPT_WRITEDATA, r);
+	cu->easy_setopt(r->easy, CURLOPT_ERRORBUFFER, r->errbuf);
+	cu->easy_setopt(r->easy, CURLOPT_NOSIGNAL, 1L);
+	cu->easy_setopt(r->easy, CURLOPT_USERAGENT, o->user_agent ?
 	    o->user_agent : "mlxd/" MLXD_VERSION);
-	curl_easy_setopt(r->easy, CURLOPT_TCP_NODELAY, 1L);
-	curl_easy_setopt(r->easy, CURLOPT_ACCEPT_ENCODING, NULL);
+	cu->easy_setopt(r->easy, CURLOPT_TCP_NODELAY, 1L);
+	cu->easy_setopt(r->easy, CURLOPT_ACCEPT_ENCODING, NULL);
 	if (o->timeout_ms > 0)
-		curl_easy_setopt(r->easy, CURLOPT_TIMEOUT_MS, o->timeout_ms);
-	curl_easy_setopt(r->easy, CURLOPT_CONNECTTIMEOUT_MS,
+		cu->easy_setopt(r->easy, CURLOPT_TIMEOUT_MS, o->timeout_ms);
+	cu->easy_setopt(r->easy, CURLOPT_CONNECTTIMEOUT_MS,
 	    o->connect_timeout_ms > 0 ? o->connect_timeout_ms : 3000L);
 	if (o->low_speed_s > 0 || (o->data_cb != NULL && h->stall_s > 0)) {
-		curl_easy_setopt(r->easy, CURLOPT_LOW_SPEED_LIMIT, 1L);
-		curl_easy_setopt(r->easy, CURLOPT_LOW_SPEED_TIME,
+		cu->easy_setopt(r->easy, CURLOPT_LOW_SPEED_LIMIT, 1L);
+		cu->easy_setopt(r->easy, CURLOPT_LOW_SPEED_TIME,
 		    o->low_speed_s > 0 ? o->low_speed_s : h->stall_s);
 	}
 	/* Also for a GET with a body, which must stay a GET. */
 	if (strcmp(method, "GET") != 0 || o->body != NULL ||
 	    o->read_cb != NULL)
-		curl_easy_setopt(r->easy, CURLOPT_CUSTOMREQUEST, method);
+		cu->easy_setopt(r->easy, CURLOPT_CUSTOMREQUEST, method);
 	if (strcmp(method, "HEAD") == 0)
-		curl_easy_setopt(r->easy, CURLOPT_NOBODY, 1L);
+		cu->easy_setopt(r->easy, CURLOPT_NOBODY, 1L);
 	if (o->follow) {
 		/*
 		 * libcurl sends a custom Authorization header only to the
 		 * host and port of the first request (CURLOPT_UNRESTRICTED_AUTH
 		 * stays off), so a token never reaches a redirect's CDN host.
 		 */
-		curl_easy_setopt(r->easy, CURLOPT_FOLLOWLOCATION, 1L);
-		curl_easy_setopt(r->easy, CURLOPT_MAXREDIRS, 10L);
+		cu->easy_setopt(r->easy, CURLOPT_FOLLOWLOCATION, 1L);
+		cu->easy_setopt(r->easy, CURLOPT_MAXREDIRS, 10L);
 	}
 	if (r->o.want_headers) {
-		curl_easy_setopt(r->easy, CURLOPT_HEADERFUNCTION,
+		cu->easy_setopt(r->easy, CURLOPT_HEADERFUNCTION,
 		    httpc_header_cb);
-		curl_easy_setopt(r->easy, CURLOPT_HEADERDATA, r);
+		cu->easy_setopt(r->easy, CURLOPT_HEADERDATA, r);
 	}
 	if (o->body != NULL) {
 		r->body = xmalloc(o->body_len + 1);
 		memcpy(r->body, o->body, o->body_len);
 		r->body[o->body_len] = '\0';
-		curl_easy_setopt(r->easy, CURLOPT_POSTFIELDS, r->body);
-		curl_easy_setopt(r->easy, CURLOPT_POSTFIELDSIZE_LARGE,
+		cu->easy_setopt(r->easy, CURLOPT_POSTFIELDS, r->body);
+		cu->easy_setopt(r->easy, CURLOPT_POSTFIELDSIZE_LARGE,
 		    (curl_off_t)o->body_len);
 		if (!o->no_ctype)
-			r->headers = curl_slist_append(r->headers,
+			r->headers = cu->slist_append(r->headers,
 			    "Content-Type: application/json");
 	} else if (o->read_cb != NULL) {
-		curl_easy_setopt(r->easy, CURLOPT_UPLOAD, 1L);
-		curl_easy_setopt(r->easy, CURLOPT_READFUNCTION, httpc_read_fn);
-		curl_easy_setopt(r->easy, CURLOPT_READDATA, r);
+		cu->easy_setopt(r->easy, CURLOPT_UPLOAD, 1L);
+		cu->easy_setopt(r->easy, CURLOPT_READFUNCTION, httpc_read_fn);
+		cu->easy_setopt(r->easy, CURLOPT_READDATA, r);
 		if (o->read_len >= 0)
-			curl_easy_setopt(r->easy, CURLOPT_INFILESIZE_LARGE,
+			cu->easy_setopt(r->easy, CURLOPT_INFILESIZE_LARGE,
 			    (curl_off_t)o->read_len);
 	}
 	/* Don't let curl wait for 100-continue on larger bodies. */
-	r->headers = curl_slist_append(r->headers, "Expect:");
+	r->headers = cu->slist_append(r->headers, "Expect:");
 	for (i = 0; o->headers != NULL && o->headers[i] != NULL; i++)
-		r->headers = curl_slist_append(r->headers, o->headers[i]);
-	curl_easy_setopt(r->easy, CURLOPT_HTTPHEADER, r->headers);
+		r->headers = cu->slist_append(r->headers, o->headers[i]);
+	cu->easy_setopt(r->easy, CURLOPT_HTTPHEADER, r->headers);
 	r->o.body = NULL;
 	r->o.headers = NULL;
-	if (curl_multi_add_handle(h->multi, r->easy) != CURLM_OK) {
-		curl_easy_cleanup(r->easy);
-		curl_slist_free_all(r->headers);
+	if (cu->multi_add_handle(h->multi, r->easy) != CURLM_OK) {
+		cu->easy_cleanup(r->easy);
+		cu->slist_free_all(r->headers);
 		free(r->url);
 		free(r->body);
 		free(r);
 		return NULL;
 	}
-	r->next = h->reqs;
-	if (h->reqs != NULL)
-		h->reqs->prev = r;
-	h->reqs = r;
-	h->active++;
+	httpc_link(h, r);
 	return r;
 }
 
@@ -488,8 +550,8 @@ httpc_cancel(struct httpc_req *r)
 void
 httpc_resume(struct httpc_req *r)
 {
-	if (r != NULL)
-		curl_easy_pause(r->easy, CURLPAUSE_CONT);
+	if (r != NULL && r->easy != NULL)
+		cu->easy_pause(r->easy, CURLPAUSE_CONT);
 }
 
 /* Transfers in flight. */
@@ -555,10 +617,10 @@ httpc_check_done(struct httpc *h)
 	char			*ct;
 	int			 left;
 
-	while ((msg = curl_multi_info_read(h->multi, &left)) != NULL) {
+	while ((msg = cu->multi_info_read(h->multi, &left)) != NULL) {
 		if (msg->msg != CURLMSG_DONE)
 			continue;
-		curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE,
+		cu->easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE,
 		    (char **)&r);
 		memset(&res, 0, sizeof(res));
 		res.err = httpc_curl_errno(msg->data.result);
@@ -566,10 +628,10 @@ httpc_check_done(struct httpc *h)
 			res.err = -ECANCELED;
 		if (res.err != 0)
 			res.errmsg = r->errbuf[0] != '\0' ? r->errbuf :
-			    curl_easy_strerror(msg->data.result);
-		curl_easy_getinfo(r->easy, CURLINFO_RESPONSE_CODE, &res.status);
+			    cu->easy_strerror(msg->data.result);
+		cu->easy_getinfo(r->easy, CURLINFO_RESPONSE_CODE, &res.status);
 		ct = NULL;
-		curl_easy_getinfo(r->easy, CURLINFO_CONTENT_TYPE, &ct);
+		cu->easy_getinfo(r->easy, CURLINFO_CONTENT_TYPE, &ct);
 		res.content_type = ct;
 		httpc_fill_headers(r, &res);
 		if (res.err == 0)

@@ -23,10 +23,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <curl/curl.h>
 
 #include "bench.h"
 #include "cache.h"
+#include "curlapi.h"
 #include "events.h"
 #include "http.h"
 #include "jobs.h"
@@ -442,10 +442,6 @@ main(int argc, char **argv)
 	md.data_dir = xstrdup(md.cfg->data_dir);
 	md.started_at = time(NULL);
 	md.started_mono_ms = uv_hrtime() / 1000000ULL;
-	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
-		log_warnx("mlxd: curl_global_init failed");
-		goto out_cfg;
-	}
 	state_init();
 	if ((rc = uv_loop_init(&loop)) != 0) {
 		log_warnx("mlxd: uv_loop_init: %s", uv_strerror(rc));
@@ -473,10 +469,9 @@ out_run:
 	store_close(md.store);
 out_state:
 	state_deinit();
-	curl_global_cleanup();
+	curlapi_shutdown();
 	if (lockfd != -1)
 		close(lockfd);
-out_cfg:
 	free(md.socket_path);
 	free(md.data_dir);
 	config_free(md.cfg);

@@ -27,7 +27,6 @@
 #include <strings.h>
 #include <time.h>
 
-#include <curl/curl.h>
 
 #include "http.h"
 #include "httpc.h"
@@ -542,6 +541,30 @@ struct pass_q_ctx {
 	size_t	 len;
 };
 
+/* Percent-encode all but RFC 3986's unreserved characters. */
+static char *
+pass_escape(const char *s)
+{
+	static const char	 hex[] = "0123456789ABCDEF";
+	char			*out = xmalloc(strlen(s) * 3 + 1), *o = out;
+	unsigned char		 c;
+
+	for (; *s != '\0'; s++) {
+		c = (unsigned char)*s;
+		if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		    (c >= '0' && c <= '9') || c == '-' || c == '.' ||
+		    c == '_' || c == '~')
+			*o++ = (char)c;
+		else {
+			*o++ = '%';
+			*o++ = hex[c >> 4];
+			*o++ = hex[c & 15];
+		}
+	}
+	*o = '\0';
+	return out;
+}
+
 static void
 pass_collect_query(void *arg, const char *key, const char *value)
 {
@@ -549,12 +572,12 @@ pass_collect_query(void *arg, const char *key, const char *value)
 	char			*k, *v, *part;
 	size_t			 n;
 
-	k = curl_easy_escape(NULL, key, 0);
-	v = value != NULL ? curl_easy_escape(NULL, value, 0) : NULL;
-	part = xasprintf("%c%s%s%s", q->len == 0 ? '?' : '&', k != NULL ? k :
-	    "", v != NULL ? "=" : "", v != NULL ? v : "");
-	curl_free(k);
-	curl_free(v);
+	k = pass_escape(key);
+	v = value != NULL ? pass_escape(value) : NULL;
+	part = xasprintf("%c%s%s%s", q->len == 0 ? '?' : '&', k,
+	    v != NULL ? "=" : "", v != NULL ? v : "");
+	free(k);
+	free(v);
 	n = strlen(part);
 	q->s = xrealloc(q->s, q->len + n + 1);
 	memcpy(q->s + q->len, part, n + 1);

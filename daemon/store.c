@@ -278,6 +278,14 @@ store_close(struct store *st)
 	free(st);
 }
 
+/* See store.h. */
+void
+store_release_memory(struct store *st)
+{
+	if (st != NULL)
+		(void)sqlite3_db_release_memory(st->db);
+}
+
 /* Read daemon_meta[key] into *valuep (caller frees); -ENOENT if absent. */
 int
 store_meta_get(struct store *st, const char *key, char **valuep)

@@ -36,6 +36,12 @@ int	store_open(const char *path, struct store **stp, char **causep);
 void	store_close(struct store *st);
 
 /*
+ * Hand back the page cache the connection is not using (idle; the caller
+ * must not be using the connection on another thread at the time).
+ */
+void	store_release_memory(struct store *st);
+
+/*
  * Apply the migrations above user_version up to version to on an open
  * connection (tests use it), each in a transaction with foreign keys off
  * and checked before the commit.

@@ -297,11 +297,17 @@ cache_task_end(struct cache *c, struct cache_task *t)
 		t->job = NULL;
 	}
 	cache_task_free(t);
+	/*
+	 * A scan or dedup leaves freed heap and a full page cache behind:
+	 * hand them back (the loop's own connection is idle here too).
+	 */
+	if (c->queue == NULL) {
+		store_release_memory(c->wst);
+		store_release_memory(c->md->store);
 #if HAVE_MALLOC_TRIM
-	/* A scan or dedup leaves freed heap behind: hand it back. */
-	if (c->queue == NULL)
 		(void)malloc_trim(0);
 #endif
+	}
 	cache_run_next(c);
 	cache_publish(c);
 }

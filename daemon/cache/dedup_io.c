@@ -19,7 +19,7 @@
 #include <unistd.h>
 
 #if HAVE_LIBCRYPTO
-#include <openssl/evp.h>
+#include "evpapi.h"
 #endif
 
 #include "dedup.h"
@@ -130,16 +130,20 @@ dedup_cancelled(const struct dedup_prog *pr)
 
 #if HAVE_LIBCRYPTO
 struct dedup_sha {
-	EVP_MD_CTX	*ctx;
+	const struct evpapi	*ev;
+	EVP_MD_CTX		*ctx;
 };
 
 static int
 sha_init(struct dedup_sha *h)
 {
-	if ((h->ctx = EVP_MD_CTX_new()) == NULL)
+	h->ctx = NULL;
+	if ((h->ev = evpapi_get()) == NULL)
+		return -ENOTSUP;
+	if ((h->ctx = h->ev->md_ctx_new()) == NULL)
 		return -ENOMEM;
-	if (EVP_DigestInit_ex(h->ctx, EVP_sha256(), NULL) != 1) {
-		EVP_MD_CTX_free(h->ctx);
+	if (h->ev->digest_init_ex(h->ctx, h->ev->sha256(), NULL) != 1) {
+		h->ev->md_ctx_free(h->ctx);
 		h->ctx = NULL;
 		return -EIO;
 	}
@@ -149,7 +153,7 @@ sha_init(struct dedup_sha *h)
 static void
 sha_update(struct dedup_sha *h, const void *buf, size_t n)
 {
-	(void)EVP_DigestUpdate(h->ctx, buf, n);
+	(void)h->ev->digest_update(h->ctx, buf, n);
 }
 
 static void
@@ -157,15 +161,16 @@ sha_final(struct dedup_sha *h, unsigned char out[32])
 {
 	unsigned int	len = 32;
 
-	(void)EVP_DigestFinal_ex(h->ctx, out, &len);
-	EVP_MD_CTX_free(h->ctx);
+	(void)h->ev->digest_final_ex(h->ctx, out, &len);
+	h->ev->md_ctx_free(h->ctx);
 	h->ctx = NULL;
 }
 
 static void
 sha_abort(struct dedup_sha *h)
 {
-	EVP_MD_CTX_free(h->ctx);
+	if (h->ctx != NULL)
+		h->ev->md_ctx_free(h->ctx);
 	h->ctx = NULL;
 }
 #else

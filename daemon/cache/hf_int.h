@@ -13,7 +13,7 @@
 #include <stdint.h>
 
 #if HAVE_LIBCRYPTO
-#include <openssl/evp.h>
+#include "evpapi.h"
 #endif
 
 #include "hf.h"
@@ -27,6 +27,7 @@ enum hf_hash_kind {
 struct hf_hash {
 	enum hf_hash_kind	 kind;
 #if HAVE_LIBCRYPTO
+	const struct evpapi	*ev;
 	EVP_MD_CTX		*ctx;
 #endif
 };

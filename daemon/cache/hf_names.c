@@ -60,18 +60,20 @@ hf_hash_init(struct hf_hash *h, const char *etag, int64_t size)
 		h->kind = HF_HASH_GITSHA1;
 	else
 		return 0;
-	if ((h->ctx = EVP_MD_CTX_new()) == NULL)
+	if ((h->ev = evpapi_get()) == NULL)
+		return -ENOTSUP;
+	if ((h->ctx = h->ev->md_ctx_new()) == NULL)
 		return -ENOMEM;
-	if (EVP_DigestInit_ex(h->ctx, h->kind == HF_HASH_SHA256 ?
-	    EVP_sha256() : EVP_sha1(), NULL) != 1) {
-		EVP_MD_CTX_free(h->ctx);
+	if (h->ev->digest_init_ex(h->ctx, h->kind == HF_HASH_SHA256 ?
+	    h->ev->sha256() : h->ev->sha1(), NULL) != 1) {
+		h->ev->md_ctx_free(h->ctx);
 		h->ctx = NULL;
 		return -EIO;
 	}
 	if (h->kind == HF_HASH_GITSHA1) {
 		/* git hashes "blob <size>" and a NUL before the bytes. */
 		n = snprintf(pre, sizeof(pre), "blob %lld", (long long)size);
-		(void)EVP_DigestUpdate(h->ctx, pre, (size_t)n + 1);
+		(void)h->ev->digest_update(h->ctx, pre, (size_t)n + 1);
 	}
 	return 0;
 #else
@@ -88,7 +90,7 @@ hf_hash_update(struct hf_hash *h, const void *buf, size_t n)
 {
 #if HAVE_LIBCRYPTO
 	if (h->ctx != NULL)
-		(void)EVP_DigestUpdate(h->ctx, buf, n);
+		(void)h->ev->digest_update(h->ctx, buf, n);
 #else
 	(void)h;
 	(void)buf;
@@ -107,8 +109,8 @@ hf_hash_hex(struct hf_hash *h, char out[65])
 	out[0] = '\0';
 	if (h->ctx == NULL)
 		return;
-	(void)EVP_DigestFinal_ex(h->ctx, md, &len);
-	EVP_MD_CTX_free(h->ctx);
+	(void)h->ev->digest_final_ex(h->ctx, md, &len);
+	h->ev->md_ctx_free(h->ctx);
 	h->ctx = NULL;
 	for (i = 0; i < len && i < 32; i++)
 		snprintf(out + 2 * i, 3, "%02x", md[i]);
@@ -123,7 +125,8 @@ void
 hf_hash_free(struct hf_hash *h)
 {
 #if HAVE_LIBCRYPTO
-	EVP_MD_CTX_free(h->ctx);
+	if (h->ctx != NULL)
+		h->ev->md_ctx_free(h->ctx);
 	h->ctx = NULL;
 #else
 	(void)h;
