@@ -3,10 +3,11 @@
  * curlapi.c: open libcurl on first use (see curlapi.h).
  *
  * The library is looked for under the name the build found it by
- * (MLXD_CURL_LIB, the full path of the library meson linked the headers
- * against) and then by its soname, so a packaged mlxd follows the system's
+ * (MLXD_CURL_LIB, the full path of the library meson found the headers
+ * of) and then by its soname, so a packaged mlxd follows the system's
  * libcurl as a linked one would. It is never closed: libcurl keeps
- * process-wide state (TLS back-end, resolver threads) until exit.
+ * process-wide state (TLS back-end, resolver threads) until exit. On macOS
+ * libcurl is linked and the table points at it (see daemon/meson.build).
  */
 #include "config.h"
 
@@ -22,7 +23,7 @@ static int		 api_ok;
 static pthread_once_t	 api_once = PTHREAD_ONCE_INIT;
 static char		 api_err[256];
 
-#define CURLAPI_FN(f)	LAZYLIB_FN(struct curlapi, f, "curl_" #f)
+#define CURLAPI_FN(f)	LAZYLIB_FN(struct curlapi, f, curl_##f)
 static const struct lazylib_fn curlapi_fns[] = {
 	CURLAPI_FN(easy_init),
 	CURLAPI_FN(easy_cleanup),
@@ -47,18 +48,20 @@ static const struct lazylib_fn curlapi_fns[] = {
 static void
 curlapi_load(void)
 {
+#if MLXD_DLOPEN_LIBS
 	static const char *const names[] = {
 #ifdef MLXD_CURL_LIB
 		MLXD_CURL_LIB,
 #endif
-#if MLXD_DARWIN
-		"libcurl.4.dylib",
-#else
 		"libcurl.so.4",
-#endif
 	};
+	size_t	nnames = sizeof(names) / sizeof(names[0]);
+#else
+	static const char *const *names = NULL;
+	size_t	nnames = 0;
+#endif
 
-	if (lazylib_open("libcurl", names, sizeof(names) / sizeof(names[0]),
+	if (lazylib_open("libcurl", names, nnames,
 	    curlapi_fns, sizeof(curlapi_fns) / sizeof(curlapi_fns[0]), &api,
 	    api_err, sizeof(api_err)) != 0) {
 		api_why = api_err;

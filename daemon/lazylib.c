@@ -22,6 +22,12 @@ lazylib_open(const char *what, const char *const *names, size_t n_names,
 	const char	*e = NULL, *used = NULL;
 	size_t		 i;
 
+	if (n_names == 0) {
+		for (i = 0; i < n_fns; i++)
+			memcpy((char *)table + fns[i].off, &fns[i].linked,
+			    sizeof(fns[i].linked));
+		return 0;
+	}
 	for (i = 0; i < n_names && lib == NULL; i++) {
 		if (names[i] == NULL)
 			continue;

@@ -9,17 +9,28 @@
 
 #include <stddef.h>
 
-/* One function: its symbol and where its pointer goes in the table. */
+/*
+ * One function: its symbol and where its pointer goes in the table; when
+ * the library is linked rather than opened (macOS), its address too.
+ */
 struct lazylib_fn {
 	const char	*name;
 	size_t		 off;
+	void		(*linked)(void);
 };
-#define LAZYLIB_FN(type, member, sym)	{ sym, offsetof(type, member) }
+#if MLXD_DLOPEN_LIBS
+#define LAZYLIB_FN(type, member, fn)	\
+	{ #fn, offsetof(type, member), NULL }
+#else
+#define LAZYLIB_FN(type, member, fn)	\
+	{ #fn, offsetof(type, member), (void (*)(void))fn }
+#endif
 
 /*
  * dlopen() the first of the n_names names that loads (NULL entries are
- * skipped), and store the address of each of fns into table. Returns 0, or
- * -1 with err saying what failed. The library is never closed.
+ * skipped), and store the address of each of fns into table; with no names,
+ * store their linked addresses. Returns 0, or -1 with err saying what
+ * failed. The library is never closed.
  */
 int	lazylib_open(const char *what, const char *const *names, size_t n_names,
 	    const struct lazylib_fn *fns, size_t n_fns, void *table, char *err,

@@ -3,8 +3,9 @@
 """Compile the macOS-only code on any OS, syntax only.
 
 Every daemon/*_darwin.c and every client or daemon file with an MLXD_DARWIN
-branch is compiled with -fsyntax-only, the project's C standard and warning
-flags (read from meson.build) and -Werror, against tests/darwin/sdk/: headers
+(or MLXD_DLOPEN_LIBS, false there) branch is compiled with -fsyntax-only,
+the project's C standard and warning flags (read from meson.build) and
+-Werror, against tests/darwin/sdk/: headers
 that declare exactly the Apple API the code uses, with the SDK header named
 beside each. config.h is generated with MLXD_DARWIN=1. This cannot prove
 that Xcode builds the code, but it catches typos, wrong types, missing
@@ -33,6 +34,7 @@ CONFIG = """#define MLXD_VERSION "0.0.0-darwin-check"
 #define HAVE_LIBCRYPTO 1
 #define MLXD_DARWIN 1
 #define MLXD_LINUX 0
+#define MLXD_DLOPEN_LIBS 0
 """
 
 
@@ -53,7 +55,8 @@ def sources():
         for f in sorted(glob.glob(os.path.join(ROOT, pat), recursive=True)):
             if f in files or f.endswith("_darwin_calc.c"):
                 continue
-            if re.search(r"\bMLXD_DARWIN\b", open(f, errors="replace").read()):
+            if re.search(r"\bMLXD_(DARWIN|DLOPEN_LIBS)\b",
+                         open(f, errors="replace").read()):
                 files.append(f)
     return files
 
