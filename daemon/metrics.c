@@ -112,12 +112,30 @@ static const char *const metrics_thermal_names[] = {
 	"nominal", "moderate", "heavy", "trapping", "sleeping",
 };
 
+/*
+ * A sample as the history keeps it: the nine byte counts in KiB (exact for
+ * page-sized figures; METRICS_HKIB_NULL for unknown) instead of doubles,
+ * and the rest of the sample (its floats and levels) as they are. An hour
+ * at 1 Hz is then 3600 x 136 bytes rather than 3600 x 168.
+ */
+#define METRICS_HKIB_NULL	UINT32_MAX
+#define METRICS_HTAIL_OFF	offsetof(struct metrics_sample, mem_psi_some)
+#define METRICS_HTAIL_LEN	(sizeof(struct metrics_sample) - \
+				    METRICS_HTAIL_OFF)
+_Static_assert(METRICS_HTAIL_OFF == sizeof(int64_t) + 9 * sizeof(double),
+    "the history packs exactly nine byte counts after t_ns");
+struct metrics_hrec {
+	int64_t		 t_ns;
+	uint32_t	 kib[9];		/* mem_total ... gpu_mem_total */
+	unsigned char	 tail[METRICS_HTAIL_LEN];
+};
+
 struct metrics_history {
 	uint32_t		 interval_ms;
 	size_t			 cap;
 	size_t			 head;		/* next slot to write */
 	size_t			 count;
-	struct metrics_sample	 s[];
+	struct metrics_hrec	 s[];
 };
 
 /* Floor division that rounds towards minus infinity. */
@@ -505,11 +523,29 @@ metrics_history_free(struct metrics_history *h)
 	free(h);
 }
 
+/* The byte counts of a sample, in field order. */
+#define METRICS_HBYTES(s)	{ &(s)->mem_total, &(s)->mem_used,	\
+	&(s)->mem_available, &(s)->mem_wired, &(s)->mem_compressed,	\
+	&(s)->swap_total, &(s)->swap_used, &(s)->gpu_mem_used,		\
+	&(s)->gpu_mem_total }
+
 /* Append a copy of s, dropping the oldest sample once full. */
 void
 metrics_history_push(struct metrics_history *h, const struct metrics_sample *s)
 {
-	h->s[h->head] = *s;
+	const double		*b[9] = METRICS_HBYTES(s);
+	struct metrics_hrec	*r = &h->s[h->head];
+	double			 k;
+	size_t			 i;
+
+	r->t_ns = s->t_ns;
+	for (i = 0; i < 9; i++) {
+		k = round(*b[i] / 1024.0);
+		r->kib[i] = isnan(k) || k < 0 ? METRICS_HKIB_NULL :
+		    k >= (double)METRICS_HKIB_NULL ? METRICS_HKIB_NULL - 1 :
+		    (uint32_t)k;
+	}
+	memcpy(r->tail, (const char *)s + METRICS_HTAIL_OFF, METRICS_HTAIL_LEN);
 	h->head = (h->head + 1) % h->cap;
 	if (h->count < h->cap)
 		h->count++;
@@ -529,10 +565,30 @@ metrics_history_capacity(const struct metrics_history *h)
 	return h->cap;
 }
 
-static const struct metrics_sample *
-metrics_history_at(const struct metrics_history *h, size_t i)
+/* Bytes the history keeps per sample. */
+size_t
+metrics_history_sample_bytes(void)
 {
-	return &h->s[(h->head + h->cap - h->count + i) % h->cap];
+	return sizeof(struct metrics_hrec);
+}
+
+/* The i-th oldest sample, unpacked into *s. */
+static const struct metrics_sample *
+metrics_history_at(const struct metrics_history *h, size_t i,
+    struct metrics_sample *s)
+{
+	const struct metrics_hrec	*r;
+	double				*b[9] = METRICS_HBYTES(s);
+	size_t				 k;
+
+	r = &h->s[(h->head + h->cap - h->count + i) % h->cap];
+	memset(s, 0, sizeof(*s));
+	s->t_ns = r->t_ns;
+	for (k = 0; k < 9; k++)
+		*b[k] = r->kib[k] == METRICS_HKIB_NULL ? METRICS_NULL :
+		    (double)r->kib[k] * 1024.0;
+	memcpy((char *)s + METRICS_HTAIL_OFF, r->tail, METRICS_HTAIL_LEN);
+	return s;
 }
 
 static json_t *
@@ -614,6 +670,7 @@ metrics_history_query(const struct metrics_history *h, int64_t now_ns,
     int64_t window_ms, int64_t step_ms, json_t **jp)
 {
 	const struct metrics_sample	*s;
+	struct metrics_sample		 one;
 	struct metrics_bucket		*bk = NULL;
 	json_t				*o, *pts;
 	int64_t				 from, step_ns, key;
@@ -629,7 +686,7 @@ metrics_history_query(const struct metrics_history *h, int64_t now_ns,
 	if (step_ms > h->interval_ms)
 		bk = xcalloc(1, sizeof(*bk));
 	for (i = 0; i < h->count; i++) {
-		s = metrics_history_at(h, i);
+		s = metrics_history_at(h, i, &one);
 		if (s->t_ns <= from || s->t_ns > now_ns)
 			continue;
 		if (bk == NULL) {

@@ -263,6 +263,8 @@ void	metrics_history_push(struct metrics_history *h,
 /* Samples held now, and the capacity. */
 size_t	metrics_history_count(const struct metrics_history *h);
 size_t	metrics_history_capacity(const struct metrics_history *h);
+/* Bytes the history keeps per sample (packed; see metrics.c). */
+size_t	metrics_history_sample_bytes(void);
 
 /*
  * The samples with now_ns - window_ms < t <= now_ns, oldest first, as

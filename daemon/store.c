@@ -12,6 +12,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -210,13 +211,27 @@ out:
 	return rc;
 }
 
+/*
+ * Before SQLite initializes: no up-front bulk page-cache allocation per
+ * connection (about 87 KiB each, kept until the connection closes); pages
+ * are allocated as needed and handed back by store_release_memory(). Fails
+ * harmlessly (SQLITE_MISUSE) if SQLite was initialized already.
+ */
+static void
+store_configure(void)
+{
+	(void)sqlite3_config(SQLITE_CONFIG_PAGECACHE, NULL, 0, 0);
+}
+
 /* Open the database at path and bring its schema up to date. */
 int
 store_open(const char *path, struct store **stp, char **causep)
 {
-	struct store	*st;
-	int		 rc;
+	static pthread_once_t	 once = PTHREAD_ONCE_INIT;
+	struct store		*st;
+	int			 rc;
 
+	pthread_once(&once, store_configure);
 	st = xcalloc(1, sizeof(*st));
 	st->path = xstrdup(path);
 	/* Created 0600 by us, not with SQLite's umask-derived mode (its

@@ -77,7 +77,7 @@ main(int argc, char **argv)
 	}
 	r1 = rss_kb();
 	printf("history_hour_kb %ld capacity %zu sample_bytes %zu\n", r1 - r0,
-	    metrics_history_capacity(h), sizeof(struct metrics_sample));
+	    metrics_history_capacity(h), metrics_history_sample_bytes());
 	metrics_history_free(h);
 	return 0;
 }

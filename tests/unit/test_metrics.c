@@ -513,6 +513,50 @@ test_history_wrap(void **state)
 	metrics_history_free(h);
 }
 
+/* The packed history gives back every page-sized byte count exactly. */
+static void
+test_history_packed_exact(void **state)
+{
+	static const char *const keys[] = { "mem_total_bytes",
+	    "mem_used_bytes", "mem_available_bytes", "mem_wired_bytes",
+	    "mem_compressed_bytes", "swap_total_bytes", "swap_used_bytes",
+	    "gpu_mem_used_bytes", "gpu_mem_total_bytes" };
+	struct metrics_history	*h;
+	struct metrics_sample	 s;
+	json_t			*j, *p;
+	double			 want[9];
+	size_t			 i;
+
+	(void)state;
+	h = metrics_history_new(1000);
+	metrics_sample_init(&s, T0);
+	s.mem_total = want[0] = 192.0 * 1024 * 1024 * 1024;	/* M2 Ultra */
+	s.mem_used = want[1] = 150.0 * 1024 * 1024 * 1024 + 16384 * 7;
+	s.mem_available = want[2] = 42.0 * 1024 * 1024 * 1024 - 16384;
+	s.mem_wired = want[3] = 3.0 * 1024 * 1024 * 1024 + 4096;
+	s.mem_compressed = want[4] = 512.0 * 1024 * 1024;
+	s.swap_total = want[5] = 2.0 * 1024 * 1024 * 1024;
+	s.swap_used = want[6] = 1024;
+	s.gpu_mem_used = want[7] = 147.0 * 1024 * 1024 * 1024;
+	s.gpu_mem_total = want[8] = 160.0 * 1024 * 1024 * 1024;
+	s.cpu_pct = 12.5f;
+	s.thermal_level = 1;
+	metrics_history_push(h, &s);
+	assert_int_equal(metrics_history_query(h, T0, 60000, 0, &j), 0);
+	p = json_array_get(json_object_get(j, "points"), 0);
+	assert_non_null(p);
+	for (i = 0; i < 9; i++)
+		assert_true(json_number_value(json_object_get(p, keys[i])) ==
+		    want[i]);
+	assert_near(json_real_value(json_object_get(p, "cpu_pct")), 12.5,
+	    1e-9);
+	assert_int_equal(json_integer_value(json_object_get(p,
+	    "thermal_level")), 1);
+	assert_true(metrics_history_sample_bytes() < sizeof(s));
+	json_decref(j);
+	metrics_history_free(h);
+}
+
 static void
 test_history_downsample(void **state)
 {
@@ -530,7 +574,8 @@ test_history_downsample(void **state)
 		if (i % 2 == 0)
 			s.gpu_pct = 10.0f;
 		s.thermal_level = (int8_t)(i == 3 ? 2 : 0);
-		s.mem_used = 1000.0 * (i + 1);
+		/* Byte counts are whole pages (the history keeps KiB). */
+		s.mem_used = 16384.0 * (i + 1);
 		s.cluster_label[0] = 'E';
 		s.cpu_cluster_pct[0] = 50.0f;
 		metrics_history_push(h, &s);
@@ -552,7 +597,9 @@ test_history_downsample(void **state)
 	assert_int_equal(json_integer_value(json_object_get(p,
 	    "thermal_level")), 2);
 	assert_int_equal(json_integer_value(json_object_get(p,
-	    "mem_used_bytes")), 3000);
+	    "mem_used_bytes")), 3 * 16384);
+	/* An unknown byte count stays unknown. */
+	assert_true(json_is_null(json_object_get(p, "mem_total_bytes")));
 	assert_near(json_real_value(json_object_get(p, "cpu_E_pct")), 50.0,
 	    1e-9);
 	p = json_array_get(pts, 3);
@@ -699,6 +746,7 @@ main(void)
 		cmocka_unit_test(test_prom_nulls),
 		cmocka_unit_test(test_prom_helpers),
 		cmocka_unit_test(test_history_wrap),
+		cmocka_unit_test(test_history_packed_exact),
 		cmocka_unit_test(test_history_downsample),
 		cmocka_unit_test(test_minute_aggregation),
 		cmocka_unit_test(test_minute_clock_step),
