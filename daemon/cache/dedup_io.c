@@ -218,10 +218,12 @@ to_hex(const unsigned char *in, size_t n, char *out)
 /*
  * Read an open file from the start to EOF into a SHA-256, counting progress
  * (pr may be NULL). The file must have exactly expect bytes (UINT64_MAX: any);
- * -ESTALE otherwise, since that means it changed under us.
+ * -ESTALE otherwise, since that means it changed under us. iobuf is the
+ * caller's DEDUP_HASH_IO_SIZE buffer, or NULL for one of our own.
  */
 int
-dedup_hash_fd(struct dedup_prog *pr, int fd, uint64_t expect, char hex[65])
+dedup_hash_fd(struct dedup_prog *pr, int fd, uint64_t expect, char hex[65],
+    unsigned char *iobuf)
 {
 	struct dedup_sha	 h;
 	unsigned char		*buf, md[32];
@@ -231,7 +233,7 @@ dedup_hash_fd(struct dedup_prog *pr, int fd, uint64_t expect, char hex[65])
 
 	if ((rc = sha_init(&h)) != 0)
 		return rc;
-	buf = xmalloc(DEDUP_HASH_IO_SIZE);
+	buf = iobuf != NULL ? iobuf : xmalloc(DEDUP_HASH_IO_SIZE);
 	dedup_fadvise_seq(fd);
 	for (;;) {
 		if (pr != NULL && dedup_cancelled(pr)) {
@@ -251,7 +253,8 @@ dedup_hash_fd(struct dedup_prog *pr, int fd, uint64_t expect, char hex[65])
 		total += (uint64_t)n;
 		dedup_prog_read(pr, (uint64_t)n);
 	}
-	free(buf);
+	if (buf != iobuf)
+		free(buf);
 	if (rc == 0 && expect != UINT64_MAX && total != expect)
 		rc = -ESTALE;
 	if (rc != 0) {
@@ -286,19 +289,21 @@ read_full(int fd, unsigned char *buf, size_t len, uint64_t off)
 
 /*
  * Compare block by block. The first block is small so that files that
- * differ early cost little; blocks then grow to DEDUP_HASH_IO_SIZE.
+ * differ early cost little; blocks then grow to DEDUP_HASH_IO_SIZE. The
+ * buffers are the caller's (NULL: our own): fresh ones for every compare
+ * cost page faults that, from the page cache, double the time.
  */
 int
 dedup_compare_fd(struct dedup_prog *pr, int fa, int fb, uint64_t size,
-    uint64_t *readp)
+    uint64_t *readp, unsigned char *const iobuf[2])
 {
 	unsigned char	*a, *b, one;
 	uint64_t	 off = 0;
 	size_t		 blk = 64 * 1024, len;
 	int		 rc = 0;
 
-	a = xmalloc(DEDUP_HASH_IO_SIZE);
-	b = xmalloc(DEDUP_HASH_IO_SIZE);
+	a = iobuf != NULL ? iobuf[0] : xmalloc(DEDUP_HASH_IO_SIZE);
+	b = iobuf != NULL ? iobuf[1] : xmalloc(DEDUP_HASH_IO_SIZE);
 	dedup_fadvise_seq(fa);
 	dedup_fadvise_seq(fb);
 	while (off < size) {
@@ -324,8 +329,10 @@ dedup_compare_fd(struct dedup_prog *pr, int fa, int fb, uint64_t size,
 	if (rc == 0 && (pread(fa, &one, 1, (off_t)size) != 0 ||
 	    pread(fb, &one, 1, (off_t)size) != 0))
 		rc = -ESTALE;
-	free(a);
-	free(b);
+	if (iobuf == NULL) {
+		free(a);
+		free(b);
+	}
 	return rc;
 }
 
@@ -337,7 +344,7 @@ dedup_sha256_path(const char *path, char hex[65])
 
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
 		return -errno;
-	rc = dedup_hash_fd(NULL, fd, UINT64_MAX, hex);
+	rc = dedup_hash_fd(NULL, fd, UINT64_MAX, hex, NULL);
 	close(fd);
 	return rc;
 }
