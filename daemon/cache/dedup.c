@@ -498,11 +498,11 @@ pool_worker(void *arg)
 	unsigned char	*buf[2] = { NULL, NULL };
 	int		 rc;
 
-	if (p->work != POOL_SAMPLE) {
+	if (p->work == POOL_COMPARE) {
+		buf[0] = xmalloc(DEDUP_CMP_BLOCK);
+		buf[1] = xmalloc(DEDUP_CMP_BLOCK);
+	} else if (p->work == POOL_HASH)
 		buf[0] = xmalloc(DEDUP_HASH_IO_SIZE);
-		if (p->work == POOL_COMPARE)
-			buf[1] = xmalloc(DEDUP_HASH_IO_SIZE);
-	}
 	for (;;) {
 		pthread_mutex_lock(&f->mtx);
 		if (p->rc != 0 || p->next >= p->nitems) {

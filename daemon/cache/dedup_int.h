@@ -20,6 +20,7 @@
 
 #define DEDUP_IO_SIZE	(1024 * 1024)	/* read chunk: hashing, compares */
 #define DEDUP_HASH_IO_SIZE (4 * 1024 * 1024) /* read chunk of the search */
+#define DEDUP_CMP_BLOCK	(1024 * 1024)	/* largest block of a compare */
 
 /* Progress state behind the public struct dedup_progress. */
 struct dedup_prog {
@@ -67,7 +68,7 @@ int	dedup_sample_fd(struct dedup_prog *pr, int fd, uint64_t size,
  * stopping at the first block that differs: 0 if identical,
  * DEDUP_EDIFFERS, -ESTALE if either is not size bytes long, -ECANCELED.
  * Counts the bytes read in pr and adds them to *readp. iobuf: two
- * DEDUP_HASH_IO_SIZE buffers to read into, reused across calls, or NULL.
+ * DEDUP_CMP_BLOCK buffers to read into, reused across calls, or NULL.
  */
 int	dedup_compare_fd(struct dedup_prog *pr, int fa, int fb, uint64_t size,
 	    uint64_t *readp, unsigned char *const iobuf[2]);

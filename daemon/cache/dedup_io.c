@@ -289,7 +289,8 @@ read_full(int fd, unsigned char *buf, size_t len, uint64_t off)
 
 /*
  * Compare block by block. The first block is small so that files that
- * differ early cost little; blocks then grow to DEDUP_HASH_IO_SIZE. The
+ * differ early cost little; blocks then grow to DEDUP_CMP_BLOCK (two such
+ * blocks stay in a core's L2 between the copy and the memcmp). The
  * buffers are the caller's (NULL: our own): fresh ones for every compare
  * cost page faults that, from the page cache, double the time.
  */
@@ -302,8 +303,8 @@ dedup_compare_fd(struct dedup_prog *pr, int fa, int fb, uint64_t size,
 	size_t		 blk = 64 * 1024, len;
 	int		 rc = 0;
 
-	a = iobuf != NULL ? iobuf[0] : xmalloc(DEDUP_HASH_IO_SIZE);
-	b = iobuf != NULL ? iobuf[1] : xmalloc(DEDUP_HASH_IO_SIZE);
+	a = iobuf != NULL ? iobuf[0] : xmalloc(DEDUP_CMP_BLOCK);
+	b = iobuf != NULL ? iobuf[1] : xmalloc(DEDUP_CMP_BLOCK);
 	dedup_fadvise_seq(fa);
 	dedup_fadvise_seq(fb);
 	while (off < size) {
@@ -322,7 +323,7 @@ dedup_compare_fd(struct dedup_prog *pr, int fa, int fb, uint64_t size,
 			break;
 		}
 		off += len;
-		if (blk < DEDUP_HASH_IO_SIZE)
+		if (blk < DEDUP_CMP_BLOCK)
 			blk *= 4;
 	}
 	/* Both must end here: a longer file changed since indexing. */
