@@ -350,38 +350,95 @@ dedup_sha256_path(const char *path, char hex[65])
 	return rc;
 }
 
+/*
+ * The sample key: four 64-bit lanes in the manner of xxHash64's rounds,
+ * several times faster than SHA-256. A key only sorts files into
+ * candidates, each of which is then compared or hashed in full, so a
+ * collision costs a read and never a wrong group; equal bytes always make
+ * equal keys. Keys live only for one search.
+ */
+#define KEY_P1	0x9E3779B185EBCA87ULL
+#define KEY_P2	0xC2B2AE3D27D4EB4FULL
+#define KEY_P3	0x165667B19E3779F9ULL
+
+static uint64_t
+key_rotl(uint64_t x, unsigned r)
+{
+	return (x << r) | (x >> (64 - r));
+}
+
+static uint64_t
+key_load(const unsigned char *p)
+{
+	uint64_t	w;
+
+	memcpy(&w, p, sizeof(w));
+	return w;
+}
+
+static void
+key_update(uint64_t v[4], const unsigned char *p, size_t n)
+{
+	unsigned char	last[32];
+	size_t		i;
+
+	for (; n >= 32; p += 32, n -= 32)
+		for (i = 0; i < 4; i++)
+			v[i] = key_rotl(v[i] + key_load(p + 8 * i) * KEY_P2,
+			    31) * KEY_P1;
+	if (n > 0) {
+		memset(last, 0, sizeof(last));
+		memcpy(last, p, n);
+		for (i = 0; i < 4; i++)
+			v[i] = key_rotl(v[i] + key_load(last + 8 * i) *
+			    KEY_P2, 31) * KEY_P1;
+	}
+}
+
+static uint64_t
+key_avalanche(uint64_t h)
+{
+	h ^= h >> 33;
+	h *= KEY_P2;
+	h ^= h >> 29;
+	h *= KEY_P3;
+	h ^= h >> 32;
+	return h;
+}
+
 /* A 32-byte key from the first and last ss bytes and the size. */
 int
 dedup_sample_fd(struct dedup_prog *pr, int fd, uint64_t size, uint32_t ss,
     unsigned char key[32])
 {
-	struct dedup_sha	 h;
-	unsigned char		*buf;
-	off_t			 offs[2];
-	ssize_t			 n;
-	size_t			 i;
-	int			 rc;
+	uint64_t	 v[4], h;
+	unsigned char	*buf;
+	off_t		 offs[2];
+	ssize_t		 n;
+	size_t		 i;
+	int		 rc = 0;
 
-	if ((rc = sha_init(&h)) != 0)
-		return rc;
+	for (i = 0; i < 4; i++)
+		v[i] = (size + i) * KEY_P1 + ss;
 	buf = xmalloc(ss);
 	offs[0] = 0;
 	offs[1] = (off_t)(size - ss);
-	sha_update(&h, &size, sizeof(size));
 	for (i = 0; i < 2; i++) {
 		n = pread(fd, buf, ss, offs[i]);
 		if (n != (ssize_t)ss) {
 			rc = n < 0 ? -errno : -ESTALE;
 			break;
 		}
-		sha_update(&h, buf, ss);
+		key_update(v, buf, ss);
 		dedup_prog_read(pr, ss);
 	}
 	free(buf);
-	if (rc != 0) {
-		sha_abort(&h);
+	if (rc != 0)
 		return rc;
+	for (i = 0; i < 4; i++) {
+		h = key_avalanche(v[i] + key_rotl(v[(i + 1) % 4], 17) +
+		    size * KEY_P3);
+		memcpy(key + 8 * i, &h, sizeof(h));
 	}
-	sha_final(&h, key);
 	return 0;
 }
