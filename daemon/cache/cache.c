@@ -61,6 +61,7 @@ struct cache {
 	int64_t			 last_scan_at;	/* Unix s, 0 = never */
 	int64_t			 last_dedup_at;
 	int64_t			 last_wasted;	/* bytes, -1 = unknown */
+	struct store_cache_sig	 index_sig;	/* what the index holds */
 };
 
 static const char *const cache_kind_names[] = {
@@ -272,6 +273,8 @@ cache_task_end(struct cache *c, struct cache_task *t)
 	const char	*state;
 
 	c->running = NULL;
+	if (t->index_sig_set)
+		c->index_sig = t->index_sig;
 	if (t->index_changed) {
 		c->last_scan_at = time(NULL);
 		cache_meta_put(c->md->store, CACHE_META_SCAN, c->last_scan_at);
@@ -481,6 +484,7 @@ cache_run_next(struct cache *c)
 	c->queue = t->next;
 	t->next = NULL;
 	c->running = t;
+	t->index_sig = c->index_sig;
 	if (t->req.kind == CACHE_TASK_ADD &&
 	    strncmp(t->req.uri, "hf://", 5) == 0) {
 		/* The download runs on the loop; the scan follows it. */

@@ -350,6 +350,20 @@ dedup_sha256_path(const char *path, char hex[65])
 	return rc;
 }
 
+/* SHA-256 of a buffer. */
+int
+dedup_sha256_buf(const void *buf, size_t n, unsigned char md[32])
+{
+	struct dedup_sha	h;
+	int			rc;
+
+	if ((rc = sha_init(&h)) != 0)
+		return rc;
+	sha_update(&h, buf, n);
+	sha_final(&h, md);
+	return 0;
+}
+
 /*
  * The sample key: four 64-bit lanes in the manner of xxHash64's rounds,
  * several times faster than SHA-256. A key only sorts files into
