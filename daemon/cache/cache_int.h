@@ -70,6 +70,7 @@ struct cache_task {
 	 * handed back when a scan of the task saved (index_sig_set). */
 	struct store_cache_sig	 index_sig;
 	int			 index_sig_set;
+	uint64_t		 index_gen;	/* the cache's at the start */
 	unsigned char		*used;		/* per model of the last scan:
 						   a linked app uses it */
 	int64_t			 wasted;	/* dedup found, or -1 */

@@ -78,7 +78,8 @@ struct store_cache_sig {
  * only the stores' scan times are written (*rewrotep 0). *sig becomes the
  * signature of what the tables now hold. The caller keeps *sig only while
  * nothing but this call and store_cache_hash_put() writes the index tables
- * (a learned hash leaves them as a rewrite would).
+ * (a learned hash leaves them as a rewrite would); store_cache_app_remove()
+ * drops usage rows, so *sig is forgotten then.
  */
 int	store_cache_save_scan_sig(struct store *st,
 	    const struct modelstore_index *idx,
