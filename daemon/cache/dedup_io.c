@@ -10,6 +10,7 @@
 #include "config.h"
 
 #include <sys/types.h>
+#include <sys/uio.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdint.h>
@@ -117,6 +118,33 @@ dedup_fadvise_seq(int fd)
 #ifdef F_RDAHEAD
 	(void)fcntl(fd, F_RDAHEAD, 1);
 #endif
+}
+
+/*
+ * Read up to len bytes of fd from offset 0 (what pread answers). When they
+ * all come from the page cache (RWF_NOWAIT), only the sequential hint is
+ * given: asking for the whole file ahead (WILLNEED) walks every page of a
+ * cached file, about 0.3 ms per 16 MiB, a tenth of a compare. Otherwise
+ * both hints go first, as for any read from the disk.
+ */
+static ssize_t
+read_head(int fd, unsigned char *buf, size_t len)
+{
+#ifdef RWF_NOWAIT
+	struct iovec	iov;
+	ssize_t		n;
+
+	iov.iov_base = buf;
+	iov.iov_len = len;
+	if ((n = preadv2(fd, &iov, 1, 0, RWF_NOWAIT)) == (ssize_t)len) {
+#ifdef POSIX_FADV_SEQUENTIAL
+		(void)posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+#endif
+		return n;
+	}
+#endif
+	dedup_fadvise_seq(fd);
+	return pread(fd, buf, len, 0);
 }
 
 /* 1 once the caller set the cancel flag. */
@@ -234,13 +262,15 @@ dedup_hash_fd(struct dedup_prog *pr, int fd, uint64_t expect, char hex[65],
 	if ((rc = sha_init(&h)) != 0)
 		return rc;
 	buf = iobuf != NULL ? iobuf : xmalloc(DEDUP_HASH_IO_SIZE);
-	dedup_fadvise_seq(fd);
 	for (;;) {
 		if (pr != NULL && dedup_cancelled(pr)) {
 			rc = -ECANCELED;
 			break;
 		}
-		n = pread(fd, buf, DEDUP_HASH_IO_SIZE, (off_t)total);
+		n = total == 0 ? read_head(fd, buf, expect > 0 &&
+		    expect < DEDUP_HASH_IO_SIZE ? (size_t)expect :
+		    DEDUP_HASH_IO_SIZE) :
+		    pread(fd, buf, DEDUP_HASH_IO_SIZE, (off_t)total);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
@@ -266,13 +296,25 @@ dedup_hash_fd(struct dedup_prog *pr, int fd, uint64_t expect, char hex[65],
 	return 0;
 }
 
-/* Read exactly len bytes at off: 0, -ESTALE at an early EOF, -errno. */
+/*
+ * Read exactly len bytes at off: 0, -ESTALE at an early EOF, -errno. The
+ * first block of a file (off 0) goes through read_head().
+ */
 static int
 read_full(int fd, unsigned char *buf, size_t len, uint64_t off)
 {
 	size_t	got = 0;
 	ssize_t	n;
 
+	if (off == 0 && len > 0) {
+		while ((n = read_head(fd, buf, len)) < 0 && errno == EINTR)
+			;
+		if (n < 0)
+			return -errno;
+		if (n == 0)
+			return -ESTALE;
+		got = (size_t)n;
+	}
 	while (got < len) {
 		n = pread(fd, buf + got, len - got, (off_t)(off + got));
 		if (n < 0) {
@@ -305,8 +347,6 @@ dedup_compare_fd(struct dedup_prog *pr, int fa, int fb, uint64_t size,
 
 	a = iobuf != NULL ? iobuf[0] : xmalloc(DEDUP_CMP_BLOCK);
 	b = iobuf != NULL ? iobuf[1] : xmalloc(DEDUP_CMP_BLOCK);
-	dedup_fadvise_seq(fa);
-	dedup_fadvise_seq(fb);
 	while (off < size) {
 		if (pr != NULL && dedup_cancelled(pr)) {
 			rc = -ECANCELED;
