@@ -61,6 +61,8 @@ struct cache {
 	int64_t			 last_scan_at;	/* Unix s, 0 = never */
 	int64_t			 last_dedup_at;
 	int64_t			 last_wasted;	/* bytes, -1 = unknown */
+	struct store_cache_sig	 index_sig;	/* what the index holds */
+	uint64_t		 index_gen;	/* + 1 when the loop writes */
 };
 
 static const char *const cache_kind_names[] = {
@@ -272,6 +274,12 @@ cache_task_end(struct cache *c, struct cache_task *t)
 	const char	*state;
 
 	c->running = NULL;
+	if (t->index_sig_set) {
+		c->index_sig = t->index_sig;
+		/* Rows the loop changed meanwhile are not in it. */
+		if (t->index_gen != c->index_gen)
+			c->index_sig.valid = 0;
+	}
 	if (t->index_changed) {
 		c->last_scan_at = time(NULL);
 		cache_meta_put(c->md->store, CACHE_META_SCAN, c->last_scan_at);
@@ -487,6 +495,8 @@ cache_run_next(struct cache *c)
 	c->queue = t->next;
 	t->next = NULL;
 	c->running = t;
+	t->index_sig = c->index_sig;
+	t->index_gen = c->index_gen;
 	if (t->req.kind == CACHE_TASK_ADD &&
 	    strncmp(t->req.uri, "hf://", 5) == 0) {
 		/* The download runs on the loop; the scan follows it. */
@@ -1072,6 +1082,9 @@ cache_app_unlink(struct cache *c, const char *name, char **jobp)
 		return -ECANCELED;
 	if ((rc = store_cache_app_remove(c->md->store, name)) != 0)
 		return rc;
+	/* Its usage rows went with it: the next scan rewrites them all. */
+	c->index_sig.valid = 0;
+	c->index_gen++;
 	log_info("cache: unlinked app %s", name);
 	return cache_rescan(c, name, jobp);
 }

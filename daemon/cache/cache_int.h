@@ -23,6 +23,7 @@
 #include "cache.h"
 #include "dedup.h"
 #include "modelstore.h"
+#include "store_cache.h"
 
 struct store;
 struct job;
@@ -65,6 +66,11 @@ struct cache_task {
 	json_t			*result;
 	char			*error;
 	int			 index_changed;	/* a scan was saved */
+	/* The index tables' signature: the cache's when the task starts,
+	 * handed back when a scan of the task saved (index_sig_set). */
+	struct store_cache_sig	 index_sig;
+	int			 index_sig_set;
+	uint64_t		 index_gen;	/* the cache's at the start */
 	unsigned char		*used;		/* per model of the last scan:
 						   a linked app uses it */
 	int64_t			 wasted;	/* dedup found, or -1 */

@@ -147,7 +147,7 @@ cache_work_scan(struct cache_task *t, struct modelstore_index **idxp)
 	struct store_cache_app		*apps = NULL;
 	struct store_cache_usage	*usage = NULL;
 	size_t				 napps = 0, nusage = 0, i;
-	int				 rc;
+	int				 rc, rewrote = 0;
 
 	cache_work_step(t, "scan", 0, 0);
 	if ((rc = cw_roots(t, &roots)) != 0) {
@@ -169,7 +169,13 @@ cache_work_scan(struct cache_task *t, struct modelstore_index **idxp)
 	modelstore_roots_free(&roots);
 	if ((rc = store_cache_apps_list(t->st, &apps, &napps)) == 0) {
 		cache_work_usage(idx, apps, napps, &usage, &nusage);
-		rc = store_cache_save_scan(t->st, idx, usage, nusage);
+		/* Unchanged since the last save (a dedup's rescan right
+		 * after the start-up scan): the tables stay as they are. */
+		rc = store_cache_save_scan_sig(t->st, idx, usage, nusage,
+		    &t->index_sig, &rewrote);
+		t->index_sig_set = 1;
+		if (rc == 0 && !rewrote)
+			log_debug("cache: index unchanged since the last scan");
 	}
 	free(t->used);
 	t->used = xcalloc(idx->nmodels + 1, 1);

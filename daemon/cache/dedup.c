@@ -416,7 +416,7 @@ work_sample(struct finder *f, struct dinode *d)
 
 /* Unknown d against its one known twin: identical takes the digest. */
 static int
-work_compare(struct finder *f, struct dinode *d)
+work_compare(struct finder *f, struct dinode *d, unsigned char *buf[2])
 {
 	struct dinode	*k = &f->in[d->twin];
 	const char	*path, *kpath;
@@ -433,7 +433,7 @@ work_compare(struct finder *f, struct dinode *d)
 		finder_warn(f, kpath, kfd);
 		return 0;
 	}
-	rc = dedup_compare_fd(&f->pr, fd, kfd, d->size, &nread);
+	rc = dedup_compare_fd(&f->pr, fd, kfd, d->size, &nread, buf);
 	close(fd);
 	close(kfd);
 	if (rc == -ECANCELED)
@@ -456,7 +456,7 @@ work_compare(struct finder *f, struct dinode *d)
 }
 
 static int
-work_hash(struct finder *f, struct dinode *d)
+work_hash(struct finder *f, struct dinode *d, unsigned char *buf)
 {
 	const char	*path;
 	int		 fd, rc;
@@ -466,7 +466,7 @@ work_hash(struct finder *f, struct dinode *d)
 		d->failed = 1;
 		return 0;
 	}
-	rc = dedup_hash_fd(&f->pr, fd, d->size, d->sha);
+	rc = dedup_hash_fd(&f->pr, fd, d->size, d->sha, buf);
 	close(fd);
 	if (rc == -ECANCELED || rc == -ENOTSUP)
 		return rc;
@@ -485,14 +485,24 @@ work_hash(struct finder *f, struct dinode *d)
 	return 0;
 }
 
+/*
+ * Take items until none are left. Read buffers are the worker's own, kept
+ * for all its files.
+ */
 static void *
 pool_worker(void *arg)
 {
 	struct pool	*p = arg;
 	struct finder	*f = p->f;
 	struct dinode	*d;
+	unsigned char	*buf[2] = { NULL, NULL };
 	int		 rc;
 
+	if (p->work == POOL_COMPARE) {
+		buf[0] = xmalloc(DEDUP_CMP_BLOCK);
+		buf[1] = xmalloc(DEDUP_CMP_BLOCK);
+	} else if (p->work == POOL_HASH)
+		buf[0] = xmalloc(DEDUP_HASH_IO_SIZE);
 	for (;;) {
 		pthread_mutex_lock(&f->mtx);
 		if (p->rc != 0 || p->next >= p->nitems) {
@@ -507,8 +517,8 @@ pool_worker(void *arg)
 		if (rc != 0)
 			break;
 		rc = p->work == POOL_SAMPLE ? work_sample(f, d) :
-		    p->work == POOL_COMPARE ? work_compare(f, d) :
-		    work_hash(f, d);
+		    p->work == POOL_COMPARE ? work_compare(f, d, buf) :
+		    work_hash(f, d, buf[0]);
 		if (rc != 0) {
 			pthread_mutex_lock(&f->mtx);
 			if (p->rc == 0)
@@ -517,6 +527,8 @@ pool_worker(void *arg)
 			break;
 		}
 	}
+	free(buf[0]);
+	free(buf[1]);
 	return NULL;
 }
 

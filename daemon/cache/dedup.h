@@ -280,6 +280,9 @@ int	dedup_stats(struct store *st, struct dedup_stats *statsp);
  */
 int	dedup_sha256_path(const char *path, char hex[65]);
 
+/* SHA-256 of n bytes at buf; 0, or -ENOTSUP without libcrypto. */
+int	dedup_sha256_buf(const void *buf, size_t n, unsigned char md[32]);
+
 const char *dedup_outcome_name(enum dedup_outcome outcome);
 const char *dedup_op_kind_name(enum dedup_op_kind kind);
 int	dedup_op_kind_parse(const char *s, enum dedup_op_kind *kindp);

@@ -20,6 +20,7 @@
 
 #define DEDUP_IO_SIZE	(1024 * 1024)	/* read chunk: hashing, compares */
 #define DEDUP_HASH_IO_SIZE (4 * 1024 * 1024) /* read chunk of the search */
+#define DEDUP_CMP_BLOCK	(1024 * 1024)	/* largest block of a compare */
 
 /* Progress state behind the public struct dedup_progress. */
 struct dedup_prog {
@@ -50,9 +51,10 @@ void	dedup_fadvise_seq(int fd);
  * SHA-256 of an open file read from offset 0 to EOF, as hex; -ESTALE if its
  * length is not expect (UINT64_MAX accepts any), -ECANCELED, -ENOTSUP
  * without libcrypto. pr (may be NULL) gets bytes and cancel checks.
+ * iobuf: a DEDUP_HASH_IO_SIZE buffer to read into, or NULL.
  */
 int	dedup_hash_fd(struct dedup_prog *pr, int fd, uint64_t expect,
-	    char hex[65]);
+	    char hex[65], unsigned char *iobuf);
 
 /*
  * Key of a file's size and its first and last ss bytes (size > 2 * ss);
@@ -65,10 +67,11 @@ int	dedup_sample_fd(struct dedup_prog *pr, int fd, uint64_t size,
  * Compare two open files of size bytes block by block from the start,
  * stopping at the first block that differs: 0 if identical,
  * DEDUP_EDIFFERS, -ESTALE if either is not size bytes long, -ECANCELED.
- * Counts the bytes read in pr and adds them to *readp.
+ * Counts the bytes read in pr and adds them to *readp. iobuf: two
+ * DEDUP_CMP_BLOCK buffers to read into, reused across calls, or NULL.
  */
 int	dedup_compare_fd(struct dedup_prog *pr, int fa, int fb, uint64_t size,
-	    uint64_t *readp);
+	    uint64_t *readp, unsigned char *const iobuf[2]);
 
 /* Keeper preference: lower is better (Ollama blob, HF, LM Studio, local). */
 int	dedup_role_rank(enum modelstore_role role);

@@ -50,6 +50,8 @@ struct modelstore_scan {
 	struct modelstore_dirset	 dirs;
 	size_t				 store;
 	long				 last_model;	/* tree walk cache */
+	char				*res_dir;	/* last folder resolved */
+	char				*res_real;	/* and its canonical form */
 };
 
 /* 1 if s is exactly n lowercase hex digits. */

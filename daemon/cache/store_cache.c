@@ -359,6 +359,167 @@ out:
 	return rc;
 }
 
+/* ---- the signature of a saved index ---- */
+
+struct sc_buf {
+	unsigned char	*p;
+	size_t		 n, cap;
+};
+
+static void
+sc_buf_put(struct sc_buf *b, const void *v, size_t n)
+{
+	if (b->n + n > b->cap) {
+		b->cap = (b->n + n) * 2 + 4096;
+		b->p = xrealloc(b->p, b->cap);
+	}
+	memcpy(b->p + b->n, v, n);
+	b->n += n;
+}
+
+static void
+sc_buf_u64(struct sc_buf *b, uint64_t v)
+{
+	sc_buf_put(b, &v, sizeof(v));
+}
+
+/* Length-prefixed, so that no two lists of strings read alike. */
+static void
+sc_buf_str(struct sc_buf *b, const char *s)
+{
+	size_t	n = s != NULL ? strlen(s) : 0;
+
+	sc_buf_u64(b, s != NULL ? n + 1 : 0);
+	sc_buf_put(b, s != NULL ? s : "", n);
+}
+
+/* SHA-256 over every value sc_save_locked() and the usage rows write. */
+static int
+sc_sig(const struct modelstore_index *idx,
+    const struct store_cache_usage *usage, size_t nusage,
+    unsigned char md[32])
+{
+	struct sc_buf	b = { NULL, 0, 0 };
+	size_t		i, k;
+	int		rc;
+
+	sc_buf_u64(&b, idx->nstores);
+	for (i = 0; i < idx->nstores; i++) {
+		sc_buf_u64(&b, (uint64_t)idx->stores[i].kind);
+		sc_buf_str(&b, idx->stores[i].path);
+		sc_buf_u64(&b, (uint64_t)idx->stores[i].present);
+	}
+	sc_buf_u64(&b, idx->nmodels);
+	for (i = 0; i < idx->nmodels; i++) {
+		const struct modelstore_model *m = &idx->models[i];
+
+		sc_buf_u64(&b, m->store);
+		sc_buf_str(&b, m->name);
+		sc_buf_str(&b, m->revision);
+		sc_buf_str(&b, m->refs);
+		sc_buf_str(&b, m->path);
+		sc_buf_u64(&b, m->size);
+		sc_buf_u64(&b, (uint64_t)m->detached);
+		sc_buf_u64(&b, m->nfiles);
+		for (k = 0; k < m->nfiles; k++) {
+			sc_buf_u64(&b, m->files[k].file);
+			sc_buf_str(&b, m->files[k].name);
+		}
+	}
+	sc_buf_u64(&b, idx->nfiles);
+	for (i = 0; i < idx->nfiles; i++) {
+		const struct modelstore_file *f = &idx->files[i];
+
+		sc_buf_str(&b, f->path);
+		sc_buf_u64(&b, f->store);
+		sc_buf_u64(&b, (uint64_t)f->role);
+		sc_buf_u64(&b, f->size);
+		sc_buf_u64(&b, f->blocks);
+		sc_buf_u64(&b, f->dev);
+		sc_buf_u64(&b, f->ino);
+		sc_buf_u64(&b, f->nlink);
+		sc_buf_u64(&b, (uint64_t)f->mtime_ns);
+		sc_buf_str(&b, f->sha256);
+		sc_buf_u64(&b, (uint64_t)f->digest);
+		sc_buf_u64(&b, (uint64_t)f->model);
+	}
+	sc_buf_u64(&b, idx->ncleanup);
+	for (i = 0; i < idx->ncleanup; i++) {
+		const struct modelstore_cleanup *c = &idx->cleanup[i];
+
+		sc_buf_u64(&b, (uint64_t)c->kind);
+		sc_buf_u64(&b, c->store);
+		sc_buf_str(&b, c->path);
+		sc_buf_u64(&b, c->size);
+		sc_buf_u64(&b, (uint64_t)c->mtime_ns);
+		sc_buf_str(&b, c->detail);
+	}
+	sc_buf_u64(&b, idx->nwarnings);
+	for (i = 0; i < idx->nwarnings; i++) {
+		sc_buf_u64(&b, idx->warnings[i].store);
+		sc_buf_str(&b, idx->warnings[i].path);
+		sc_buf_str(&b, idx->warnings[i].message);
+	}
+	sc_buf_u64(&b, nusage);
+	for (i = 0; i < nusage; i++) {
+		sc_buf_u64(&b, (uint64_t)usage[i].app_id);
+		sc_buf_u64(&b, usage[i].model);
+		sc_buf_str(&b, usage[i].via);
+	}
+	rc = dedup_sha256_buf(b.p, b.n, md);
+	free(b.p);
+	return rc;
+}
+
+/* The index is unchanged: only the stores' scan times move. */
+static int
+sc_touch_stores(struct store *st)
+{
+	sqlite3_stmt	*upd = NULL;
+	int		 rc;
+
+	if ((rc = store_begin(st)) != 0)
+		return rc;
+	if ((rc = sc_prepare(st, "UPDATE cache_stores SET scanned_at = ?",
+	    &upd)) == 0) {
+		sqlite3_bind_int64(upd, 1, (sqlite3_int64)time(NULL));
+		if ((rc = sc_step_done(st, upd)) == 0)
+			rc = store_commit(st);
+	}
+	sqlite3_finalize(upd);
+	if (rc != 0)
+		store_rollback(st);
+	return rc;
+}
+
+/* Save idx unless the tables already hold exactly it (see the header). */
+int
+store_cache_save_scan_sig(struct store *st,
+    const struct modelstore_index *idx,
+    const struct store_cache_usage *usage, size_t nusage,
+    struct store_cache_sig *sig, int *rewrotep)
+{
+	unsigned char	md[32];
+	int		rc, have;
+
+	*rewrotep = 0;
+	have = sc_sig(idx, usage, nusage, md) == 0;
+	if (have && sig->valid && memcmp(md, sig->md, sizeof(md)) == 0) {
+		if ((rc = sc_touch_stores(st)) != 0)
+			sig->valid = 0;
+		return rc;
+	}
+	sig->valid = 0;
+	*rewrotep = 1;
+	if ((rc = store_cache_save_scan(st, idx, usage, nusage)) != 0)
+		return rc;
+	if (have) {
+		memcpy(sig->md, md, sizeof(md));
+		sig->valid = 1;
+	}
+	return 0;
+}
+
 /* Load the indexed files of at least min_size. */
 int
 store_cache_files_load(struct store *st, uint64_t min_size,

@@ -63,6 +63,30 @@ int	store_cache_save_scan(struct store *st,
 	    const struct store_cache_usage *usage, size_t nusage);
 
 /*
+ * What a saved index said: a SHA-256 over every row the save writes (stores,
+ * models and their files, files, cleanup, warnings, usage). valid 0: not
+ * known (no libcrypto, nothing saved yet, or a save that failed).
+ */
+struct store_cache_sig {
+	unsigned char	md[32];
+	int		valid;
+};
+
+/*
+ * As store_cache_save_scan(), unless *sig is valid and idx and usage are
+ * exactly what it describes: then the index tables already hold them and
+ * only the stores' scan times are written (*rewrotep 0). *sig becomes the
+ * signature of what the tables now hold. The caller keeps *sig only while
+ * nothing but this call and store_cache_hash_put() writes the index tables
+ * (a learned hash leaves them as a rewrite would); store_cache_app_remove()
+ * drops usage rows, so *sig is forgotten then.
+ */
+int	store_cache_save_scan_sig(struct store *st,
+	    const struct modelstore_index *idx,
+	    const struct store_cache_usage *usage, size_t nusage,
+	    struct store_cache_sig *sig, int *rewrotep);
+
+/*
  * Load every indexed file of at least min_size, sorted by size, then dev,
  * then inode, then path, into *filesp and *np (free them with
  * store_cache_files_free).

@@ -2,7 +2,8 @@
 /*
  * test_cache.c: the cache service's pure parts: Ollama name parsing as
  * Ollama does it, model refs and name matching, add-URI checks, which linked
- * app uses which model, and the registered folders and apps in the store.
+ * app uses which model, the registered folders and apps in the store, and
+ * rescans that leave an unchanged index as it is.
  */
 #include "config.h"
 
@@ -15,6 +16,7 @@
 #include <unistd.h>
 
 #include <jansson.h>
+#include <sqlite3.h>
 
 #include "cache.h"
 #include "cache_int.h"
@@ -513,6 +515,122 @@ test_usage_and_store(void **state)
 	modelstore_index_free(idx);
 }
 
+static int64_t
+sig_query(struct store *st, const char *sql)
+{
+	sqlite3_stmt	*stmt = NULL;
+	int64_t		 v = -1;
+
+	if (sqlite3_prepare_v2(st->db, sql, -1, &stmt, NULL) == SQLITE_OK &&
+	    sqlite3_step(stmt) == SQLITE_ROW)
+		v = sqlite3_column_int64(stmt, 0);
+	sqlite3_finalize(stmt);
+	return v;
+}
+
+static struct modelstore_index *
+sig_scan(const char *root)
+{
+	struct modelstore_roots		 roots;
+	struct modelstore_index		*idx = NULL;
+
+	modelstore_roots_init(&roots);
+	modelstore_roots_add(&roots, MODELSTORE_LOCAL, root);
+	if (modelstore_scan(&roots, NULL, NULL, NULL, &idx) != 0)
+		idx = NULL;
+	modelstore_roots_free(&roots);
+	return idx;
+}
+
+/*
+ * A rescan that finds the index as the last save left it rewrites nothing
+ * but the stores' scan times; any change to the files, or to the usage
+ * rows, rewrites the tables; an unknown signature always does.
+ */
+static void
+test_save_sig(void **state)
+{
+	struct store_cache_sig		 sig;
+	struct store_cache_usage	 u;
+	struct modelstore_index		*idx;
+	struct store			*st = NULL;
+	char				 root[256], f[512], db[256];
+	char				*cause = NULL;
+	int				 rewrote, changes;
+
+	(void)state;
+	snprintf(root, sizeof(root), "%s/sigroot", dir);
+	assert_int_equal(mkdir(root, 0755), 0);
+	snprintf(f, sizeof(f), "%s/m1", root);
+	assert_int_equal(mkdir(f, 0755), 0);
+	snprintf(f, sizeof(f), "%s/m1/w.gguf", root);
+	write_file(f, "GGUF one");
+	snprintf(db, sizeof(db), "%s/sig.db", dir);
+	assert_int_equal(store_open(db, &st, &cause), 0);
+	memset(&sig, 0, sizeof(sig));
+
+	idx = sig_scan(root);
+	assert_non_null(idx);
+	assert_int_equal(store_cache_save_scan_sig(st, idx, NULL, 0, &sig,
+	    &rewrote), 0);
+	assert_int_equal(rewrote, 1);
+#if HAVE_LIBCRYPTO
+	assert_true(sig.valid);
+#endif
+	modelstore_index_free(idx);
+	assert_int_equal(sig_query(st, "SELECT COUNT(*) FROM cache_files"), 1);
+
+	/* The same tree again: only scanned_at moves. */
+	assert_int_equal(sqlite3_exec(st->db, "UPDATE cache_stores SET "
+	    "scanned_at = 0", NULL, NULL, NULL), SQLITE_OK);
+	idx = sig_scan(root);
+	assert_non_null(idx);
+	changes = sqlite3_total_changes(st->db);
+	assert_int_equal(store_cache_save_scan_sig(st, idx, NULL, 0, &sig,
+	    &rewrote), 0);
+#if HAVE_LIBCRYPTO
+	assert_int_equal(rewrote, 0);
+	assert_int_equal(sqlite3_total_changes(st->db) - changes, 1);
+	assert_true(sig.valid);
+#else
+	assert_int_equal(rewrote, 1);
+#endif
+	assert_true(sig_query(st, "SELECT MIN(scanned_at) FROM "
+	    "cache_stores") > 0);
+
+	/* Other usage rows: rewritten. */
+	u.app_id = 1;
+	u.model = 0;
+	u.via = NULL;
+	assert_int_equal(store_cache_app_add(st, "a", root), 0);
+	assert_int_equal(store_cache_save_scan_sig(st, idx, &u, 1, &sig,
+	    &rewrote), 0);
+	assert_int_equal(rewrote, 1);
+	assert_int_equal(sig_query(st, "SELECT COUNT(*) FROM "
+	    "cache_user_app_models"), 1);
+	modelstore_index_free(idx);
+
+	/* A new file: rewritten, and indexed. */
+	snprintf(f, sizeof(f), "%s/m1/x.gguf", root);
+	write_file(f, "GGUF two");
+	idx = sig_scan(root);
+	assert_non_null(idx);
+	assert_int_equal(store_cache_save_scan_sig(st, idx, &u, 1, &sig,
+	    &rewrote), 0);
+	assert_int_equal(rewrote, 1);
+	assert_int_equal(sig_query(st, "SELECT COUNT(*) FROM cache_files"), 2);
+
+	/* Not known (a new process): rewritten even when unchanged. */
+	sig.valid = 0;
+	changes = sqlite3_total_changes(st->db);
+	assert_int_equal(store_cache_save_scan_sig(st, idx, &u, 1, &sig,
+	    &rewrote), 0);
+	assert_int_equal(rewrote, 1);
+	assert_true(sqlite3_total_changes(st->db) - changes > 1);
+	modelstore_index_free(idx);
+	store_close(st);
+}
+
 int
 main(void)
 {
@@ -525,6 +643,7 @@ main(void)
 		cmocka_unit_test(test_where_no_follow),
 		cmocka_unit_test(test_app_names),
 		cmocka_unit_test(test_usage_and_store),
+		cmocka_unit_test(test_save_sig),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -6,7 +6,8 @@
  * (no symlinks in blobs, hard links only between blobs by default); clone on
  * a filesystem without reflinks changing nothing; bytes that differ from
  * their name's claim; files changed since indexing; downloads in progress;
- * HF locks; crash recovery after every journal step; and, when run as root
+ * HF locks; crash recovery after every journal step; compares and hashes
+ * from the page cache and from the disk; and, when run as root
  * with mkfs.xfs available, real clones on a loop-mounted XFS image.
  */
 #include "config.h"
@@ -22,6 +23,7 @@
 #include <unistd.h>
 
 #include "dedup.h"
+#include "dedup_int.h"
 #include "modelstore.h"
 #include "osdep.h"
 #include "store.h"
@@ -1086,11 +1088,104 @@ test_xfs_clone(void **state)
 	crash_loop(xfs_mnt, &o, 32);
 }
 
+static int
+io_file(const char *path, const unsigned char *data, size_t n, int evict)
+{
+	int	fd;
+
+	if ((fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644)) < 0)
+		return -1;
+	if (write(fd, data, n) != (ssize_t)n || fsync(fd) != 0) {
+		close(fd);
+		return -1;
+	}
+#ifdef POSIX_FADV_DONTNEED
+	/* Clean pages leave the page cache: the read goes to the disk. */
+	if (evict)
+		(void)posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED);
+#else
+	(void)evict;
+#endif
+	close(fd);
+	return open(path, O_RDONLY);
+}
+
+/*
+ * Compares and hashes read the same bytes whether the file's head is in
+ * the page cache or not (the two ways its first block is read), with
+ * reused buffers or their own, and still notice a length that changed.
+ */
+static void
+test_io_cached_and_not(void **state)
+{
+	char		 dir[] = "/tmp/mlxd-test-dedupio-XXXXXX";
+	char		 pa[64], pb[64], pc[64], hex[65], hex2[65];
+	unsigned char	*data, *iobuf[2], *hbuf;
+	size_t		 n = 3 * MIB + 123, i;
+	uint64_t	 nread;
+	int		 evict, fa, fb, fc;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	data = malloc(n);
+	REQUIRE(data);
+	for (i = 0; i < n; i++)
+		data[i] = (unsigned char)(i * 7 + (i >> 13));
+	iobuf[0] = malloc(DEDUP_CMP_BLOCK);
+	iobuf[1] = malloc(DEDUP_CMP_BLOCK);
+	hbuf = malloc(DEDUP_HASH_IO_SIZE);
+	snprintf(pa, sizeof(pa), "%s/a", dir);
+	snprintf(pb, sizeof(pb), "%s/b", dir);
+	snprintf(pc, sizeof(pc), "%s/c", dir);
+	assert_int_equal(dedup_sha256_path(pa, hex), -ENOENT);
+	for (evict = 0; evict < 2; evict++) {
+		fa = io_file(pa, data, n, evict);
+		fb = io_file(pb, data, n, evict);
+		data[n - 5] ^= 1;
+		fc = io_file(pc, data, n, evict);
+		data[n - 5] ^= 1;
+		assert_true(fa >= 0 && fb >= 0 && fc >= 0);
+		nread = 0;
+		assert_int_equal(dedup_compare_fd(NULL, fa, fb, n, &nread,
+		    evict ? NULL : iobuf), 0);
+		assert_int_equal(nread, 2 * n);
+		nread = 0;
+		assert_int_equal(dedup_compare_fd(NULL, fa, fc, n, &nread,
+		    iobuf), DEDUP_EDIFFERS);
+		/* A file longer than the index says changed meanwhile. */
+		assert_int_equal(dedup_compare_fd(NULL, fa, fb, n - 1, &nread,
+		    iobuf), -ESTALE);
+		assert_int_equal(dedup_hash_fd(NULL, fa, n, hex,
+		    evict ? hbuf : NULL), 0);
+		assert_int_equal(dedup_hash_fd(NULL, fb, n - 1, hex2, NULL),
+		    -ESTALE);
+		assert_int_equal(dedup_hash_fd(NULL, fb, 0, hex2, NULL),
+		    -ESTALE);
+		assert_int_equal(dedup_sha256_path(pb, hex2), 0);
+		assert_string_equal(hex, hex2);
+		assert_int_equal(dedup_hash_fd(NULL, fc, UINT64_MAX, hex2,
+		    NULL), 0);
+		assert_string_not_equal(hex, hex2);
+		close(fa);
+		close(fb);
+		close(fc);
+	}
+	unlink(pa);
+	unlink(pb);
+	unlink(pc);
+	rmdir(dir);
+	free(iobuf[0]);
+	free(iobuf[1]);
+	free(hbuf);
+	free(data);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_names),
+		cmocka_unit_test(test_io_cached_and_not),
 		cmocka_unit_test_setup_teardown(test_find, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_cancel, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_dry_run, setup, teardown),
