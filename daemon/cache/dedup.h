@@ -280,8 +280,12 @@ int	dedup_stats(struct store *st, struct dedup_stats *statsp);
  */
 int	dedup_sha256_path(const char *path, char hex[65]);
 
-/* SHA-256 of n bytes at buf; 0, or -ENOTSUP without libcrypto. */
-int	dedup_sha256_buf(const void *buf, size_t n, unsigned char md[32]);
+/*
+ * A fast 32-byte key of n bytes at buf (the sample key's construction; not
+ * a digest): equal bytes, equal keys; different bytes collide with odds of
+ * about 2^-64.
+ */
+void	dedup_key_buf(const void *buf, size_t n, unsigned char key[32]);
 
 const char *dedup_outcome_name(enum dedup_outcome outcome);
 const char *dedup_op_kind_name(enum dedup_op_kind kind);

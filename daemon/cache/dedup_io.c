@@ -396,20 +396,6 @@ dedup_sha256_path(const char *path, char hex[65])
 	return rc;
 }
 
-/* SHA-256 of a buffer. */
-int
-dedup_sha256_buf(const void *buf, size_t n, unsigned char md[32])
-{
-	struct dedup_sha	h;
-	int			rc;
-
-	if ((rc = sha_init(&h)) != 0)
-		return rc;
-	sha_update(&h, buf, n);
-	sha_final(&h, md);
-	return 0;
-}
-
 /*
  * The sample key: four 64-bit lanes in the manner of xxHash64's rounds,
  * several times faster than SHA-256. A key only sorts files into
@@ -464,6 +450,28 @@ key_avalanche(uint64_t h)
 	h *= KEY_P3;
 	h ^= h >> 32;
 	return h;
+}
+
+/*
+ * The same construction over n bytes at buf: a 32-byte key for telling a
+ * buffer from the one a key was made of before (not for digests anyone
+ * else reads). Two different buffers get equal keys with odds of about
+ * 2^-64 at worst.
+ */
+void
+dedup_key_buf(const void *buf, size_t n, unsigned char key[32])
+{
+	uint64_t	v[4], h;
+	size_t		i;
+
+	for (i = 0; i < 4; i++)
+		v[i] = (n + i) * KEY_P1;
+	key_update(v, buf, n);
+	for (i = 0; i < 4; i++) {
+		h = key_avalanche(v[i] + key_rotl(v[(i + 1) % 4], 17) +
+		    n * KEY_P3);
+		memcpy(key + 8 * i, &h, sizeof(h));
+	}
 }
 
 /* A 32-byte key from the first and last ss bytes and the size. */

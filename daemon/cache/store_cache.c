@@ -393,7 +393,13 @@ sc_buf_str(struct sc_buf *b, const char *s)
 	sc_buf_put(b, s != NULL ? s : "", n);
 }
 
-/* SHA-256 over every value sc_save_locked() and the usage rows write. */
+/*
+ * A key over every value sc_save_locked() and the usage rows write: the
+ * fast dedup key, not SHA-256, so a rescan needs no libcrypto (a daemon
+ * that never hashes a file never loads it). Odds of two different indexes
+ * sharing a key are about 2^-64; the tables would then keep the previous
+ * save until the next change, and every action re-checks files on disk.
+ */
 static int
 sc_sig(const struct modelstore_index *idx,
     const struct store_cache_usage *usage, size_t nusage,
@@ -401,7 +407,6 @@ sc_sig(const struct modelstore_index *idx,
 {
 	struct sc_buf	b = { NULL, 0, 0 };
 	size_t		i, k;
-	int		rc;
 
 	sc_buf_u64(&b, idx->nstores);
 	for (i = 0; i < idx->nstores; i++) {
@@ -466,9 +471,9 @@ sc_sig(const struct modelstore_index *idx,
 		sc_buf_u64(&b, usage[i].model);
 		sc_buf_str(&b, usage[i].via);
 	}
-	rc = dedup_sha256_buf(b.p, b.n, md);
+	dedup_key_buf(b.p, b.n, md);
 	free(b.p);
-	return rc;
+	return 0;
 }
 
 /* The index is unchanged: only the stores' scan times move. */

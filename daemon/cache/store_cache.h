@@ -63,9 +63,9 @@ int	store_cache_save_scan(struct store *st,
 	    const struct store_cache_usage *usage, size_t nusage);
 
 /*
- * What a saved index said: a SHA-256 over every row the save writes (stores,
- * models and their files, files, cleanup, warnings, usage). valid 0: not
- * known (no libcrypto, nothing saved yet, or a save that failed).
+ * What a saved index said: a 32-byte key over every row the save writes
+ * (stores, models and their files, files, cleanup, warnings, usage). valid
+ * 0: not known (nothing saved yet, or a save that failed).
  */
 struct store_cache_sig {
 	unsigned char	md[32];
