@@ -652,9 +652,9 @@ def bench_dedup(env):
             jsets = len([b for b in out.split("\n\n") if b.strip()])
     sync, rep = last
     med = {k: statistics.median(v) for k, v in times.items() if v}
-    parts = ["mlxd CLI %.2f s (`mlxctl cache dedup --dry-run`, fresh data "
+    parts = ["mlxd CLI %.3f s (`mlxctl cache dedup --dry-run`, fresh data "
              "dir, start-up scan included)" % med["cli"],
-             "mlxd API %.2f s (scan %.2f s + search %.2f s)"
+             "mlxd API %.3f s (scan %.3f s + search %.3f s)"
              % (med["mlxd"], sync["duration_ms"] / 1000, med["search"])]
     for tool in ("rdfind", "jdupes"):
         parts.append("%s %.2f s" % (tool, med[tool]) if tool in med else
