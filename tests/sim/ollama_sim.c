@@ -39,6 +39,8 @@
 
 #include "sim.h"
 
+/* ---- / and /api/version -------------------------------------------- */
+
 static enum MHD_Result
 api_version(struct MHD_Connection *c, struct sim_req *rq,
     const struct sim_config *cfg)
@@ -56,7 +58,6 @@ api_root(struct MHD_Connection *c, struct sim_req *rq,
 	(void)cfg;
 	return reply_text(c, MHD_HTTP_OK, CT_TEXT, "Ollama is running");
 }
-
 
 /* ---- routing ------------------------------------------------------- */
 
@@ -184,8 +185,7 @@ dispatch(struct MHD_Connection *c, struct sim_req *rq, const char *url,
 				rc = wait_until(mono_ns() + SIM_SLICE_NS,
 				    rq->fd);
 				if (rc != 0) {
-					rq->outcome = rc == -ECANCELED ?
-					    SIM_OUT_CANCELLED : SIM_OUT_DROPPED;
+					rq->outcome = wait_outcome(rc);
 					reqlog_update(rq->log_id, 0, 0,
 					    rq->outcome);
 					return MHD_NO;

@@ -17,11 +17,11 @@
 
 #include <sys/types.h>
 
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <pthread.h>
 #include <time.h>
 
 #include <jansson.h>
@@ -47,6 +47,7 @@
 #define MSG_MIDSTREAM	"an error was encountered while running the " \
 			"model: unexpected EOF"
 
+/* Fault modes, as /_sim/config and --mode name them. */
 enum sim_mode {
 	SIM_MODE_OK,
 	SIM_MODE_ERROR500,
@@ -100,6 +101,7 @@ struct sim_model {
 	const char		*stop;
 };
 
+/* Where a built-in model stands. */
 enum sim_load_state {
 	SIM_UNLOADED,
 	SIM_LOADING,
@@ -123,6 +125,7 @@ struct sim_ka {
 	int64_t		 ns;
 };
 
+/* How a logged request ended (so far). */
 enum sim_outcome {
 	SIM_OUT_RUNNING,
 	SIM_OUT_DONE,		/* complete reply sent (any status) */
@@ -228,15 +231,18 @@ json_t		*json_time_utc_now(void);
 json_t		*json_time_local(int64_t, long, int);
 void		 sleep_ns(int64_t);
 int		 wait_until(int64_t, int);
+enum sim_outcome wait_outcome(int);
 void		*sim_alloc(size_t);
 char		*sim_strdup(const char *);
 void		 vlog(const char *, ...) __attribute__((format(printf, 1, 2)));
 char		*dump_go(const json_t *, size_t *);
+char		*json_line(json_t *, size_t *);
 size_t		 count_words(const char *);
 int		 parse_keep_alive(const json_t *, struct sim_ka *, char *,
 		    size_t);
 enum MHD_Result	 reply_buf(struct MHD_Connection *, unsigned, const char *,
 		    char *, size_t);
+enum MHD_Result	 reply_empty(struct MHD_Connection *, unsigned);
 enum MHD_Result	 reply_text(struct MHD_Connection *, unsigned, const char *,
 		    const char *);
 enum MHD_Result	 reply_json(struct MHD_Connection *, struct sim_req *,
@@ -250,12 +256,12 @@ int		 field_check(const json_t *, const char *, const char *, char,
 		    char *, size_t);
 const char	*str_field(const json_t *, const char *);
 void		 lines_json(struct sim_lines *, json_t *, int64_t);
+void		 lines_status(struct sim_lines *, const char *, int64_t);
 void		 lines_sse(struct sim_lines *, json_t *, int64_t);
 void		 lines_free(void *);
 enum MHD_Result	 reply_lines(struct MHD_Connection *, struct sim_req *,
 		    struct sim_lines *, const char *);
-bool		 want_stream(const json_t *);
-enum MHD_Result	 reply_last_line(struct MHD_Connection *, struct sim_req *,
+enum MHD_Result	 reply_progress(struct MHD_Connection *, struct sim_req *,
 		    struct sim_lines *);
 const char	*model_arg(const json_t *);
 
@@ -263,6 +269,7 @@ const char	*model_arg(const json_t *);
 struct sim_config config_get(void);
 enum sim_mode	 mode_get(void);
 int		 mode_parse(const char *);
+void		 model_tagged(const char *, char *, size_t);
 int		 model_find(const char *);
 bool		 model_has_cap(int, const char *);
 int64_t		 model_default_ctx(int);

@@ -140,17 +140,9 @@ gen_chunk(struct sim_req *rq, const char *text, const char *think, bool done)
 static void
 gen_set_line(struct sim_gen *g, json_t *j)
 {
-	size_t	 len;
-	char	*s = dump_go(j, &len);
-
-	json_decref(j);
 	free(g->out);
-	g->out = sim_alloc(len + 2);
-	memcpy(g->out, s, len);
-	g->out[len] = '\n';
-	g->outlen = len + 1;
+	g->out = json_line(j, &g->outlen);
 	g->outoff = 0;
-	free(s);
 }
 
 /*
@@ -170,8 +162,7 @@ gen_next_line(struct sim_req *rq)
 		return MHD_CONTENT_READER_END_OF_STREAM;
 	rc = wait_until(gen_deadline(g, i), rq->fd);
 	if (rc != 0) {
-		gen_end(rq, rc == -ECANCELED ? SIM_OUT_CANCELLED :
-		    SIM_OUT_DROPPED);
+		gen_end(rq, wait_outcome(rc));
 		vlog("stream %" PRIu64 " ended early after %" PRId64
 		    " tokens (%s)", rq->log_id, i,
 		    rc == -ECANCELED ? "client gone" : "shutdown");
@@ -257,8 +248,7 @@ gen_oneshot(struct MHD_Connection *c, struct sim_req *rq)
 	for (i = 0; i <= g->n; i++) {
 		rc = wait_until(gen_deadline(g, i), rq->fd);
 		if (rc != 0) {
-			gen_end(rq, rc == -ECANCELED ? SIM_OUT_CANCELLED :
-			    SIM_OUT_DROPPED);
+			gen_end(rq, wait_outcome(rc));
 			goto drop;
 		}
 		if (i == g->fault_at) {
@@ -461,16 +451,14 @@ api_gen(struct MHD_Connection *c, struct sim_req *rq,
 
 	if ((rc = model_acquire(m, cfg, &ka, num_ctx, rq->fd,
 	    &g->load_ns)) != 0) {
-		gen_end(rq, rc == -ECANCELED ? SIM_OUT_CANCELLED :
-		    SIM_OUT_DROPPED);
+		gen_end(rq, wait_outcome(rc));
 		return MHD_NO;
 	}
 	g->holds_model = true;
 	/* Prompt evaluation: headers go out with the first token. */
 	g->t0 = mono_ns() + cfg->ttft_ms * NS_PER_MS;
 	if ((rc = wait_until(g->t0, rq->fd)) != 0) {
-		gen_end(rq, rc == -ECANCELED ? SIM_OUT_CANCELLED :
-		    SIM_OUT_DROPPED);
+		gen_end(rq, wait_outcome(rc));
 		return MHD_NO;
 	}
 	vlog("%s %" PRIu64 ": model %s, %" PRId64 " tokens at %g tok/s%s",
@@ -508,6 +496,9 @@ api_chat(struct MHD_Connection *c, struct sim_req *rq,
 	return api_gen(c, rq, cfg, true);
 }
 
+/* ---- embeddings ---------------------------------------------------- */
+
+/* A deterministic L2-normalised vector for text. */
 static json_t *
 embed_vector(const char *text, int64_t dims)
 {
@@ -638,6 +629,8 @@ api_embeddings_old(struct MHD_Connection *c, struct sim_req *rq,
 	return api_embed(c, rq, cfg, true);
 }
 
+/* ---- OpenAI compatibility ------------------------------------------ */
+
 /* OpenAI's error object, as Ollama's middleware writes it. */
 static enum MHD_Result
 oa_error(struct MHD_Connection *c, struct sim_req *rq, unsigned status,
@@ -646,7 +639,6 @@ oa_error(struct MHD_Connection *c, struct sim_req *rq, unsigned status,
 	return reply_json(c, rq, status, json_pack("{s:{s:s,s:s,s:n,s:n}}",
 	    "error", "message", msg, "type", type, "param", "code"));
 }
-
 
 /* POST /v1/chat/completions and /v1/completions. */
 static enum MHD_Result

@@ -84,12 +84,12 @@ static const char *const sim_outcome_names[] = {
 	"running", "done", "error", "dropped", "cancelled",
 };
 
-
+/* The shared state (see sim.h); everything in it is behind sim.mu. */
 struct sim_state	 sim = {
 	.mu = PTHREAD_MUTEX_INITIALIZER,
 	.log_next = 1,
 };
-atomic_int		 sim_stopping;	/* set once SIGTERM/SIGINT arrived */
+atomic_int		 sim_stopping;	/* set on SIGTERM/SIGINT */
 
 /* A copy of the current config. */
 struct sim_config
@@ -127,6 +127,19 @@ mode_parse(const char *s)
 	return -1;
 }
 
+/* name into buf, with ":latest" added when it has no tag. */
+void
+model_tagged(const char *name, char *buf, size_t len)
+{
+	const char	*slash = strrchr(name, '/');
+	const char	*colon = strrchr(name, ':');
+
+	if (colon == NULL || (slash != NULL && colon < slash))
+		snprintf(buf, len, "%s:latest", name);
+	else
+		snprintf(buf, len, "%s", name);
+}
+
 /* Find a built-in model by any accepted name form; -1 if unknown. */
 int
 model_find(const char *name)
@@ -136,7 +149,6 @@ model_find(const char *name)
 		"library/",
 	};
 	char		 buf[1024];
-	const char	*slash, *colon;
 	size_t		 i, pl;
 
 	for (i = 0; i < sizeof(prefixes) / sizeof(prefixes[0]); i++) {
@@ -148,12 +160,7 @@ model_find(const char *name)
 	}
 	if (*name == '\0' || strlen(name) > sizeof(buf) - 16)
 		return -1;
-	slash = strrchr(name, '/');
-	colon = strrchr(name, ':');
-	if (colon == NULL || (slash != NULL && colon < slash))
-		snprintf(buf, sizeof(buf), "%s:latest", name);
-	else
-		snprintf(buf, sizeof(buf), "%s", name);
+	model_tagged(name, buf, sizeof(buf));
 	for (i = 0; i < SIM_NMODELS; i++)
 		if (strcasecmp(buf, sim_models[i].name) == 0)
 			return (int)i;
@@ -374,6 +381,8 @@ reqlog_clear(void)
 		logent_clear(&sim.log[i]);
 	pthread_mutex_unlock(&sim.mu);
 }
+
+/* ---- GET /api/ps --------------------------------------------------- */
 
 struct ps_row {
 	int		 m;

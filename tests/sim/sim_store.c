@@ -27,20 +27,15 @@ static struct {
 static bool	 sim_deleted[SIM_NMODELS];
 static char	 sim_blobs[SIM_MAXBLOBS][72];	/* "sha256:<hex>" */
 
+/* ---- names: copies and deletions ----------------------------------- */
 
+/* Canonical "name:tag" as model_find spells it, into buf. */
 static void
 model_canon(const char *name, char *buf, size_t len)
 {
-	const char	*slash, *colon;
-
 	if (strncasecmp(name, "registry.ollama.ai/library/", 27) == 0)
 		name += 27;
-	slash = strrchr(name, '/');
-	colon = strrchr(name, ':');
-	if (colon == NULL || (slash != NULL && colon < slash))
-		snprintf(buf, len, "%s:latest", name);
-	else
-		snprintf(buf, len, "%s", name);
+	model_tagged(name, buf, len);
 }
 
 /* model_find, with copies and deletions. */
@@ -131,9 +126,7 @@ sim_more_reset(void)
 
 /* ---- JSON for models ----------------------------------------------- */
 
-/*
- * The "details" object of model m; lengths adds context and embedding length.
- */
+/* The "details" of model m; lengths adds context/embedding_length. */
 json_t *
 model_details(int m, bool lengths)
 {
@@ -253,7 +246,6 @@ api_tags(struct MHD_Connection *c, struct sim_req *rq,
 	return reply_json(c, NULL, MHD_HTTP_OK,
 	    json_pack("{s:o}", "models", models));
 }
-
 
 static int
 kv_cmp(const void *a, const void *b)
@@ -409,8 +401,7 @@ oa_models(struct MHD_Connection *c, struct sim_req *rq,
 	    "object", "list", "data", data));
 }
 
-
-/* ---- SHA-256 (FIPS 180-4), for blob digests ---- */
+/* ---- SHA-256 (FIPS 180-4), for blob digests ------------------------ */
 
 static const uint32_t sha256_k[64] = {
 	0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1,
@@ -572,17 +563,19 @@ api_blob(struct MHD_Connection *c, struct sim_req *rq, const char *digest,
 		    "invalid digest format");
 	snprintf(want, sizeof(want), "sha256:%s", digest + 7);
 	if (!post)
-		return reply_buf(c, blob_known(want) ? MHD_HTTP_OK :
-		    MHD_HTTP_NOT_FOUND, NULL, sim_strdup(""), 0);
+		return reply_empty(c, blob_known(want) ? MHD_HTTP_OK :
+		    MHD_HTTP_NOT_FOUND);
 	if (blob_known(want))
-		return reply_buf(c, MHD_HTTP_OK, NULL, sim_strdup(""), 0);
+		return reply_empty(c, MHD_HTTP_OK);
 	sha256_hex(rq->sha, got);
 	if (strcmp(got, want) != 0)
 		return reply_error(c, NULL, MHD_HTTP_BAD_REQUEST,
 		    "digest mismatch, expected \"%s\", got \"%s\"", want, got);
 	blob_add(want);
-	return reply_buf(c, MHD_HTTP_CREATED, NULL, sim_strdup(""), 0);
+	return reply_empty(c, MHD_HTTP_CREATED);
 }
+
+/* ---- pull, push, create, copy, delete ------------------------------ */
 
 /* POST /api/pull: NDJSON progress. */
 enum MHD_Result
@@ -603,7 +596,7 @@ api_pull(struct MHD_Connection *c, struct sim_req *rq,
 		return reply_error(c, NULL, MHD_HTTP_BAD_REQUEST,
 		    "model is required");
 	l = sim_alloc(sizeof(*l));
-	lines_json(l, json_pack("{s:s}", "status", "pulling manifest"), t);
+	lines_status(l, "pulling manifest", t);
 	m = model_find(name);
 	if (m < 0) {
 		lines_json(l, json_pack("{s:s}", "error", "pull model "
@@ -622,17 +615,13 @@ api_pull(struct MHD_Connection *c, struct sim_req *rq,
 			    "completed", (json_int_t)step),
 			    t += SIM_PULL_STEP_NS);
 		}
-		lines_json(l, json_pack("{s:s}", "status",
-		    "verifying sha256 digest"), t += SIM_PULL_STEP_NS);
-		lines_json(l, json_pack("{s:s}", "status",
-		    "writing manifest"), t += SIM_PULL_STEP_NS);
-		lines_json(l, json_pack("{s:s}", "status", "success"),
+		lines_status(l, "verifying sha256 digest",
 		    t += SIM_PULL_STEP_NS);
+		lines_status(l, "writing manifest", t += SIM_PULL_STEP_NS);
+		lines_status(l, "success", t += SIM_PULL_STEP_NS);
 		(void)alias_add(md->name, m);
 	}
-	if (!want_stream(rq->json))
-		return reply_last_line(c, rq, l);
-	return reply_lines(c, rq, l, CT_NDJSON);
+	return reply_progress(c, rq, l);
 }
 
 /* POST /api/push: NDJSON progress (the registry is imaginary). */
@@ -651,7 +640,7 @@ api_push(struct MHD_Connection *c, struct sim_req *rq,
 		return reply_error(c, NULL, MHD_HTTP_BAD_REQUEST, "%s", msg);
 	name = model_arg(rq->json);
 	l = sim_alloc(sizeof(*l));
-	lines_json(l, json_pack("{s:s}", "status", "retrieving manifest"), t);
+	lines_status(l, "retrieving manifest", t);
 	if ((m = model_lookup(name)) < 0) {
 		lines_json(l, json_pack("{s:s}", "error", "open manifest: "
 		    "file does not exist"), t += SIM_PULL_STEP_NS);
@@ -664,14 +653,10 @@ api_push(struct MHD_Connection *c, struct sim_req *rq,
 			    dig, "total", (json_int_t)sim_models[m].size,
 			    "completed", (json_int_t)(sim_models[m].size / 4 *
 			    i)), t += SIM_PULL_STEP_NS);
-		lines_json(l, json_pack("{s:s}", "status", "pushing manifest"),
-		    t += SIM_PULL_STEP_NS);
-		lines_json(l, json_pack("{s:s}", "status", "success"),
-		    t += SIM_PULL_STEP_NS);
+		lines_status(l, "pushing manifest", t += SIM_PULL_STEP_NS);
+		lines_status(l, "success", t += SIM_PULL_STEP_NS);
 	}
-	if (!want_stream(rq->json))
-		return reply_last_line(c, rq, l);
-	return reply_lines(c, rq, l, CT_NDJSON);
+	return reply_progress(c, rq, l);
 }
 
 /* POST /api/create: from an existing model, or files naming known blobs. */
@@ -714,26 +699,22 @@ api_create(struct MHD_Connection *c, struct sim_req *rq,
 		} else {
 			snprintf(msg, sizeof(msg), "using existing layer "
 			    "sha256:%s", sim_models[m].digest);
-			lines_json(l, json_pack("{s:s}", "status", msg), t);
+			lines_status(l, msg, t);
 		}
 	} else {
 		json_object_foreach(files, k, v) {
 			snprintf(msg, sizeof(msg), "using existing layer %s",
 			    json_string_value(v));
-			lines_json(l, json_pack("{s:s}", "status", msg), t);
+			lines_status(l, msg, t);
 		}
 		m = model_find("llama3.2");
 	}
 	if (m >= 0) {
-		lines_json(l, json_pack("{s:s}", "status", "writing manifest"),
-		    t += SIM_PULL_STEP_NS);
-		lines_json(l, json_pack("{s:s}", "status", "success"),
-		    t += SIM_PULL_STEP_NS);
+		lines_status(l, "writing manifest", t += SIM_PULL_STEP_NS);
+		lines_status(l, "success", t += SIM_PULL_STEP_NS);
 		(void)alias_add(name, m);
 	}
-	if (!want_stream(rq->json))
-		return reply_last_line(c, rq, l);
-	return reply_lines(c, rq, l, CT_NDJSON);
+	return reply_progress(c, rq, l);
 }
 
 /* POST /api/copy: 200 with an empty body. */
@@ -759,7 +740,7 @@ api_copy(struct MHD_Connection *c, struct sim_req *rq,
 	if (alias_add(dst, m) != 0)
 		return reply_error(c, NULL, MHD_HTTP_BAD_REQUEST,
 		    "invalid model name");
-	return reply_buf(c, MHD_HTTP_OK, NULL, sim_strdup(""), 0);
+	return reply_empty(c, MHD_HTTP_OK);
 }
 
 /* DELETE /api/delete. */
@@ -780,5 +761,5 @@ api_delete(struct MHD_Connection *c, struct sim_req *rq,
 	if (model_remove(name) != 0)
 		return reply_error(c, NULL, MHD_HTTP_NOT_FOUND,
 		    "model '%s' not found", name);
-	return reply_buf(c, MHD_HTTP_OK, NULL, sim_strdup(""), 0);
+	return reply_empty(c, MHD_HTTP_OK);
 }

@@ -180,6 +180,13 @@ wait_until(int64_t deadline, int fd)
 	}
 }
 
+/* The outcome of a request whose wait_until() failed with rc. */
+enum sim_outcome
+wait_outcome(int rc)
+{
+	return rc == -ECANCELED ? SIM_OUT_CANCELLED : SIM_OUT_DROPPED;
+}
+
 /* ---- small helpers ------------------------------------------------- */
 
 /* calloc() that aborts when memory runs out. */
@@ -330,6 +337,23 @@ dump_go(const json_t *j, size_t *lenp)
 	return b.p;
 }
 
+/* j (reference stolen) as one NDJSON line: malloc'd "<json>\n". */
+char *
+json_line(json_t *j, size_t *lenp)
+{
+	size_t	 len;
+	char	*s = dump_go(j, &len), *line;
+
+	json_decref(j);
+	line = sim_alloc(len + 2);
+	memcpy(line, s, len);
+	line[len] = '\n';
+	free(s);
+	if (lenp != NULL)
+		*lenp = len + 1;
+	return line;
+}
+
 /* Whitespace-separated words in s, as Go's strings.Fields counts. */
 size_t
 count_words(const char *s)
@@ -476,6 +500,13 @@ reply_buf(struct MHD_Connection *c, unsigned status, const char *ctype,
 	ret = MHD_queue_response(c, status, r);
 	MHD_destroy_response(r);
 	return ret;
+}
+
+/* Reply status with an empty body and no Content-Type. */
+enum MHD_Result
+reply_empty(struct MHD_Connection *c, unsigned status)
+{
+	return reply_buf(c, status, NULL, sim_strdup(""), 0);
 }
 
 /* Queue a copy of text. */
@@ -647,7 +678,7 @@ str_field(const json_t *obj, const char *key)
 	return s != NULL ? s : "";
 }
 
-/* ---- paced line streams (pull, push, create, SSE) ---- */
+/* ---- paced line streams (pull, push, create, SSE) ------------------ */
 
 static void
 lines_add(struct sim_lines *l, char *s, int64_t at)
@@ -664,15 +695,14 @@ lines_add(struct sim_lines *l, char *s, int64_t at)
 void
 lines_json(struct sim_lines *l, json_t *j, int64_t at)
 {
-	size_t	 len;
-	char	*s = dump_go(j, &len), *line;
+	lines_add(l, json_line(j, NULL), at);
+}
 
-	json_decref(j);
-	line = sim_alloc(len + 2);
-	memcpy(line, s, len);
-	line[len] = '\n';
-	free(s);
-	lines_add(l, line, at);
+/* A progress line {"status":status}. */
+void
+lines_status(struct sim_lines *l, const char *status, int64_t at)
+{
+	lines_json(l, json_pack("{s:s}", "status", status), at);
 }
 
 /* An SSE event "data: <j>\n\n" (j stolen; NULL = [DONE]). */
@@ -711,8 +741,7 @@ lines_reader(void *cls, uint64_t pos, char *buf, size_t max)
 		    "client gone" : "shutdown");
 		if (l->rq != NULL && l->rq->log_id != 0)
 			reqlog_update(l->rq->log_id, 0, (int64_t)l->i,
-			    rc == -ECANCELED ? SIM_OUT_CANCELLED :
-			    SIM_OUT_DROPPED);
+			    wait_outcome(rc));
 		return MHD_CONTENT_READER_END_WITH_ERROR;
 	}
 	n = strlen(l->v[l->i]) - l->off;
@@ -769,14 +798,14 @@ reply_lines(struct MHD_Connection *c, struct sim_req *rq,
 }
 
 /* stream defaults to true; "stream":false gives only the last line. */
-bool
+static bool
 want_stream(const json_t *body)
 {
 	return !json_is_false(json_object_get(body, "stream"));
 }
 
 /* stream:false: wait for the last line's deadline and reply it alone. */
-enum MHD_Result
+static enum MHD_Result
 reply_last_line(struct MHD_Connection *c, struct sim_req *rq,
     struct sim_lines *l)
 {
@@ -799,4 +828,17 @@ model_arg(const json_t *body)
 	const char *s = str_field(body, "model");
 
 	return *s != '\0' ? s : str_field(body, "name");
+}
+
+/*
+ * Reply the progress lines l (owned from here on) of a request: paced NDJSON,
+ * or with "stream":false only the last line, as a 500 when it is an error.
+ */
+enum MHD_Result
+reply_progress(struct MHD_Connection *c, struct sim_req *rq,
+    struct sim_lines *l)
+{
+	if (!want_stream(rq->json))
+		return reply_last_line(c, rq, l);
+	return reply_lines(c, rq, l, CT_NDJSON);
 }
