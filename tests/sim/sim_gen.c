@@ -640,6 +640,32 @@ oa_error(struct MHD_Connection *c, struct sim_req *rq, unsigned status,
 	    "error", "message", msg, "type", type, "param", "code"));
 }
 
+/*
+ * The model of an OpenAI request into *namep and its index; -1 once *retp
+ * holds the OpenAI error sent for a body that is no object or an unknown
+ * model.
+ */
+static int
+oa_model(struct MHD_Connection *c, struct sim_req *rq, const char **namep,
+    enum MHD_Result *retp)
+{
+	char	msg[512];
+	int	m;
+
+	if (rq->json == NULL || !json_is_object(rq->json)) {
+		*retp = oa_error(c, rq, MHD_HTTP_BAD_REQUEST,
+		    "invalid_request_error", "invalid request body");
+		return -1;
+	}
+	*namep = str_field(rq->json, "model");
+	if ((m = model_lookup(*namep)) < 0) {
+		snprintf(msg, sizeof(msg), "model \"%s\" not found, try "
+		    "pulling it first", *namep);
+		*retp = oa_error(c, rq, MHD_HTTP_NOT_FOUND, "api_error", msg);
+	}
+	return m;
+}
+
 /* POST /v1/chat/completions and /v1/completions. */
 static enum MHD_Result
 oa_generate(struct MHD_Connection *c, struct sim_req *rq,
@@ -647,22 +673,16 @@ oa_generate(struct MHD_Connection *c, struct sim_req *rq,
 {
 	struct sim_lines	*l;
 	const char		*name, *obj;
-	char			 id[64], *text = NULL, msg[512];
+	char			 id[64], *text = NULL;
 	size_t			 tl = 0, tc = 0, i;
 	json_t			*msgs, *m_, *usage, *choice, *stream_opts;
+	enum MHD_Result		 ret;
 	int64_t			 n, t, prompt = 0, step;
 	int			 m;
 	bool			 stream, inc_usage;
 
-	if (rq->json == NULL || !json_is_object(rq->json))
-		return oa_error(c, rq, MHD_HTTP_BAD_REQUEST,
-		    "invalid_request_error", "invalid request body");
-	name = str_field(rq->json, "model");
-	if ((m = model_lookup(name)) < 0) {
-		snprintf(msg, sizeof(msg), "model \"%s\" not found, try "
-		    "pulling it first", name);
-		return oa_error(c, rq, MHD_HTTP_NOT_FOUND, "api_error", msg);
-	}
+	if ((m = oa_model(c, rq, &name, &ret)) < 0)
+		return ret;
 	if (chat) {
 		msgs = json_object_get(rq->json, "messages");
 		if (!json_is_array(msgs) || json_array_size(msgs) == 0)
@@ -761,22 +781,15 @@ oa_embeddings(struct MHD_Connection *c, struct sim_req *rq,
     const struct sim_config *cfg)
 {
 	const char	*name;
-	char		 msg[512];
 	json_t		*inputs, *data, *v;
+	enum MHD_Result	 ret;
 	int64_t		 tokens = 0;
 	size_t		 i;
 	int		 m;
 
 	(void)cfg;
-	if (rq->json == NULL || !json_is_object(rq->json))
-		return oa_error(c, rq, MHD_HTTP_BAD_REQUEST,
-		    "invalid_request_error", "invalid request body");
-	name = str_field(rq->json, "model");
-	if ((m = model_lookup(name)) < 0) {
-		snprintf(msg, sizeof(msg), "model \"%s\" not found, try "
-		    "pulling it first", name);
-		return oa_error(c, rq, MHD_HTTP_NOT_FOUND, "api_error", msg);
-	}
+	if ((m = oa_model(c, rq, &name, &ret)) < 0)
+		return ret;
 	if (embed_inputs(json_object_get(rq->json, "input"), &inputs) != 0 ||
 	    json_array_size(inputs) == 0) {
 		json_decref(inputs);
