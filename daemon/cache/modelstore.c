@@ -134,39 +134,6 @@ pathmap_insert(struct modelstore_index *idx, size_t fi)
 	pm->n++;
 }
 
-/*
- * where_resolve() with the last folder's canonical form kept for the
- * scan: the files of one folder (an Ollama store's blobs/) cost one
- * realpath() instead of one each, a component-by-component readlink().
- */
-static char *
-scan_resolve(struct modelstore_scan *s, const char *path)
-{
-	const char	*slash, *base;
-	char		*dir, *real;
-
-	if (path == NULL || path[0] != '/' ||
-	    (slash = strrchr(path, '/')) == path)
-		return where_resolve(path);
-	base = slash + 1;
-	if (*base == '\0' || strcmp(base, ".") == 0 || strcmp(base, "..") == 0)
-		return where_resolve(path);
-	dir = xstrndup(path, (size_t)(slash - path));
-	if (s->res_dir == NULL || strcmp(dir, s->res_dir) != 0) {
-		if ((real = realpath(dir, NULL)) == NULL) {
-			free(dir);
-			return NULL;
-		}
-		free(s->res_dir);
-		free(s->res_real);
-		s->res_dir = dir;
-		s->res_real = real;
-	} else
-		free(dir);
-	return xasprintf("%s%s%s", s->res_real, strcmp(s->res_real, "/") ==
-	    0 ? "" : "/", base);
-}
-
 /* Index of the file with this canonical path, or -1. */
 long
 modelstore_index_find(const struct modelstore_index *idx, const char *path)
@@ -526,7 +493,7 @@ modelstore_add_file(struct modelstore_scan *s, const char *path,
 	 * reached through a symlinked folder that leaves every store, it is
 	 * EXTERNAL, which nothing ever changes.
 	 */
-	canon = scan_resolve(s, path);
+	canon = where_resolve_cached(path, &s->dirs_real);
 	if (canon != NULL)
 		path = canon;
 	if ((fi = modelstore_index_find(idx, path)) >= 0) {
@@ -613,7 +580,7 @@ modelstore_add_cleanup(struct modelstore_scan *s,
 	char				*canon;
 
 	/* Only what lies inside the store it was found in. */
-	if ((canon = scan_resolve(s, path)) == NULL || root == NULL ||
+	if ((canon = where_resolve_cached(path, &s->dirs_real)) == NULL || root == NULL ||
 	    !where_under(canon, root)) {
 		modelstore_warn(s, path, "outside its store (through a "
 		    "symlink); not a cleanup candidate");
@@ -917,8 +884,7 @@ modelstore_scan(const struct modelstore_roots *roots,
 	for (i = 0; i < roots->n; i++)
 		free(s.canon[i]);
 	free(s.canon);
-	free(s.res_dir);
-	free(s.res_real);
+	where_dircache_free(&s.dirs_real);
 	dirset_free(&s.dirs);
 	if (rc != 0) {
 		modelstore_index_free(idx);

@@ -14,6 +14,7 @@
 
 #include "dedup.h"
 #include "modelstore.h"
+#include "where.h"
 
 #define MODELSTORE_MAX_DEPTH	24	/* directory levels we descend */
 
@@ -50,8 +51,7 @@ struct modelstore_scan {
 	struct modelstore_dirset	 dirs;
 	size_t				 store;
 	long				 last_model;	/* tree walk cache */
-	char				*res_dir;	/* last folder resolved */
-	char				*res_real;	/* and its canonical form */
+	struct where_dircache		 dirs_real;	/* last folder */
 };
 
 /* 1 if s is exactly n lowercase hex digits. */

@@ -39,6 +39,13 @@ static const char *const where_system_dirs[] = {
 char *
 where_resolve(const char *path)
 {
+	return where_resolve_cached(path, NULL);
+}
+
+/* See where.h; c may be NULL (nothing kept). */
+char *
+where_resolve_cached(const char *path, struct where_dircache *c)
+{
 	const char	*slash, *base;
 	char		*dir, *real, *out;
 
@@ -52,14 +59,35 @@ where_resolve(const char *path)
 		return realpath(path, NULL);
 	dir = slash == path ? xstrdup("/") :
 	    xstrndup(path, (size_t)(slash - path));
-	real = realpath(dir, NULL);
-	free(dir);
-	if (real == NULL)
-		return NULL;
+	if (c != NULL && c->dir != NULL && strcmp(c->dir, dir) == 0) {
+		free(dir);
+		real = c->real;
+	} else {
+		if ((real = realpath(dir, NULL)) == NULL) {
+			free(dir);
+			return NULL;
+		}
+		if (c != NULL) {
+			where_dircache_free(c);
+			c->dir = dir;
+			c->real = real;
+		} else
+			free(dir);
+	}
 	out = xasprintf("%s%s%s", real, strcmp(real, "/") == 0 ? "" : "/",
 	    base);
-	free(real);
+	if (c == NULL)
+		free(real);
 	return out;
+}
+
+/* Forget the kept folder. */
+void
+where_dircache_free(struct where_dircache *c)
+{
+	free(c->dir);
+	free(c->real);
+	c->dir = c->real = NULL;
 }
 
 /* 1 if path lies strictly inside dir. */

@@ -20,6 +20,20 @@
  */
 char	*where_resolve(const char *path);
 
+/*
+ * The last folder where_resolve_cached() resolved and its realpath, so that
+ * the files of one folder cost one realpath() between them (a scan). Zero
+ * it to start; where_dircache_free() when done.
+ */
+struct where_dircache {
+	char	*dir;
+	char	*real;
+};
+
+/* where_resolve(), reusing c's folder when path is in the same one. */
+char	*where_resolve_cached(const char *path, struct where_dircache *c);
+void	 where_dircache_free(struct where_dircache *c);
+
 /* 1 if canonical path lies strictly inside canonical folder dir. */
 int	where_under(const char *path, const char *dir);
 
