@@ -561,6 +561,31 @@ httpc_active(const struct httpc *h)
 	return h->active;
 }
 
+/* Percent-encode s. */
+char *
+httpc_urlenc(const char *s, int keep_slash)
+{
+	static const char	 hex[] = "0123456789ABCDEF";
+	char			*out, *o;
+	unsigned char		 c;
+
+	out = o = xmalloc(strlen(s) * 3 + 1);
+	for (; *s != '\0'; s++) {
+		c = (unsigned char)*s;
+		if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		    (c >= '0' && c <= '9') || c == '-' || c == '_' ||
+		    c == '.' || c == '~' || (keep_slash && c == '/'))
+			*o++ = (char)c;
+		else {
+			*o++ = '%';
+			*o++ = hex[c >> 4];
+			*o++ = hex[c & 15];
+		}
+	}
+	*o = '\0';
+	return out;
+}
+
 /* First header called name in one response of res, or NULL. */
 const char *
 httpc_header(const struct httpc_result *res, const char *name, int response)

@@ -124,6 +124,12 @@ void	httpc_resume(struct httpc_req *r);
 int	httpc_active(const struct httpc *h);
 
 /*
+ * s percent-encoded (all but RFC 3986's unreserved characters; "/" kept
+ * when keep_slash), malloc'd.
+ */
+char	*httpc_urlenc(const char *s, int keep_slash);
+
+/*
  * Value of the first header called name (any case) in the given response of
  * res (0 = first, -1 = last), or NULL. Borrowed from res.
  */

@@ -541,30 +541,6 @@ struct pass_q_ctx {
 	size_t	 len;
 };
 
-/* Percent-encode all but RFC 3986's unreserved characters. */
-static char *
-pass_escape(const char *s)
-{
-	static const char	 hex[] = "0123456789ABCDEF";
-	char			*out = xmalloc(strlen(s) * 3 + 1), *o = out;
-	unsigned char		 c;
-
-	for (; *s != '\0'; s++) {
-		c = (unsigned char)*s;
-		if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-		    (c >= '0' && c <= '9') || c == '-' || c == '.' ||
-		    c == '_' || c == '~')
-			*o++ = (char)c;
-		else {
-			*o++ = '%';
-			*o++ = hex[c >> 4];
-			*o++ = hex[c & 15];
-		}
-	}
-	*o = '\0';
-	return out;
-}
-
 static void
 pass_collect_query(void *arg, const char *key, const char *value)
 {
@@ -572,8 +548,8 @@ pass_collect_query(void *arg, const char *key, const char *value)
 	char			*k, *v, *part;
 	size_t			 n;
 
-	k = pass_escape(key);
-	v = value != NULL ? pass_escape(value) : NULL;
+	k = httpc_urlenc(key, 0);
+	v = value != NULL ? httpc_urlenc(value, 0) : NULL;
 	part = xasprintf("%c%s%s%s", q->len == 0 ? '?' : '&', k,
 	    v != NULL ? "=" : "", v != NULL ? v : "");
 	free(k);

@@ -49,7 +49,6 @@ char	*hf_repo_folder(const char *repo);
 char	*hf_info_url(const char *endpoint, const char *repo, const char *rev);
 char	*hf_resolve_url(const char *endpoint, const char *repo,
 	    const char *commit, const char *path);
-char	*hf_urlenc(const char *s, int keep_slash);
 int	hf_same_origin(const char *a, const char *b);
 
 /* Headers. */

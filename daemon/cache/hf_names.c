@@ -21,6 +21,7 @@
 
 #include "hf.h"
 #include "hf_int.h"
+#include "httpc.h"
 #include "xmalloc.h"
 
 #define HF_DEFAULT_ENDPOINT	"https://huggingface.co"
@@ -368,7 +369,7 @@ hf_repo_folder(const char *repo)
 char *
 hf_info_url(const char *endpoint, const char *repo, const char *rev)
 {
-	char	*enc = hf_urlenc(rev, 0), *url;
+	char	*enc = httpc_urlenc(rev, 0), *url;
 
 	url = xasprintf("%s/api/models/%s/revision/%s?blobs=true",
 	    endpoint, repo, enc);
@@ -381,35 +382,11 @@ char *
 hf_resolve_url(const char *endpoint, const char *repo, const char *commit,
     const char *path)
 {
-	char	*enc = hf_urlenc(path, 1), *url;
+	char	*enc = httpc_urlenc(path, 1), *url;
 
 	url = xasprintf("%s/%s/resolve/%s/%s", endpoint, repo, commit, enc);
 	free(enc);
 	return url;
-}
-
-/* Percent-encode s into a malloc'd string; "/" is kept when keep_slash. */
-char *
-hf_urlenc(const char *s, int keep_slash)
-{
-	static const char	 hex[] = "0123456789ABCDEF";
-	char			*out, *o;
-	unsigned char		 c;
-
-	out = o = xmalloc(strlen(s) * 3 + 1);
-	for (; *s != '\0'; s++) {
-		c = (unsigned char)*s;
-		if (isalnum(c) || c == '-' || c == '_' || c == '.' ||
-		    c == '~' || (keep_slash && c == '/'))
-			*o++ = (char)c;
-		else {
-			*o++ = '%';
-			*o++ = hex[c >> 4];
-			*o++ = hex[c & 15];
-		}
-	}
-	*o = '\0';
-	return out;
 }
 
 /* URLs a and b have the same scheme, host and port (as written). */
