@@ -442,17 +442,12 @@ httpc_start(struct httpc *h, const struct httpc_opts *o)
 	r->o = *o;
 	if (o->headers_cb != NULL)
 		r->o.want_headers = 1;
-	if (hplain_eligible(o)) {
+	if ((r->plain = hplain_start(h->loop, o, httpc_plain_done, r)) !=
+	    NULL) {
 		r->url = xstrdup(o->url);
 		r->o.url = r->url;
 		r->o.body = NULL;
 		r->o.headers = NULL;
-		if ((r->plain = hplain_start(h->loop, o, httpc_plain_done,
-		    r)) == NULL) {
-			free(r->url);
-			free(r);
-			return NULL;
-		}
 		httpc_link(h, r);
 		return r;
 	}

@@ -140,12 +140,10 @@ hplain_env_set(const char *name)
 	return v != NULL && *v != '\0';
 }
 
-/* See httpc_plain.h. */
-int
-hplain_eligible(const struct httpc_opts *o)
+/* Whether o is a request this file serves (the URL is checked apart). */
+static int
+hplain_kind_ok(const struct httpc_opts *o)
 {
-	struct hplain_url	 u;
-
 	if (o->data_cb != NULL || o->read_cb != NULL || o->follow ||
 	    o->want_headers || o->headers_cb != NULL)
 		return 0;
@@ -153,10 +151,8 @@ hplain_eligible(const struct httpc_opts *o)
 	    strcmp(o->method, "POST") != 0 && strcmp(o->method, "DELETE") != 0)
 		return 0;
 	/* Proxies are libcurl's to honour. */
-	if (hplain_env_set("http_proxy") || hplain_env_set("all_proxy") ||
-	    hplain_env_set("ALL_PROXY"))
-		return 0;
-	return hplain_parse_url(o->url, &u) == 0;
+	return !hplain_env_set("http_proxy") && !hplain_env_set("all_proxy") &&
+	    !hplain_env_set("ALL_PROXY");
 }
 
 /* Whether the caller's headers name this one (then it is theirs). */
@@ -650,6 +646,8 @@ hplain_start(uv_loop_t *loop, const struct httpc_opts *o, hplain_fin_cb fin,
 	struct hplain	*p;
 	long		 first;
 
+	if (!hplain_kind_ok(o))
+		return NULL;
 	p = xcalloc(1, sizeof(*p));
 	if (hplain_parse_url(o->url, &p->u) != 0) {
 		free(p);

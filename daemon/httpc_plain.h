@@ -18,13 +18,12 @@ struct hplain;
 typedef void (*hplain_fin_cb)(void *arg, const struct httpc_result *res);
 
 /*
- * Whether o can be served here: a buffered request (no streaming
- * callbacks, redirects or kept headers) to an http:// URL whose host is an
- * IP address or localhost, with no proxy configured in the environment.
+ * Start o if it can be served here: a buffered GET, POST or DELETE (no
+ * streaming callbacks, redirects or kept headers) to an http:// URL whose
+ * host is an IP address or localhost, with no proxy configured in the
+ * environment. NULL when it cannot (libcurl's then). fin is never called
+ * from inside this call.
  */
-int	hplain_eligible(const struct httpc_opts *o);
-
-/* Start o (which hplain_eligible() accepted); NULL if the URL is bad. */
 struct hplain *hplain_start(uv_loop_t *loop, const struct httpc_opts *o,
 	    hplain_fin_cb fin, void *arg);
 
