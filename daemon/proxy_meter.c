@@ -17,6 +17,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -205,48 +206,79 @@ prom_hist(struct metrics_buf *b, struct metrics_buf *lb, const char *name,
 	free(fam);
 }
 
+/* The int64_t at off in s (a counter, or the first of an outcome array). */
+static const int64_t *
+prom_field(const struct proxy_stat *s, size_t off)
+{
+	return (const int64_t *)(const void *)((const char *)s + off);
+}
+
+/* One counter family by model, route and outcome (array at off). */
+static void
+prom_by_outcome(struct proxy *p, struct metrics_buf *b, struct metrics_buf *lb,
+    const char *name, const char *help, size_t off)
+{
+	const int64_t	*v;
+	int		 i, o;
+
+	metrics_prom_header(b, name, "counter", help);
+	for (i = 0; i < p->nstats; i++) {
+		v = prom_field(&p->stats[i], off);
+		for (o = 0; o < PROXY_NOUTCOMES; o++) {
+			if (v[o] == 0)
+				continue;
+			prom_labels(lb, &p->stats[i], "outcome",
+			    outcome_names[o]);
+			metrics_prom_value(b, name, lb->data, (double)v[o]);
+		}
+	}
+}
+
+/*
+ * One counter family by model and route (the counter at off), for the
+ * models with any request in the outcome array at gate_off.
+ */
+static void
+prom_by_model(struct proxy *p, struct metrics_buf *b, struct metrics_buf *lb,
+    const char *name, const char *help, size_t off, size_t gate_off)
+{
+	const int64_t	*gate;
+	int		 i, o;
+	int64_t		 n;
+
+	metrics_prom_header(b, name, "counter", help);
+	for (i = 0; i < p->nstats; i++) {
+		gate = prom_field(&p->stats[i], gate_off);
+		for (n = 0, o = 0; o < PROXY_NOUTCOMES; o++)
+			n += gate[o];
+		if (n == 0)
+			continue;
+		prom_labels(lb, &p->stats[i], NULL, NULL);
+		metrics_prom_value(b, name, lb->data,
+		    (double)*prom_field(&p->stats[i], off));
+	}
+}
+
 /* Append the proxy's families in Prometheus text format (loop). */
 void
 proxy_prom(struct proxy *p, struct metrics_buf *b)
 {
 	struct metrics_buf	 lb = { NULL, 0, 0 };
-	struct proxy_stat	*s;
-	int			 i, o;
+	const size_t		 gen = offsetof(struct proxy_stat, requests);
+	const size_t		 emb = offsetof(struct proxy_stat,
+				    embed_requests);
+	int			 i;
 
 	if (p == NULL)
 		return;
-	metrics_prom_header(b, "mlxd_generation_requests_total", "counter",
-	    "Generations proxied to Ollama, by model, route and outcome.");
-	for (i = 0; i < p->nstats; i++)
-		for (o = 0; o < PROXY_NOUTCOMES; o++) {
-			s = &p->stats[i];
-			if (s->requests[o] == 0)
-				continue;
-			prom_labels(&lb, s, "outcome", outcome_names[o]);
-			metrics_prom_value(b, "mlxd_generation_requests_total",
-			    lb.data, (double)s->requests[o]);
-		}
-	metrics_prom_header(b, "mlxd_generation_prompt_tokens_total",
-	    "counter", "Prompt tokens Ollama evaluated for proxied "
-	    "generations.");
-	for (i = 0; i < p->nstats; i++) {
-		s = &p->stats[i];
-		if (s->requests[0] + s->requests[1] + s->requests[2] == 0)
-			continue;
-		prom_labels(&lb, &p->stats[i], NULL, NULL);
-		metrics_prom_value(b, "mlxd_generation_prompt_tokens_total",
-		    lb.data, (double)p->stats[i].prompt_tokens);
-	}
-	metrics_prom_header(b, "mlxd_generation_tokens_total", "counter",
-	    "Tokens Ollama generated for proxied requests.");
-	for (i = 0; i < p->nstats; i++) {
-		s = &p->stats[i];
-		if (s->requests[0] + s->requests[1] + s->requests[2] == 0)
-			continue;
-		prom_labels(&lb, &p->stats[i], NULL, NULL);
-		metrics_prom_value(b, "mlxd_generation_tokens_total", lb.data,
-		    (double)p->stats[i].tokens);
-	}
+	prom_by_outcome(p, b, &lb, "mlxd_generation_requests_total",
+	    "Generations proxied to Ollama, by model, route and outcome.", gen);
+	prom_by_model(p, b, &lb, "mlxd_generation_prompt_tokens_total",
+	    "Prompt tokens Ollama evaluated for proxied generations.",
+	    offsetof(struct proxy_stat, prompt_tokens), gen);
+	prom_by_model(p, b, &lb, "mlxd_generation_tokens_total",
+	    "Tokens Ollama generated for proxied requests.",
+	    offsetof(struct proxy_stat, tokens), gen);
 	metrics_prom_header(b, "mlxd_generation_ttft_seconds", "histogram",
 	    "Time to first token of proxied generations, measured by mlxd.");
 	for (i = 0; i < p->nstats; i++)
@@ -264,40 +296,15 @@ proxy_prom(struct proxy *p, struct metrics_buf *b)
 			    &p->stats[i], tps_bounds, p->stats[i].tps,
 			    PROXY_TPS_BUCKETS, p->stats[i].tps_count,
 			    p->stats[i].tps_sum);
-	metrics_prom_header(b, "mlxd_embedding_requests_total", "counter",
+	prom_by_outcome(p, b, &lb, "mlxd_embedding_requests_total",
 	    "Embedding requests proxied to Ollama, by model, route and "
-	    "outcome.");
-	for (i = 0; i < p->nstats; i++)
-		for (o = 0; o < PROXY_NOUTCOMES; o++) {
-			s = &p->stats[i];
-			if (s->embed_requests[o] == 0)
-				continue;
-			prom_labels(&lb, s, "outcome", outcome_names[o]);
-			metrics_prom_value(b, "mlxd_embedding_requests_total",
-			    lb.data, (double)s->embed_requests[o]);
-		}
-	metrics_prom_header(b, "mlxd_embedding_inputs_total", "counter",
-	    "Inputs embedded through the proxy.");
-	for (i = 0; i < p->nstats; i++) {
-		s = &p->stats[i];
-		if (s->embed_requests[0] + s->embed_requests[1] +
-		    s->embed_requests[2] == 0)
-			continue;
-		prom_labels(&lb, s, NULL, NULL);
-		metrics_prom_value(b, "mlxd_embedding_inputs_total", lb.data,
-		    (double)s->embed_inputs);
-	}
-	metrics_prom_header(b, "mlxd_embedding_prompt_tokens_total", "counter",
-	    "Tokens Ollama evaluated for proxied embedding requests.");
-	for (i = 0; i < p->nstats; i++) {
-		s = &p->stats[i];
-		if (s->embed_requests[0] + s->embed_requests[1] +
-		    s->embed_requests[2] == 0)
-			continue;
-		prom_labels(&lb, s, NULL, NULL);
-		metrics_prom_value(b, "mlxd_embedding_prompt_tokens_total",
-		    lb.data, (double)s->embed_prompt_tokens);
-	}
+	    "outcome.", emb);
+	prom_by_model(p, b, &lb, "mlxd_embedding_inputs_total",
+	    "Inputs embedded through the proxy.",
+	    offsetof(struct proxy_stat, embed_inputs), emb);
+	prom_by_model(p, b, &lb, "mlxd_embedding_prompt_tokens_total",
+	    "Tokens Ollama evaluated for proxied embedding requests.",
+	    offsetof(struct proxy_stat, embed_prompt_tokens), emb);
 	metrics_buf_free(&lb);
 }
 
