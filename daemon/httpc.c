@@ -470,7 +470,8 @@ httpc_start(struct httpc *h, const struct httpc_opts *o)
 	if (o->timeout_ms > 0)
 		cu->easy_setopt(r->easy, CURLOPT_TIMEOUT_MS, o->timeout_ms);
 	cu->easy_setopt(r->easy, CURLOPT_CONNECTTIMEOUT_MS,
-	    o->connect_timeout_ms > 0 ? o->connect_timeout_ms : 3000L);
+	    o->connect_timeout_ms > 0 ? o->connect_timeout_ms :
+	    HTTPC_CONNECT_TIMEOUT_MS);
 	if (o->low_speed_s > 0 || (o->data_cb != NULL && h->stall_s > 0)) {
 		cu->easy_setopt(r->easy, CURLOPT_LOW_SPEED_LIMIT, 1L);
 		cu->easy_setopt(r->easy, CURLOPT_LOW_SPEED_TIME,

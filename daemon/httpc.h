@@ -65,13 +65,16 @@ typedef void (*httpc_done_cb)(void *arg, const struct httpc_result *res);
  */
 typedef void (*httpc_headers_cb)(void *arg, const struct httpc_result *res);
 
+/* The connect timeout when a request names none. */
+#define HTTPC_CONNECT_TIMEOUT_MS	3000L
+
 struct httpc_opts {
 	const char	*method;	/* "GET" by default */
 	const char	*url;
 	const char	*body;		/* copied */
 	size_t		 body_len;
 	long		 timeout_ms;	/* whole transfer; 0 = none */
-	long		 connect_timeout_ms;
+	long		 connect_timeout_ms;	/* 0: HTTPC_CONNECT_TIMEOUT_MS */
 	long		 low_speed_s;	/* abort if no byte for this long; 0 off */
 	const char	*user_agent;	/* or NULL for mlxd's */
 	httpc_head_cb	 head_cb;

@@ -57,7 +57,7 @@ struct hplain {
 	size_t		 inlen, incap;
 	char		*body;		/* decoded chunked body */
 	char		*ctype;
-	long		 timeout_ms, connect_ms;
+	long		 timeout_ms;	/* whole transfer; 0 = none */
 	uint64_t	 t0;
 	hplain_fin_cb	 fin;
 	void		*arg;
@@ -657,8 +657,6 @@ hplain_start(uv_loop_t *loop, const struct httpc_opts *o, hplain_fin_cb fin,
 	p->fin = fin;
 	p->arg = arg;
 	p->timeout_ms = o->timeout_ms > 0 ? o->timeout_ms : 0;
-	p->connect_ms = o->connect_timeout_ms > 0 ? o->connect_timeout_ms :
-	    3000;
 	p->last_status = UV_ECONNREFUSED;
 	hplain_build(p, o);
 	uv_update_time(loop);
@@ -670,7 +668,8 @@ hplain_start(uv_loop_t *loop, const struct httpc_opts *o, hplain_fin_cb fin,
 	}
 	p->timer.data = p;
 	p->handles++;
-	first = p->connect_ms;
+	first = o->connect_timeout_ms > 0 ? o->connect_timeout_ms :
+	    HTTPC_CONNECT_TIMEOUT_MS;
 	if (p->timeout_ms > 0 && p->timeout_ms < first)
 		first = p->timeout_ms;
 	uv_timer_start(&p->timer, hplain_timer_cb, (uint64_t)first, 0);
